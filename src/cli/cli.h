@@ -1,0 +1,156 @@
+/*
+ * cli: the command line: the command and option tables, parsed options,
+ * exit codes, and the helpers every command shares.
+ *
+ * The tables below are the single source of `--help`, `mailward help` and
+ * the man page (manpage.c); a new flag is one row of cli_options.
+ */
+#ifndef MW_CLI_CLI_H
+#define MW_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Exit codes of the contract. */
+enum exit_code {
+	EXIT_OK = 0,      /* success; no changes; in sync */
+	EXIT_ERROR = 1,   /* any error, including usage errors */
+	EXIT_CHANGES = 2, /* plan: changes; drift: drift found */
+	EXIT_DENIED = 3,  /* a policy denies the plan */
+	EXIT_STALE = 4,   /* apply: live state changed since the plan */
+	EXIT_PARTIAL = 5, /* apply: some operations failed */
+};
+
+/* The exit code for a negative MW_E* code (util/err.h). */
+int exit_code_for(int err);
+
+enum cmd_id {
+	CMD_VALIDATE,
+	CMD_PLAN,
+	CMD_APPLY,
+	CMD_DRIFT,
+	CMD_IMPORT,
+	CMD_SHOW,
+	CMD_VERSION,
+	CMD_HELP,
+	CMD_COUNT
+};
+
+#define ON(cmd) (1u << (cmd))
+
+enum opt_id {
+	OPT_REPO = 256,
+	OPT_REF,
+	OPT_WORKTREE,
+	OPT_PATH,
+	OPT_REQUIRE_ANCESTOR,
+	OPT_CACHE_DIR,
+	OPT_ACCOUNT_ID,
+	OPT_API_URL,
+	OPT_TOKEN_FILE,
+	OPT_CA_FILE,
+	OPT_PRUNE,
+	OPT_POLICY,
+	OPT_FORMAT,
+	OPT_OUT,
+	OPT_DOMAIN,
+	OPT_CONCURRENCY,
+	OPT_RATE,
+	OPT_RETRIES,
+	OPT_TIMEOUT,
+	OPT_AUTO_APPROVE,
+	OPT_AUDIT_LOG,
+	OPT_ACTOR,
+	OPT_NOTIFY,
+	OPT_QUIET,
+	OPT_VERBOSE,
+	OPT_HELP,
+};
+
+struct cli_option {
+	enum opt_id id;
+	const char *name;     /* long name, without "--" */
+	char short_name;      /* 0: none */
+	const char *arg;      /* argument placeholder; NULL for a switch */
+	unsigned commands;    /* ON(CMD_x) of the commands that take it */
+	const char *group;    /* heading in --help */
+	const char *help;     /* one or two lines */
+};
+
+struct cli_opts;
+
+struct cli_command {
+	enum cmd_id id;
+	const char *name;
+	const char *args;        /* positional arguments, for the usage line */
+	const char *summary;     /* one line */
+	const char *description; /* a paragraph */
+	const char *exit_codes;  /* one line */
+	int (*run)(struct cli_opts *o); /* returns an exit code */
+};
+
+/* NULL-terminated by a row with a NULL name. */
+extern const struct cli_option cli_options[];
+extern const struct cli_command cli_commands[];
+/* The environment variables mailward reads, NULL-terminated name/help pairs. */
+extern const char *const cli_environment[][2];
+
+/*
+ * Parsed options. Strings are borrowed from argv; the arrays are owned
+ * (cli_opts_release()). Numbers hold their defaults when not given.
+ */
+struct cli_opts {
+	const struct cli_command *cmd;
+	const char *repo, *ref, *path, *require_ancestor, *cache_dir;
+	bool worktree;
+	const char *account_id, *api_url, *token_file, *ca_file;
+	bool prune;
+	const char **policies;
+	size_t n_policies, policies_alloc;
+	const char *format; /* NULL: the command's default */
+	const char *out;
+	const char **domains;
+	size_t n_domains, domains_alloc;
+	int concurrency;
+	double rate;
+	bool rate_given;
+	int retries;
+	long timeout_s;
+	bool auto_approve;
+	const char *audit_log, *actor, *notify;
+	bool quiet, verbose;
+	char **args;
+	int n_args;
+};
+
+/* The command called `name`, or NULL. */
+const struct cli_command *cli_find_command(const char *name);
+
+/*
+ * Parse the options of `cmd` from argv[1..]; argv[0] is the command name.
+ * On a usage error prints one line and the pointer to --help to stderr and
+ * returns -1; when --help was asked, prints it and returns 1; else 0.
+ */
+int cli_parse(struct cli_opts *o, const struct cli_command *cmd, int argc, char **argv);
+void cli_opts_release(struct cli_opts *o);
+
+/* `mailward --help` and `mailward help COMMAND`. */
+void cli_print_main_help(FILE *out);
+void cli_print_command_help(FILE *out, const struct cli_command *cmd);
+
+/* Print "mailward: <message>" to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Informational line to stderr, unless --quiet. */
+void cli_info(const struct cli_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Whether stdout gets ANSI colours: a terminal, NO_COLOR unset, TERM not dumb. */
+bool cli_use_color(void);
+
+/* The commands. */
+int cmd_validate(struct cli_opts *o);
+int cmd_plan(struct cli_opts *o);
+int cmd_show(struct cli_opts *o);
+int cmd_version(struct cli_opts *o);
+int cmd_help(struct cli_opts *o);
+
+#endif

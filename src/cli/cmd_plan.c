@@ -1,0 +1,71 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/session.h"
+#include "core/render.h"
+#include "util/err.h"
+#include "util/fsutil.h"
+
+int cmd_plan(struct cli_opts *o)
+{
+	struct render_opts ro = { RENDER_MODE_PLAN, cli_use_color(), 0 };
+	struct plan p = { 0 };
+	struct buf out = BUF_INIT;
+	struct session s;
+	int format = RENDER_TEXT;
+	int rc, code = EXIT_ERROR;
+
+	if (o->n_args) {
+		fprintf(stderr, "mailward plan: unexpected argument '%s' (see 'mailward plan --help')\n",
+			o->args[0]);
+		return EXIT_ERROR;
+	}
+	if (o->format && (format = render_parse_format(o->format)) < 0) {
+		fprintf(stderr, "mailward plan: --format takes text, json or markdown, not '%s' (see "
+			"'mailward plan --help')\n", o->format);
+		return EXIT_ERROR;
+	}
+	if (o->out && !strcmp(o->out, "-")) {
+		fprintf(stderr, "mailward plan: --out takes a file name; for the plan on standard "
+			"output use --format json (see 'mailward plan --help')\n");
+		return EXIT_ERROR;
+	}
+	session_init(&s, o);
+	rc = session_load_desired(&s, stderr);
+	if (rc == 0)
+		rc = session_resolve_account(&s, true);
+	if (rc == 0)
+		rc = session_connect(&s);
+	if (rc == 0)
+		rc = session_read_live(&s);
+	if (rc == 0)
+		rc = session_plan(&s, &p);
+	if (rc < 0) {
+		cli_error("%s", err_msg());
+		goto done;
+	}
+	render_plan(&out, &p, (enum render_format)format, &ro);
+	fwrite(out.ptr, 1, out.len, stdout);
+	if (o->out) {
+		char *text = plan_to_text(&p);
+
+		rc = fs_write_atomic(o->out, text, strlen(text), 0644);
+		free(text);
+		if (rc < 0) {
+			cli_error("%s", err_msg());
+			goto done;
+		}
+		cli_info(o, "plan saved to %s (%s)", o->out, p.digest);
+	}
+	if (json_array_size(json_object_get(p.policy, "violations")))
+		code = EXIT_DENIED;
+	else
+		code = plan_has_changes(&p) ? EXIT_CHANGES : EXIT_OK;
+done:
+	buf_release(&out);
+	plan_release(&p);
+	session_release(&s);
+	return code;
+}

@@ -1,0 +1,33 @@
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "core/render.h"
+#include "util/err.h"
+
+int cmd_show(struct cli_opts *o)
+{
+	struct render_opts ro = { RENDER_MODE_PLAN, cli_use_color(), 0 };
+	struct plan p = { 0 };
+	struct buf out = BUF_INIT;
+	int format = RENDER_TEXT;
+
+	if (o->n_args != 1) {
+		fprintf(stderr, "mailward show: %s (see 'mailward show --help')\n",
+			o->n_args ? "takes one plan file" : "missing the plan file to show");
+		return EXIT_ERROR;
+	}
+	if (o->format && (format = render_parse_format(o->format)) < 0) {
+		fprintf(stderr, "mailward show: --format takes text, json or markdown, not '%s' (see "
+			"'mailward show --help')\n", o->format);
+		return EXIT_ERROR;
+	}
+	if (plan_load_file(&p, o->args[0]) < 0) {
+		cli_error("%s", err_msg());
+		return EXIT_ERROR;
+	}
+	render_plan(&out, &p, (enum render_format)format, &ro);
+	fwrite(out.ptr, 1, out.len, stdout);
+	buf_release(&out);
+	plan_release(&p);
+	return EXIT_OK;
+}

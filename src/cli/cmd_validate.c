@@ -1,0 +1,41 @@
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "cli/session.h"
+#include "util/err.h"
+
+int cmd_validate(struct cli_opts *o)
+{
+	struct session s;
+	size_t files = 0;
+	int rc;
+
+	if (o->n_args) {
+		fprintf(stderr, "mailward validate: unexpected argument '%s' (see 'mailward validate "
+			"--help')\n", o->args[0]);
+		return EXIT_ERROR;
+	}
+	session_init(&s, o);
+	rc = session_load_desired(&s, stdout);
+	if (rc == MW_EINVALID) {
+		cli_error("%s", err_msg());
+		goto done;
+	}
+	if (rc < 0) {
+		cli_error("%s", err_msg());
+		goto done;
+	}
+	rc = session_resolve_account(&s, false);
+	if (rc < 0) {
+		cli_error("%s", err_msg());
+		goto done;
+	}
+	for (size_t i = 0; i < s.src->nr; i++)
+		files += !s.src->files[i].policy;
+	cli_info(o, "valid: %zu domain%s in %zu file%s%s%s", s.desired.nr,
+		 s.desired.nr == 1 ? "" : "s", files, files == 1 ? "" : "s",
+		 s.account_id ? ", account " : "", s.account_id ? s.account_id : "");
+done:
+	session_release(&s);
+	return rc < 0 ? EXIT_ERROR : EXIT_OK;
+}

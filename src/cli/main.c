@@ -1,0 +1,125 @@
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "config.h"
+#include "core/http.h"
+#include "core/source.h"
+#include "core/yamldoc.h"
+#include "util/err.h"
+#include "util/suggest.h"
+
+int exit_code_for(int err)
+{
+	switch (err) {
+	case MW_OK:
+		return EXIT_OK;
+	case MW_EDENIED:
+		return EXIT_DENIED;
+	case MW_ESTALE:
+		return EXIT_STALE;
+	case MW_EPARTIAL:
+		return EXIT_PARTIAL;
+	default:
+		return EXIT_ERROR;
+	}
+}
+
+int cmd_version(struct cli_opts *o)
+{
+	char git[32];
+
+	(void)o;
+	source_library_version(git, sizeof(git));
+	printf("mailward %s\n", MAILWARD_VERSION);
+	printf("  libgit2 %s, libyaml %s, jansson %s, %s\n", git, ydoc_library_version(),
+	       jansson_version_str(), OpenSSL_version(OPENSSL_VERSION));
+	printf("  %s\n", http_library_version());
+	return EXIT_OK;
+}
+
+int cmd_help(struct cli_opts *o)
+{
+	const struct cli_command *cmd;
+
+	if (o->n_args == 0) {
+		cli_print_main_help(stdout);
+		return EXIT_OK;
+	}
+	cmd = cli_find_command(o->args[0]);
+	if (!cmd) {
+		cli_error("no command '%s'; see 'mailward --help'", o->args[0]);
+		return EXIT_ERROR;
+	}
+	cli_print_command_help(stdout, cmd);
+	return EXIT_OK;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	http_interrupted = 1;
+}
+
+static void unknown_command(const char *name)
+{
+	const char *names[CMD_COUNT + 1];
+	const char *close;
+	size_t n = 0;
+
+	for (size_t i = 0; cli_commands[i].name && n < CMD_COUNT; i++)
+		names[n++] = cli_commands[i].name;
+	names[n] = NULL;
+	close = suggest_closest(name, names);
+	if (close)
+		cli_error("unknown command '%s' (did you mean '%s'?); see 'mailward --help'", name,
+			  close);
+	else
+		cli_error("unknown command '%s'; see 'mailward --help'", name);
+}
+
+int main(int argc, char **argv)
+{
+	const struct cli_command *cmd;
+	struct cli_opts o;
+	struct sigaction sa;
+	int rc;
+
+	if (argc < 2) {
+		cli_print_main_help(stderr);
+		return EXIT_ERROR;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		cli_print_main_help(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+		return cmd_version(NULL);
+	cmd = cli_find_command(argv[1]);
+	if (!cmd) {
+		unknown_command(argv[1]);
+		return EXIT_ERROR;
+	}
+	/* An interrupted run finishes what is in flight and reports, never half-writes. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	rc = cli_parse(&o, cmd, argc - 1, argv + 1);
+	if (rc != 0) {
+		cli_opts_release(&o);
+		return rc > 0 ? EXIT_OK : EXIT_ERROR;
+	}
+	rc = cmd->run(&o);
+	cli_opts_release(&o);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		cli_error("cannot write to standard output");
+		return EXIT_ERROR;
+	}
+	return rc;
+}

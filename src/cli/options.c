@@ -1,0 +1,463 @@
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "util/err.h"
+#include "util/mem.h"
+#include "util/suggest.h"
+
+#define SRC (ON(CMD_VALIDATE) | ON(CMD_PLAN) | ON(CMD_APPLY) | ON(CMD_DRIFT))
+#define NET (ON(CMD_PLAN) | ON(CMD_APPLY) | ON(CMD_DRIFT) | ON(CMD_IMPORT))
+
+const struct cli_option cli_options[] = {
+	{ OPT_REPO, "repo", 0, "PATH_OR_URL", SRC, "Desired state",
+	  "git repository: a local path, or a URL cloned into --cache-dir (default: .)" },
+	{ OPT_REF, "ref", 0, "REF", SRC, "Desired state",
+	  "branch, tag or commit to read (default: HEAD); files come from its tree" },
+	{ OPT_WORKTREE, "worktree", 0, NULL, SRC, "Desired state",
+	  "read the files on disk instead of a commit; the plan records no commit" },
+	{ OPT_PATH, "path", 0, "DIR", SRC, "Desired state",
+	  "folder inside the repository that holds the documents (default: the root)" },
+	{ OPT_REQUIRE_ANCESTOR, "require-ancestor", 0, "REF", SRC, "Desired state",
+	  "refuse unless the commit read is REF or an ancestor of it" },
+	{ OPT_CACHE_DIR, "cache-dir", 0, "DIR", SRC, "Desired state",
+	  "where URL repositories are cloned (default: $XDG_CACHE_HOME/mailward)" },
+	{ OPT_POLICY, "policy", 0, "FILE_OR_DIR", SRC, "Desired state",
+	  "policy documents besides policies/ under --path (repeatable)" },
+	{ OPT_ACCOUNT_ID, "account-id", 0, "ID", NET | ON(CMD_VALIDATE), "Account and API",
+	  "Cloudflare account id (else CLOUDFLARE_ACCOUNT_ID, else account_id: in the documents)" },
+	{ OPT_API_URL, "api-url", 0, "URL", NET, "Account and API",
+	  "API base URL (else MAILWARD_API_URL, else https://api.cloudflare.com/client/v4)" },
+	{ OPT_TOKEN_FILE, "token-file", 0, "FILE", NET, "Account and API",
+	  "read the API token from FILE (else CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL with "
+	  "CLOUDFLARE_API_KEY)" },
+	{ OPT_CA_FILE, "ca-file", 0, "FILE", NET, "Account and API",
+	  "add the PEM certificates in FILE to the trusted ones" },
+	{ OPT_CONCURRENCY, "concurrency", 0, "N", NET, "Account and API",
+	  "requests in flight at most (default: 4; 1..64)" },
+	{ OPT_RATE, "rate", 0, "R", NET, "Account and API",
+	  "requests per second at most, 0 for no limit (default: 4 for apply, none otherwise)" },
+	{ OPT_RETRIES, "retries", 0, "N", NET, "Account and API",
+	  "retries of a request after 429, 5xx or a connection failure (default: 4)" },
+	{ OPT_TIMEOUT, "timeout", 0, "SECONDS", NET, "Account and API",
+	  "time limit of one request attempt (default: 60)" },
+	{ OPT_PRUNE, "prune", 0, NULL, ON(CMD_PLAN) | ON(CMD_APPLY) | ON(CMD_DRIFT), "Planning",
+	  "delete live domains that no document declares (else they are reported as unmanaged)" },
+	{ OPT_FORMAT, "format", 0, "FORMAT", ON(CMD_PLAN) | ON(CMD_DRIFT) | ON(CMD_SHOW) |
+	  ON(CMD_IMPORT), "Output",
+	  "text, json or markdown (import: yaml or state)" },
+	{ OPT_OUT, "out", 0, "FILE", ON(CMD_PLAN) | ON(CMD_IMPORT), "Output",
+	  "plan: save the plan (JSON) to FILE; import: write to FILE, or DIR/ for a file per "
+	  "domain" },
+	{ OPT_DOMAIN, "domain", 0, "NAME", ON(CMD_IMPORT), "Output",
+	  "import only this domain (repeatable)" },
+	{ OPT_AUTO_APPROVE, "auto-approve", 0, NULL, ON(CMD_APPLY), "Apply",
+	  "apply without asking when planning and applying in one go" },
+	{ OPT_AUDIT_LOG, "audit-log", 0, "FILE", ON(CMD_APPLY), "Apply",
+	  "append one JSON line per operation to FILE (created with mode 0600)" },
+	{ OPT_ACTOR, "actor", 0, "NAME", ON(CMD_APPLY), "Apply",
+	  "who applies, for the audit log (else GITHUB_ACTOR, GITLAB_USER_LOGIN, USER)" },
+	{ OPT_NOTIFY, "notify", 0, "URL", ON(CMD_DRIFT), "Drift",
+	  "POST a JSON summary (with a Slack-compatible 'text') to URL when drift is found" },
+	{ OPT_QUIET, "quiet", 'q', NULL, NET | ON(CMD_VALIDATE), "General",
+	  "print only results and errors" },
+	{ OPT_VERBOSE, "verbose", 'v', NULL, NET, "General",
+	  "also print every HTTP request (method, URL, status, cf-ray; never credentials)" },
+	{ OPT_HELP, "help", 'h', NULL, ~0u, "General", "show this help" },
+	{ 0, NULL, 0, NULL, 0, NULL, NULL },
+};
+
+const struct cli_command cli_commands[] = {
+	{ CMD_VALIDATE, "validate", "",
+	  "check the desired state and the policies",
+	  "Loads every document under --path at --ref (or the working tree) and the policies, "
+	  "and prints every problem as FILE:LINE:COL: message. Sends no request.",
+	  "0 valid, 1 invalid", cmd_validate },
+	{ CMD_PLAN, "plan", "",
+	  "show what apply would change",
+	  "Reads the desired state from git and the live settings from the API (GET only), and "
+	  "prints the minimal PATCH and DELETE operations that make live equal to git. "
+	  "--out saves the plan for review and for `mailward apply PLANFILE`.",
+	  "0 no changes, 2 changes, 3 a policy denies the plan, 1 error", cmd_plan },
+	{ CMD_SHOW, "show", "PLANFILE",
+	  "render a saved plan",
+	  "Prints a plan saved with `plan --out` as text, JSON or Markdown, after checking its "
+	  "digest. Sends no request.",
+	  "0, 1 error", cmd_show },
+	{ CMD_VERSION, "version", "",
+	  "print the version",
+	  "Prints mailward's version and those of the libraries it uses.",
+	  "0", cmd_version },
+	{ CMD_HELP, "help", "[COMMAND]",
+	  "show help for mailward or a command",
+	  "Prints the list of commands, or everything about one command.",
+	  "0", cmd_help },
+	{ 0, NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+const char *const cli_environment[][2] = {
+	{ "CLOUDFLARE_ACCOUNT_ID", "account id, when --account-id is not given" },
+	{ "CLOUDFLARE_API_TOKEN", "API token, sent as Authorization: Bearer" },
+	{ "CLOUDFLARE_EMAIL", "with CLOUDFLARE_API_KEY: legacy key authentication" },
+	{ "CLOUDFLARE_API_KEY", "with CLOUDFLARE_EMAIL: legacy key authentication" },
+	{ "MAILWARD_API_URL", "API base URL, when --api-url is not given" },
+	{ "NO_COLOR", "when set and not empty, text output has no colours" },
+	{ "XDG_CACHE_HOME", "base of the default --cache-dir" },
+	{ "SOURCE_DATE_EPOCH", "when set, the time recorded in plans (reproducible output)" },
+	{ NULL, NULL },
+};
+
+const struct cli_command *cli_find_command(const char *name)
+{
+	for (size_t i = 0; cli_commands[i].name; i++)
+		if (!strcmp(cli_commands[i].name, name))
+			return &cli_commands[i];
+	return NULL;
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mailward: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cli_info(const struct cli_opts *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (o && o->quiet)
+		return;
+	fputs("mailward: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+bool cli_use_color(void)
+{
+	const char *no = getenv("NO_COLOR");
+	const char *term = getenv("TERM");
+
+	if (no && *no)
+		return false;
+	if (term && !strcmp(term, "dumb"))
+		return false;
+	return isatty(STDOUT_FILENO);
+}
+
+static void usage_error(const struct cli_command *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void usage_error(const struct cli_command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "mailward %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'mailward %s --help')\n", cmd->name);
+}
+
+static int parse_long(const struct cli_command *cmd, const char *flag, const char *s, long lo,
+		      long hi, long *out)
+{
+	char *end = NULL;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || !*s || *end || v < lo || v > hi) {
+		usage_error(cmd, "--%s takes a whole number from %ld to %ld, not '%s'", flag, lo, hi, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_rate(const struct cli_command *cmd, const char *s, double *out)
+{
+	char *end = NULL;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || !*s || *end || !isfinite(v) || v < 0 || v > 10000) {
+		usage_error(cmd, "--rate takes requests per second from 0 (no limit) to 10000, not '%s'", s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* The long options of `cmd` for getopt_long, and its short option string. */
+static struct option *build_longopts(const struct cli_command *cmd, char *shorts)
+{
+	size_t n = 0, k = 0, s = 0;
+	struct option *lo;
+
+	for (size_t i = 0; cli_options[i].name; i++)
+		n++;
+	lo = xcalloc(n + 1, sizeof(*lo));
+	shorts[s++] = ':';
+	for (size_t i = 0; cli_options[i].name; i++) {
+		const struct cli_option *opt = &cli_options[i];
+
+		if (!(opt->commands & ON(cmd->id)))
+			continue;
+		lo[k].name = opt->name;
+		lo[k].has_arg = opt->arg ? required_argument : no_argument;
+		lo[k].flag = NULL;
+		lo[k].val = opt->short_name ? opt->short_name : (int)opt->id;
+		k++;
+		if (opt->short_name) {
+			shorts[s++] = opt->short_name;
+			if (opt->arg)
+				shorts[s++] = ':';
+		}
+	}
+	shorts[s] = '\0';
+	return lo;
+}
+
+static const struct cli_option *option_by_val(int val)
+{
+	for (size_t i = 0; cli_options[i].name; i++)
+		if ((int)cli_options[i].id == val || (cli_options[i].short_name &&
+						      cli_options[i].short_name == val))
+			return &cli_options[i];
+	return NULL;
+}
+
+static void unknown_option(const struct cli_command *cmd, const char *arg)
+{
+	const char *names[64];
+	const char *word = arg;
+	const char *close;
+	size_t n = 0;
+
+	while (*word == '-')
+		word++;
+	for (size_t i = 0; cli_options[i].name && n < ARRAY_SIZE(names) - 1; i++)
+		if (cli_options[i].commands & ON(cmd->id))
+			names[n++] = cli_options[i].name;
+	names[n] = NULL;
+	close = suggest_closest(word, names);
+	for (size_t i = 0; cli_options[i].name; i++) {
+		if (!strcmp(cli_options[i].name, word) && !(cli_options[i].commands & ON(cmd->id))) {
+			usage_error(cmd, "option '--%s' does not apply to %s", word, cmd->name);
+			return;
+		}
+	}
+	if (close)
+		usage_error(cmd, "unknown option '%s' (did you mean '--%s'?)", arg, close);
+	else
+		usage_error(cmd, "unknown option '%s'", arg);
+}
+
+static int apply_option(struct cli_opts *o, const struct cli_command *cmd, int val, const char *arg)
+{
+	const struct cli_option *opt = option_by_val(val);
+	long n;
+
+	if (!opt)
+		return -1;
+	switch (opt->id) {
+	case OPT_REPO: o->repo = arg; break;
+	case OPT_REF: o->ref = arg; break;
+	case OPT_WORKTREE: o->worktree = true; break;
+	case OPT_PATH: o->path = arg; break;
+	case OPT_REQUIRE_ANCESTOR: o->require_ancestor = arg; break;
+	case OPT_CACHE_DIR: o->cache_dir = arg; break;
+	case OPT_ACCOUNT_ID: o->account_id = arg; break;
+	case OPT_API_URL: o->api_url = arg; break;
+	case OPT_TOKEN_FILE: o->token_file = arg; break;
+	case OPT_CA_FILE: o->ca_file = arg; break;
+	case OPT_PRUNE: o->prune = true; break;
+	case OPT_POLICY:
+		ARRAY_GROW(o->policies, o->n_policies + 1, o->policies_alloc);
+		o->policies[o->n_policies++] = arg;
+		break;
+	case OPT_FORMAT: o->format = arg; break;
+	case OPT_OUT: o->out = arg; break;
+	case OPT_DOMAIN:
+		ARRAY_GROW(o->domains, o->n_domains + 1, o->domains_alloc);
+		o->domains[o->n_domains++] = arg;
+		break;
+	case OPT_CONCURRENCY:
+		if (parse_long(cmd, opt->name, arg, 1, 64, &n) < 0)
+			return -1;
+		o->concurrency = (int)n;
+		break;
+	case OPT_RATE:
+		if (parse_rate(cmd, arg, &o->rate) < 0)
+			return -1;
+		o->rate_given = true;
+		break;
+	case OPT_RETRIES:
+		if (parse_long(cmd, opt->name, arg, 0, 20, &n) < 0)
+			return -1;
+		o->retries = (int)n;
+		break;
+	case OPT_TIMEOUT:
+		if (parse_long(cmd, opt->name, arg, 1, 3600, &n) < 0)
+			return -1;
+		o->timeout_s = n;
+		break;
+	case OPT_AUTO_APPROVE: o->auto_approve = true; break;
+	case OPT_AUDIT_LOG: o->audit_log = arg; break;
+	case OPT_ACTOR: o->actor = arg; break;
+	case OPT_NOTIFY: o->notify = arg; break;
+	case OPT_QUIET: o->quiet = true; break;
+	case OPT_VERBOSE: o->verbose = true; break;
+	case OPT_HELP: return 1;
+	}
+	return 0;
+}
+
+int cli_parse(struct cli_opts *o, const struct cli_command *cmd, int argc, char **argv)
+{
+	char shorts[64];
+	struct option *lo = build_longopts(cmd, shorts);
+	int rc = 0, c;
+
+	memset(o, 0, sizeof(*o));
+	o->cmd = cmd;
+	o->concurrency = 4;
+	o->retries = 4;
+	o->timeout_s = 60;
+	o->rate = cmd->id == CMD_APPLY ? 4.0 : 0.0;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+		if (c == '?') {
+			unknown_option(cmd, argv[optind - 1]);
+			rc = -1;
+			goto done;
+		}
+		if (c == ':') {
+			usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+			rc = -1;
+			goto done;
+		}
+		rc = apply_option(o, cmd, c, optarg);
+		if (rc == 1) {
+			cli_print_command_help(stdout, cmd);
+			goto done;
+		}
+		if (rc < 0)
+			goto done;
+	}
+	o->args = argv + optind;
+	o->n_args = argc - optind;
+	if (o->quiet && o->verbose) {
+		usage_error(cmd, "--quiet and --verbose exclude each other");
+		rc = -1;
+	}
+done:
+	free(lo);
+	return rc;
+}
+
+void cli_opts_release(struct cli_opts *o)
+{
+	free(o->policies);
+	free(o->domains);
+	o->policies = NULL;
+	o->domains = NULL;
+}
+
+void cli_print_main_help(FILE *out)
+{
+	fputs("usage: mailward COMMAND [options]\n\n"
+	      "Keeps the settings of Cloudflare Email Security protected domains equal to what a\n"
+	      "git repository says: plan the minimal changes, review them, apply them.\n\n"
+	      "Commands:\n", out);
+	for (size_t i = 0; cli_commands[i].name; i++)
+		fprintf(out, "  %-10s %s\n", cli_commands[i].name, cli_commands[i].summary);
+	fputs("\nEnvironment:\n", out);
+	for (size_t i = 0; cli_environment[i][0]; i++)
+		fprintf(out, "  %-22s %s\n", cli_environment[i][0], cli_environment[i][1]);
+	fputs("\nExit codes: 0 success or no changes, 1 error, 2 changes or drift found,\n"
+	      "3 denied by policy, 4 stale plan, 5 some operations failed.\n\n"
+	      "Run 'mailward help COMMAND' or 'mailward COMMAND --help' for a command's options.\n",
+	      out);
+}
+
+/* Print `text` wrapped at `width` columns, each line indented by `indent`. */
+static void print_wrapped(FILE *out, const char *text, size_t indent, size_t first_col,
+			  size_t width)
+{
+	size_t col = first_col;
+	const char *p = text;
+
+	while (*p) {
+		size_t word = strcspn(p, " ");
+
+		if (col > indent && col + 1 + word > width) {
+			fprintf(out, "\n%*s", (int)indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', out);
+			col++;
+		} else if (col < indent) {
+			fprintf(out, "%*s", (int)(indent - col), "");
+			col = indent;
+		}
+		fwrite(p, 1, word, out);
+		col += word;
+		p += word;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', out);
+}
+
+void cli_print_command_help(FILE *out, const struct cli_command *cmd)
+{
+	const char *group = NULL;
+	bool any = false;
+
+	fprintf(out, "usage: mailward %s%s%s%s\n\n", cmd->name,
+		cmd->id == CMD_VERSION || cmd->id == CMD_HELP ? "" : " [options]",
+		*cmd->args ? " " : "", cmd->args);
+	print_wrapped(out, cmd->description, 0, 0, 78);
+	for (size_t i = 0; cli_options[i].name; i++) {
+		const struct cli_option *opt = &cli_options[i];
+		char left[64];
+		int n;
+
+		if (!(opt->commands & ON(cmd->id)) || opt->id == OPT_HELP)
+			continue;
+		if (!group || strcmp(group, opt->group)) {
+			group = opt->group;
+			fprintf(out, "\n%s:\n", group);
+		}
+		any = true;
+		if (opt->short_name)
+			n = snprintf(left, sizeof(left), "  -%c, --%s%s%s", opt->short_name, opt->name,
+				     opt->arg ? " " : "", opt->arg ? opt->arg : "");
+		else
+			n = snprintf(left, sizeof(left), "  --%s%s%s", opt->name, opt->arg ? " " : "",
+				     opt->arg ? opt->arg : "");
+		fputs(left, out);
+		if (n >= 28) {
+			fputc('\n', out);
+			n = 0;
+		}
+		print_wrapped(out, opt->help, 28, (size_t)n, 78);
+	}
+	fprintf(out, "%s  -h, --help                show this help\n", any ? "" : "\nGeneral:\n");
+	fprintf(out, "\nExit codes: %s\n", cmd->exit_codes);
+}

@@ -1,0 +1,232 @@
+#include "cli/session.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/fsutil.h"
+#include "util/mem.h"
+#include "util/timeutil.h"
+
+#define DEFAULT_API_URL "https://api.cloudflare.com/client/v4"
+
+void session_init(struct session *s, struct cli_opts *o)
+{
+	memset(s, 0, sizeof(*s));
+	s->o = o;
+}
+
+void session_release(struct session *s)
+{
+	source_free(s->src);
+	desired_release(&s->desired);
+	diags_release(&s->diags);
+	free(s->account_id);
+	free(s->api_url);
+	api_free(s->api);
+	live_release(&s->live);
+	memset(s, 0, sizeof(*s));
+}
+
+int session_load_desired(struct session *s, FILE *problems)
+{
+	struct source_opts so = {
+		.repo = s->o->repo,
+		.ref = s->o->ref,
+		.path = s->o->path,
+		.cache_dir = s->o->cache_dir,
+		.require_ancestor = s->o->require_ancestor,
+		.worktree = s->o->worktree,
+	};
+	int rc;
+
+	rc = source_read(&s->src, &so);
+	if (rc < 0)
+		return rc;
+	rc = desired_load(&s->desired, s->src->files, s->src->nr, &s->diags);
+	diags_sort(&s->diags);
+	diags_print(&s->diags, problems);
+	return rc;
+}
+
+static char *lower(const char *s)
+{
+	char *p = xstrdup(s);
+
+	for (char *q = p; *q; q++)
+		*q = (char)tolower((unsigned char)*q);
+	return p;
+}
+
+int session_resolve_account(struct session *s, bool required)
+{
+	const char *env = getenv("CLOUDFLARE_ACCOUNT_ID");
+	const char *given = s->o->account_id;
+	const char *from = "--account-id";
+	const struct desired *d = &s->desired;
+
+	if (!given && env && *env) {
+		given = env;
+		from = "CLOUDFLARE_ACCOUNT_ID";
+	}
+	if (given) {
+		if (!desired_is_account_id(given))
+			return err_set(MW_ECONFIG, "%s '%s' is not an account id (32 hexadecimal digits)",
+				       from, given);
+		s->account_id = lower(given);
+		if (d->account_id && strcmp(d->account_id, s->account_id))
+			return err_set(MW_ECONFIG, "account mismatch: %s names account %s, but the "
+				       "documents are for account %s (%s:%d:%d); refusing to use "
+				       "configuration written for one account on another", from,
+				       s->account_id, d->account_id, d->account_file,
+				       d->account_line, d->account_col);
+		return 0;
+	}
+	if (d->account_id) {
+		s->account_id = xstrdup(d->account_id);
+		return 0;
+	}
+	if (required)
+		return err_set(MW_ECONFIG, "no account: give --account-id, set CLOUDFLARE_ACCOUNT_ID, "
+			       "or write account_id: in a document");
+	return 0;
+}
+
+/* A token file holds one token; surrounding white space is not part of it. */
+static int read_token_file(char **out, const char *path)
+{
+	char *data = NULL;
+	size_t len = 0, start = 0;
+	int rc;
+
+	*out = NULL;
+	rc = fs_read_file(&data, &len, path, 64 * 1024);
+	if (rc < 0)
+		return err_wrap(MW_ECONFIG, "--token-file: ");
+	while (start < len && isspace((unsigned char)data[start]))
+		start++;
+	while (len > start && isspace((unsigned char)data[len - 1]))
+		len--;
+	if (len == start) {
+		rc = err_set(MW_ECONFIG, "--token-file '%s' is empty", path);
+		goto done;
+	}
+	for (size_t i = start; i < len; i++) {
+		if (isspace((unsigned char)data[i]) || iscntrl((unsigned char)data[i])) {
+			rc = err_set(MW_ECONFIG, "--token-file '%s' holds more than one token (white "
+				     "space inside)", path);
+			goto done;
+		}
+	}
+	*out = xstrndup(data + start, len - start);
+done:
+	explicit_bzero(data, len);
+	free(data);
+	return rc;
+}
+
+static void trace_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "mailward: http: %s\n", line);
+}
+
+int session_connect(struct session *s)
+{
+	const struct cli_opts *o = s->o;
+	const char *env_url = getenv("MAILWARD_API_URL");
+	const char *env_token = getenv("CLOUDFLARE_API_TOKEN");
+	struct api_opts ao = { 0 };
+	char *token = NULL;
+	int rc;
+
+	if (o->api_url)
+		ao.base_url = o->api_url;
+	else if (env_url && *env_url)
+		ao.base_url = env_url;
+	else
+		ao.base_url = DEFAULT_API_URL;
+	ao.account_id = s->account_id;
+	if (o->token_file) {
+		rc = read_token_file(&token, o->token_file);
+		if (rc < 0)
+			return rc;
+		ao.token = token;
+	} else if (env_token && *env_token) {
+		ao.token = env_token;
+	} else {
+		ao.email = getenv("CLOUDFLARE_EMAIL");
+		ao.key = getenv("CLOUDFLARE_API_KEY");
+		if (ao.email && !*ao.email)
+			ao.email = NULL;
+		if (ao.key && !*ao.key)
+			ao.key = NULL;
+		if (!!ao.email != !!ao.key) {
+			rc = err_set(MW_ECONFIG, "CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY go together: "
+				     "set both, or use CLOUDFLARE_API_TOKEN");
+			goto done;
+		}
+	}
+	ao.http.concurrency = o->concurrency;
+	ao.http.rate = o->rate;
+	ao.http.retries = o->retries;
+	ao.http.timeout_ms = o->timeout_s * 1000;
+	ao.http.ca_file = o->ca_file;
+	if (o->verbose)
+		ao.http.trace = trace_line;
+	rc = api_new(&s->api, &ao);
+	if (rc == 0)
+		s->api_url = xstrdup(api_base_url(s->api));
+done:
+	if (token) {
+		explicit_bzero(token, strlen(token));
+		free(token);
+	}
+	return rc;
+}
+
+int session_read_live(struct session *s)
+{
+	struct http_stats before, after;
+	json_t *domains = NULL;
+	double t0 = time_mono();
+	int rc;
+
+	api_stats(s->api, &before);
+	rc = api_list_domains(s->api, &domains);
+	if (rc < 0)
+		return rc;
+	rc = live_load(&s->live, domains);
+	json_decref(domains);
+	if (rc < 0)
+		return rc;
+	api_stats(s->api, &after);
+	cli_info(s->o, "listed %zu live domain%s in %zu request%s (%.2f s)", s->live.nr,
+		 s->live.nr == 1 ? "" : "s", after.attempts - before.attempts,
+		 after.attempts - before.attempts == 1 ? "" : "s", time_mono() - t0);
+	return 0;
+}
+
+void session_plan_source(const struct session *s, struct plan_source *out)
+{
+	out->repo = s->src->repo;
+	out->ref = s->src->worktree ? NULL : s->src->ref;
+	out->commit = s->src->commit;
+	out->path = s->src->path;
+	out->worktree = s->src->worktree;
+}
+
+int session_plan(struct session *s, struct plan *out)
+{
+	struct plan_source ps;
+	struct plan_meta meta;
+
+	session_plan_source(s, &ps);
+	meta.account_id = s->account_id;
+	meta.api_url = s->api_url;
+	meta.source = &ps;
+	meta.prune = s->o->prune;
+	return plan_build(out, &s->desired, &s->live, &meta);
+}

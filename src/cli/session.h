@@ -1,0 +1,62 @@
+/*
+ * session: the steps that plan, apply and drift share, in the order of the
+ * data flow: read the source, load the desired state, settle the account,
+ * connect, list the live state, build the plan.
+ *
+ * Each step returns 0 or a negative MW_E* code with the message in the
+ * error slot (document problems are printed by the step itself, since
+ * there may be many). session_release() frees whatever the steps took.
+ */
+#ifndef MW_CLI_SESSION_H
+#define MW_CLI_SESSION_H
+
+#include "cli/cli.h"
+#include "core/api.h"
+#include "core/desired.h"
+#include "core/live.h"
+#include "core/plan.h"
+#include "core/source.h"
+#include "util/diag.h"
+
+struct session {
+	struct cli_opts *o;
+	struct source *src;
+	struct desired desired;
+	struct diags diags;
+	char *account_id; /* settled: flag, environment or documents */
+	char *api_url;
+	struct api *api;
+	struct live live;
+};
+
+void session_init(struct session *s, struct cli_opts *o);
+void session_release(struct session *s);
+
+/*
+ * Read the documents and load the desired state. Problems are printed to
+ * `problems` as FILE:LINE:COL: message (warnings too); MW_EINVALID when
+ * there was an error.
+ */
+int session_load_desired(struct session *s, FILE *problems);
+
+/*
+ * Settle the account: --account-id, else CLOUDFLARE_ACCOUNT_ID, else the
+ * documents' account_id. When the documents name another account than the
+ * flag or environment: MW_ECONFIG "account mismatch". When `required` and
+ * none is given: MW_ECONFIG.
+ */
+int session_resolve_account(struct session *s, bool required);
+
+/* Credentials, API URL, limits: a client ready to send. */
+int session_connect(struct session *s);
+
+/* List the live state (api_list_domains) into s->live. */
+int session_read_live(struct session *s);
+
+/* Build the plan for the loaded desired and live state. */
+int session_plan(struct session *s, struct plan *out);
+
+/* The plan's source record, from s->src. Strings borrowed from the session. */
+void session_plan_source(const struct session *s, struct plan_source *out);
+
+#endif

@@ -1,0 +1,535 @@
+#include "api.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+struct api {
+	struct http_client *http;
+	char *base_url;
+	char *account_id;
+	char *headers[3];
+};
+
+static bool header_safe(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+			return false;
+	return true;
+}
+
+int api_new(struct api **out, const struct api_opts *opts)
+{
+	struct api *a = xcalloc(1, sizeof(*a));
+	struct http_opts h = opts->http;
+	struct buf url = BUF_INIT;
+	size_t nh = 0;
+	int rc;
+
+	*out = NULL;
+	rc = http_check_base_url(&url, opts->base_url);
+	if (rc < 0)
+		goto done;
+	a->base_url = buf_detach(&url, NULL);
+	a->account_id = xstrdup(opts->account_id);
+	if (opts->token) {
+		if (!header_safe(opts->token)) {
+			rc = err_set(MW_ECONFIG, "the API token contains control characters (a stray "
+				     "line break?)");
+			goto done;
+		}
+		a->headers[nh++] = xasprintf("Authorization: Bearer %s", opts->token);
+	} else if (opts->email && opts->key) {
+		if (!header_safe(opts->email) || !header_safe(opts->key)) {
+			rc = err_set(MW_ECONFIG, "CLOUDFLARE_EMAIL or CLOUDFLARE_API_KEY contains "
+				     "control characters");
+			goto done;
+		}
+		a->headers[nh++] = xasprintf("X-Auth-Email: %s", opts->email);
+		a->headers[nh++] = xasprintf("X-Auth-Key: %s", opts->key);
+	} else {
+		rc = err_set(MW_ECONFIG, "no API credentials: set CLOUDFLARE_API_TOKEN, or use "
+			     "--token-file, or set CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY");
+		goto done;
+	}
+	a->headers[nh] = NULL;
+	h.headers = (const char *const *)a->headers;
+	rc = http_client_new(&a->http, &h);
+done:
+	buf_release(&url);
+	if (rc < 0) {
+		api_free(a);
+		return rc;
+	}
+	*out = a;
+	return 0;
+}
+
+void api_free(struct api *a)
+{
+	if (!a)
+		return;
+	http_client_free(a->http);
+	free(a->base_url);
+	free(a->account_id);
+	for (size_t i = 0; i < ARRAY_SIZE(a->headers); i++) {
+		/* Credentials do not outlive the client, even in freed memory. */
+		if (a->headers[i])
+			explicit_bzero(a->headers[i], strlen(a->headers[i]));
+		free(a->headers[i]);
+	}
+	free(a);
+}
+
+const char *api_base_url(const struct api *a)
+{
+	return a->base_url;
+}
+
+void api_stats(const struct api *a, struct http_stats *out)
+{
+	http_client_stats(a->http, out);
+}
+
+static void domains_path(struct buf *out, const struct api *a, const char *domain_id)
+{
+	buf_puts(out, "/accounts/");
+	http_escape(out, a->account_id);
+	buf_puts(out, "/email-security/settings/domains");
+	if (domain_id) {
+		buf_putc(out, '/');
+		http_escape(out, domain_id);
+	}
+}
+
+/* A short, printable excerpt of a body that is not what was expected. */
+static void excerpt(struct buf *why, const struct buf *body)
+{
+	size_t n = body->len < 80 ? body->len : 80;
+
+	if (!body->len) {
+		buf_puts(why, "an empty body");
+		return;
+	}
+	buf_puts(why, "'");
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)body->ptr[i];
+
+		buf_putc(why, c >= 0x20 && c < 0x7f ? (char)c : '?');
+	}
+	buf_puts(why, n < body->len ? "...'" : "'");
+}
+
+static void describe_errors(struct buf *why, const json_t *errors)
+{
+	size_t i;
+	json_t *e;
+	bool any = false;
+
+	json_array_foreach(errors, i, e) {
+		json_t *code = json_object_get(e, "code");
+		json_t *msg = json_object_get(e, "message");
+		const char *pointer = json_string_value(
+			json_object_get(json_object_get(e, "source"), "pointer"));
+
+		buf_puts(why, any ? "; " : "");
+		any = true;
+		if (json_is_integer(code))
+			buf_printf(why, "code %lld: ", (long long)json_integer_value(code));
+		buf_puts(why, json_is_string(msg) ? json_string_value(msg) : "(no message)");
+		if (pointer)
+			buf_printf(why, " (at %s)", pointer);
+	}
+	if (!any)
+		buf_puts(why, "no error details");
+}
+
+int api_read_envelope(const struct http_req *req, json_t **result, json_t **errors,
+		      struct buf *why)
+{
+	json_t *root = NULL, *success, *errs;
+	json_error_t jerr;
+	int rc = -1;
+
+	*result = NULL;
+	if (errors)
+		*errors = NULL;
+	if (req->status == 0) {
+		buf_printf(why, "no answer from the API after %d attempt%s: %s", req->attempts,
+			   req->attempts == 1 ? "" : "s", req->error[0] ? req->error : "not sent");
+		return -1;
+	}
+	root = json_loadb(req->response.ptr, req->response.len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root || !json_is_object(root)) {
+		buf_printf(why, "the API answered HTTP %ld with a body that is not a JSON envelope: ",
+			   req->status);
+		excerpt(why, &req->response);
+		goto done;
+	}
+	success = json_object_get(root, "success");
+	errs = json_object_get(root, "errors");
+	if (!json_is_boolean(success)) {
+		buf_printf(why, "the API answered HTTP %ld without the 'success' field of its envelope",
+			   req->status);
+		goto done;
+	}
+	if (json_is_false(success) || req->status < 200 || req->status >= 300) {
+		buf_printf(why, "HTTP %ld: ", req->status);
+		if (json_is_array(errs) && json_array_size(errs))
+			describe_errors(why, errs);
+		else if (json_is_true(success))
+			buf_puts(why, "the API said success with an error status");
+		else
+			buf_puts(why, "the API reported a failure without error details");
+		if (req->status == 401 || req->status == 403)
+			buf_puts(why, " (check the credentials and that the token has the Cloud "
+				 "Email Security permission for this account)");
+		if (errors && json_is_array(errs))
+			*errors = json_incref(errs);
+		goto done;
+	}
+	*result = json_incref(json_object_get(root, "result"));
+	if (!*result)
+		*result = json_null();
+	rc = 0;
+done:
+	json_decref(root);
+	return rc;
+}
+
+/* --- operations -------------------------------------------------------- */
+
+static const char *method_name(enum api_method m)
+{
+	switch (m) {
+	case API_PATCH:
+		return "PATCH";
+	case API_DELETE:
+		return "DELETE";
+	case API_GET:
+		break;
+	}
+	return "GET";
+}
+
+void api_op_release(struct api_op *op)
+{
+	http_req_reset(&op->req);
+	free((char *)op->req.url);
+	op->req.url = NULL;
+	free(op->path);
+	op->path = NULL;
+	free(op->body_text);
+	op->body_text = NULL;
+	json_decref(op->result);
+	op->result = NULL;
+	json_decref(op->errors);
+	op->errors = NULL;
+	free(op->message);
+	op->message = NULL;
+	op->ok = false;
+}
+
+struct run_ctx {
+	void (*done)(struct api_op *op, void *ctx);
+	void *ctx;
+};
+
+static void op_finished(struct http_req *req, void *ctx)
+{
+	struct run_ctx *rc = ctx;
+	struct api_op *op = req->user;
+	struct buf why = BUF_INIT;
+
+	json_decref(op->result);
+	json_decref(op->errors);
+	op->result = op->errors = NULL;
+	free(op->message);
+	op->message = NULL;
+	op->ok = api_read_envelope(req, &op->result, &op->errors, &why) == 0;
+	if (!op->ok)
+		op->message = buf_detach(&why, NULL);
+	buf_release(&why);
+	if (rc->done)
+		rc->done(op, rc->ctx);
+}
+
+int api_run(struct api *a, struct api_op **ops, size_t n,
+	    void (*done)(struct api_op *op, void *ctx), void *ctx)
+{
+	struct http_req **reqs = xcalloc(n ? n : 1, sizeof(*reqs));
+	struct run_ctx rctx = { done, ctx };
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		struct api_op *op = ops[i];
+		struct buf path = BUF_INIT;
+
+		api_op_release(op);
+		domains_path(&path, a, op->domain_id);
+		op->path = buf_detach(&path, NULL);
+		op->req.method = method_name(op->method);
+		op->req.url = xasprintf("%s%s", a->base_url, op->path);
+		if (op->method == API_PATCH && op->body) {
+			op->body_text = json_dumps(op->body, JSON_COMPACT);
+			op->req.body = op->body_text;
+			op->req.body_len = strlen(op->body_text);
+		} else {
+			op->req.body = NULL;
+			op->req.body_len = 0;
+		}
+		op->req.user = op;
+		reqs[i] = &op->req;
+	}
+	rc = http_run(a->http, reqs, n, op_finished, &rctx);
+	free(reqs);
+	return rc;
+}
+
+/* --- listing ----------------------------------------------------------- */
+
+struct page {
+	struct http_req req;
+	char *url;
+	long number;
+	json_t *items;
+	json_t *info;
+};
+
+static void page_url(struct page *p, const struct api *a, long number, long per_page)
+{
+	struct buf url = BUF_INIT;
+
+	buf_puts(&url, a->base_url);
+	domains_path(&url, a, NULL);
+	/* A total order (by name) keeps pages stable between requests. */
+	buf_printf(&url, "?page=%ld&per_page=%ld&order=domain&direction=asc", number, per_page);
+	free(p->url);
+	p->url = buf_detach(&url, NULL);
+	p->number = number;
+	p->req.method = "GET";
+	p->req.url = p->url;
+	p->req.body = NULL;
+}
+
+static void page_release(struct page *p)
+{
+	http_req_reset(&p->req);
+	free(p->url);
+	json_decref(p->items);
+	json_decref(p->info);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Read one page's answer into p->items and p->info. */
+static int page_read(struct page *p)
+{
+	struct buf why = BUF_INIT;
+	json_t *result = NULL, *root;
+	size_t i;
+	json_t *item;
+	int rc = 0;
+
+	if (api_read_envelope(&p->req, &result, NULL, &why) < 0) {
+		rc = err_set(p->req.status ? MW_EAPI : MW_ENET, "listing domains (page %ld): %s",
+			     p->number, why.ptr);
+		goto done;
+	}
+	if (!json_is_array(result)) {
+		rc = err_set(MW_EAPI, "listing domains (page %ld): the API's result is not a list",
+			     p->number);
+		goto done;
+	}
+	json_array_foreach(result, i, item) {
+		if (!json_is_object(item) || !json_is_string(json_object_get(item, "id")) ||
+		    !json_is_string(json_object_get(item, "domain"))) {
+			rc = err_set(MW_EAPI, "listing domains (page %ld): item %zu is not a domain "
+				     "with an 'id' and a 'domain' name", p->number, i + 1);
+			goto done;
+		}
+	}
+	p->items = json_incref(result);
+	/* The envelope was valid JSON a moment ago; read result_info from it. */
+	root = json_loadb(p->req.response.ptr, p->req.response.len, 0, NULL);
+	p->info = json_incref(json_object_get(root, "result_info"));
+	json_decref(root);
+done:
+	json_decref(result);
+	buf_release(&why);
+	return rc;
+}
+
+/* A result_info number that can be trusted as a count, or -1. */
+static long info_count(const json_t *info, const char *name)
+{
+	json_t *v = json_object_get(info, name);
+	double d;
+
+	if (json_is_integer(v))
+		return json_integer_value(v) >= 0 ? (long)json_integer_value(v) : -1;
+	if (!json_is_real(v))
+		return -1;
+	d = json_real_value(v);
+	if (d < 0 || d > 1e12 || floor(d) != d)
+		return -1;
+	return (long)d;
+}
+
+/* Append a page's items, refusing an id that was already seen. */
+static int take_items(json_t *all, json_t *seen, const struct page *p)
+{
+	size_t i;
+	json_t *item;
+
+	json_array_foreach(p->items, i, item) {
+		const char *id = json_string_value(json_object_get(item, "id"));
+		json_t *first = json_object_get(seen, id);
+
+		if (first)
+			return err_set(MW_ECONSISTENCY, "the domain listing is inconsistent: id '%s' "
+				       "appears on page %lld and again on page %ld (domains changed "
+				       "while listing?); nothing was planned, run again",
+				       id, (long long)json_integer_value(first), p->number);
+		json_object_set_new(seen, id, json_integer(p->number));
+		json_array_append(all, item);
+	}
+	return 0;
+}
+
+static int fetch_one(struct api *a, struct page *p)
+{
+	struct http_req *r = &p->req;
+	int rc = http_run(a->http, &r, 1, NULL, NULL);
+
+	return rc < 0 ? rc : page_read(p);
+}
+
+static int list_rest_concurrently(struct api *a, json_t *all, json_t *seen, long pages,
+				  long per_page, long total)
+{
+	size_t n = (size_t)(pages - 1);
+	struct page *p = xcalloc(n, sizeof(*p));
+	struct http_req **reqs = xcalloc(n, sizeof(*reqs));
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		page_url(&p[i], a, (long)i + 2, per_page);
+		reqs[i] = &p[i].req;
+	}
+	rc = http_run(a->http, reqs, n, NULL, NULL);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		long expect = p[i].number < pages ? per_page : total - (pages - 1) * per_page;
+
+		rc = page_read(&p[i]);
+		if (rc < 0)
+			break;
+		if ((long)json_array_size(p[i].items) != expect) {
+			rc = err_set(MW_ECONSISTENCY, "the domain listing is inconsistent: page %ld "
+				     "holds %zu domains where %ld were announced (%ld in all); nothing "
+				     "was planned, run again", p[i].number,
+				     json_array_size(p[i].items), expect, total);
+			break;
+		}
+		rc = take_items(all, seen, &p[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		page_release(&p[i]);
+	free(p);
+	free(reqs);
+	return rc;
+}
+
+/* Without a total: page after page until a short one, within the bound. */
+static int list_rest_sequentially(struct api *a, json_t *all, json_t *seen, long per_page)
+{
+	int rc = 0;
+
+	for (long number = 2;; number++) {
+		struct page p = { 0 };
+		size_t got;
+
+		if (number > API_MAX_PAGES) {
+			return err_set(MW_ECONSISTENCY, "the domain listing goes on past %d pages; "
+				       "refusing to plan on it", API_MAX_PAGES);
+		}
+		page_url(&p, a, number, per_page);
+		rc = fetch_one(a, &p);
+		if (rc == 0)
+			rc = take_items(all, seen, &p);
+		got = p.items ? json_array_size(p.items) : 0;
+		page_release(&p);
+		if (rc < 0 || got < (size_t)per_page)
+			return rc;
+	}
+}
+
+int api_list_domains(struct api *a, json_t **out)
+{
+	struct page first = { 0 };
+	json_t *all = json_array();
+	json_t *seen = json_object();
+	long per_page = API_PER_PAGE_MAX, total, got, pages, announced_pp;
+	int rc;
+
+	*out = NULL;
+	page_url(&first, a, 1, API_PER_PAGE_MAX);
+	rc = fetch_one(a, &first);
+	if (rc < 0)
+		goto done;
+	rc = take_items(all, seen, &first);
+	if (rc < 0)
+		goto done;
+	got = (long)json_array_size(first.items);
+	total = info_count(first.info, "total_count");
+	/* A server may cap pages below what was asked: follow its page size. */
+	announced_pp = info_count(first.info, "per_page");
+	if (announced_pp > 0 && announced_pp < per_page && got == announced_pp)
+		per_page = announced_pp;
+	if (got > per_page) {
+		rc = err_set(MW_ECONSISTENCY, "the domain listing is inconsistent: page 1 holds %ld "
+			     "domains, more than the %ld asked for", got, per_page);
+		goto done;
+	}
+	if (total >= 0 && (total < got || (got < per_page && total != got))) {
+		rc = err_set(MW_ECONSISTENCY, "the domain listing is inconsistent: page 1 holds %ld "
+			     "domains but the API announced %ld in all; nothing was planned", got,
+			     total);
+		goto done;
+	}
+	if (got < per_page)
+		goto finished;
+	if (total < 0) {
+		rc = list_rest_sequentially(a, all, seen, per_page);
+		goto done_check;
+	}
+	pages = (total + per_page - 1) / per_page;
+	if (pages > API_MAX_PAGES) {
+		rc = err_set(MW_ECONSISTENCY, "the API announced %ld domains (%ld pages); more than "
+			     "%d pages is beyond what mailward will plan on", total, pages,
+			     API_MAX_PAGES);
+		goto done;
+	}
+	if (pages > 1)
+		rc = list_rest_concurrently(a, all, seen, pages, per_page, total);
+done_check:
+	if (rc < 0)
+		goto done;
+	if (total >= 0 && (long)json_array_size(all) != total) {
+		rc = err_set(MW_ECONSISTENCY, "the domain listing is inconsistent: %zu domains "
+			     "listed, %ld announced", json_array_size(all), total);
+		goto done;
+	}
+finished:
+	*out = all;
+	all = NULL;
+done:
+	page_release(&first);
+	json_decref(all);
+	json_decref(seen);
+	return rc;
+}

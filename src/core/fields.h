@@ -1,0 +1,122 @@
+/*
+ * fields: the schema of a protected email domain, as one table.
+ *
+ * Every field of the API's Domain object is one row of fields_table: its
+ * name, kind, enum members, range and whether a PATCH may carry it (the
+ * writable fields are exactly the UpdateDomain schema of the OpenAPI
+ * document). Validation of desired state, comparison with live state, PATCH
+ * bodies, fingerprints, import and the documentation all read this table;
+ * a new API field is one new row.
+ *
+ * Values are jansson json_t, the value type shared by the whole core.
+ */
+#ifndef MW_CORE_FIELDS_H
+#define MW_CORE_FIELDS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/buf.h"
+#include "util/hash.h"
+
+enum field_kind {
+	FIELD_BOOL,      /* true or false */
+	FIELD_INT,       /* an integer in [min, max] */
+	FIELD_ENUM,      /* one of `values` */
+	FIELD_ENUM_SET,  /* a set of `values`: order and repeats do not count */
+	FIELD_CIDR_SET,  /* a set of IPv4/IPv6 prefixes, compared by value */
+	FIELD_UUID,      /* a UUID, compared case-insensitively */
+	FIELD_STRING,    /* any string */
+	FIELD_OBJECT,    /* read-only structure, never compared */
+	FIELD_TIMESTAMP, /* read-only RFC 3339 time, never compared */
+};
+
+enum field_flags {
+	FIELD_WRITABLE = 1u << 0,   /* in UpdateDomain: managed, diffed, sent */
+	FIELD_NULLABLE = 1u << 1,   /* UpdateDomain accepts null */
+	FIELD_READONLY = 1u << 2,   /* reported by the API, never sent */
+	FIELD_IDENTITY = 1u << 3,   /* id and domain: identify, never sent */
+	FIELD_DEPRECATED = 1u << 4, /* do not depend on it */
+};
+
+struct field {
+	const char *name;
+	enum field_kind kind;
+	unsigned flags;
+	const char *const *values; /* NULL-terminated members of an enum kind */
+	long long min, max;        /* range of FIELD_INT */
+	const char *summary;       /* one line for --help, docs and import comments */
+};
+
+/* The table, in the stable order that plans, import and docs use. */
+extern const struct field fields_table[];
+extern const size_t fields_count;
+
+/* The row called `name`, or NULL. */
+const struct field *fields_find(const char *name);
+
+/*
+ * The names of the writable fields, NULL-terminated, in table order, for
+ * "did you mean" suggestions. Borrowed, static.
+ */
+const char *const *fields_writable_names(void);
+
+/*
+ * Check a desired value for `f` against the UpdateDomain schema: type,
+ * nullability, enum members, range, UUID and CIDR syntax. Returns 0 when
+ * valid. Otherwise returns -1, writes the reason to `why` (lower case, no
+ * location) and, when one element of a set is at fault, its index to
+ * `*bad_item` (else -1).
+ */
+int fields_check(const struct field *f, const json_t *value, long *bad_item, struct buf *why);
+
+/*
+ * The canonical form of `value` for comparison: sets sorted and without
+ * repeats, prefixes written by value ("2001:DB8::/32" -> "2001:db8::/32"),
+ * UUIDs in lower case. Values of an unexpected type (a live API may send
+ * anything) are returned unchanged and compared as they are. NULL `value`
+ * (the field is missing) canonicalises to JSON null. Returns a new reference.
+ */
+json_t *fields_canonical(const struct field *f, const json_t *value);
+
+/* Whether two values of `f` mean the same (either may be NULL: missing). */
+bool fields_equal(const struct field *f, const json_t *a, const json_t *b);
+
+/*
+ * The writable fields of a live Domain object, canonical, every writable
+ * field present (missing ones as null). A new reference.
+ */
+json_t *fields_writable_of(const json_t *domain);
+
+/*
+ * The fingerprint of a live Domain object: "sha256:<hex>" of the canonical
+ * JSON of fields_writable_of(domain). Two objects that differ only in
+ * read-only fields, array order or address spelling share a fingerprint.
+ */
+void fields_fingerprint(char out[HASH_HEX_SIZE], const json_t *domain);
+
+/*
+ * Normalise a domain name for comparison: lower case, one trailing dot
+ * removed. Returns a new string in `*out`. When `strict`, also checks that
+ * it is a host name (letters, digits, hyphens; labels of 1..63 characters,
+ * 253 in all; at least two labels) and returns -1 with the reason in `why`
+ * otherwise; live names are normalised with strict off and kept as opaque
+ * strings when odd.
+ */
+int fields_normalize_domain(char **out, const char *name, bool strict, struct buf *why);
+
+/* Whether `s` is a UUID in 8-4-4-4-12 hexadecimal form. */
+bool fields_is_uuid(const char *s);
+
+/*
+ * Parse an address or prefix ("192.0.2.0/24", "2001:db8::1") and write its
+ * canonical text ("2001:db8::1/128") to `out`. Returns 0, or -1 with the
+ * reason in `why`.
+ */
+int fields_cidr_canonical(struct buf *out, const char *text, struct buf *why);
+
+/* Render a value compactly for people: [A, B], "text", 3, true, null. */
+void fields_format_value(struct buf *out, const json_t *value);
+
+#endif

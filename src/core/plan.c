@@ -1,0 +1,685 @@
+#include "plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "core/diff.h"
+#include "core/fields.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/fsutil.h"
+#include "util/mem.h"
+#include "util/timeutil.h"
+
+/* A plan file this large is not one mailward wrote. */
+#define MAX_PLAN_BYTES (512u << 20)
+
+const char *plan_action_name(enum plan_action a)
+{
+	switch (a) {
+	case PLAN_UPDATE:
+		return "update";
+	case PLAN_DELETE:
+		return "delete";
+	case PLAN_MISSING:
+		break;
+	}
+	return "missing";
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static void source_copy(struct plan_source *dst, const struct plan_source *src)
+{
+	dst->repo = dup_or_null(src->repo);
+	dst->ref = dup_or_null(src->ref);
+	dst->commit = dup_or_null(src->commit);
+	dst->path = dup_or_null(src->path);
+	dst->worktree = src->worktree;
+}
+
+static struct plan_change *add_change(struct plan *p, enum plan_action action, const char *domain,
+				      const char *id)
+{
+	struct plan_change *c;
+
+	ARRAY_GROW(p->changes, p->nr + 1, p->alloc);
+	c = &p->changes[p->nr++];
+	memset(c, 0, sizeof(*c));
+	c->action = action;
+	c->domain = xstrdup(domain);
+	c->id = dup_or_null(id);
+	return c;
+}
+
+static void set_live(struct plan_change *c, const struct live_domain *ld)
+{
+	char fp[HASH_HEX_SIZE];
+
+	fields_fingerprint(fp, ld->obj);
+	c->fingerprint = xstrdup(fp);
+}
+
+static char *where(const struct desired_domain *dd)
+{
+	return xasprintf("%s:%d:%d", dd->file, dd->line, dd->col);
+}
+
+/*
+ * The live domain a desired one refers to: by pinned id, else by name.
+ * Returns 0 with `*out` NULL when there is none; -1 (reported to
+ * `problems`) when the match is not safe.
+ */
+static int match(const struct live_domain **out, const struct desired_domain *dd,
+		 const struct live *live, struct buf *problems, size_t *n_problems)
+{
+	size_t first, n;
+
+	*out = NULL;
+	if (dd->id) {
+		const struct live_domain *ld = live_find_id(live, dd->id);
+
+		if (ld && strcmp(ld->name, dd->name)) {
+			buf_printf(problems, "\n  %s:%d:%d: domain '%s' pins id '%s', but that id is "
+				   "live domain '%s'", dd->file, dd->line, dd->col, dd->name, dd->id,
+				   ld->name);
+			(*n_problems)++;
+			return -1;
+		}
+		*out = ld;
+		return 0;
+	}
+	n = live_find_name(live, dd->name, &first);
+	if (n > 1) {
+		buf_printf(problems, "\n  %s:%d:%d: %zu live domains are named '%s' (ids", dd->file,
+			   dd->line, dd->col, n, dd->name);
+		for (size_t i = 0; i < n; i++)
+			buf_printf(problems, "%s %s", i ? "," : "", live->v[first + i].id);
+		buf_puts(problems, "); pin the one to manage with 'id:'");
+		(*n_problems)++;
+		return -1;
+	}
+	if (n == 1)
+		*out = &live->v[first];
+	return 0;
+}
+
+static int cmp_change(const void *pa, const void *pb)
+{
+	const struct plan_change *a = pa, *b = pb;
+	int c = strcmp(a->domain, b->domain);
+
+	if (c)
+		return c;
+	return strcmp(a->id ? a->id : "", b->id ? b->id : "");
+}
+
+static int cmp_unmanaged(const void *pa, const void *pb)
+{
+	const struct plan_unmanaged *a = pa, *b = pb;
+	int c = strcmp(a->domain, b->domain);
+
+	return c ? c : strcmp(a->id, b->id);
+}
+
+static void plan_domain(struct plan *p, const struct desired_domain *dd,
+			const struct live_domain *ld)
+{
+	struct plan_change *c;
+	json_t *diff = NULL, *body = NULL;
+
+	if (dd->absent) {
+		if (!ld) {
+			p->summary.noop++;
+			return;
+		}
+		c = add_change(p, PLAN_DELETE, dd->name, ld->id);
+		c->reason = xstrdup("absent");
+		c->declared_at = where(dd);
+		set_live(c, ld);
+		p->summary.del++;
+		return;
+	}
+	if (!ld) {
+		c = add_change(p, PLAN_MISSING, dd->name, dd->id);
+		c->declared_at = where(dd);
+		p->summary.missing++;
+		return;
+	}
+	diff_domain(&diff, &body, dd->settings, ld->obj);
+	if (json_array_size(diff) == 0) {
+		json_decref(diff);
+		json_decref(body);
+		p->summary.noop++;
+		return;
+	}
+	c = add_change(p, PLAN_UPDATE, dd->name, ld->id);
+	c->diff = diff;
+	c->body = body;
+	c->declared_at = where(dd);
+	set_live(c, ld);
+	p->summary.update++;
+}
+
+int plan_build(struct plan *out, const struct desired *desired, const struct live *live,
+	       const struct plan_meta *meta)
+{
+	struct plan *p = out;
+	bool *claimed = xcalloc(live->nr + 1, sizeof(*claimed));
+	struct buf problems = BUF_INIT;
+	size_t n_problems = 0;
+	char stamp[32];
+	int rc = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->format_version = PLAN_FORMAT_VERSION;
+	p->tool_version = xstrdup(MAILWARD_VERSION);
+	time_format(stamp, time_now());
+	p->created_at = xstrdup(stamp);
+	p->account_id = xstrdup(meta->account_id);
+	p->api_url = xstrdup(meta->api_url);
+	source_copy(&p->source, meta->source);
+	p->prune = meta->prune;
+	p->policy = json_pack("{s:[], s:[]}", "violations", "warnings");
+
+	for (size_t i = 0; i < desired->nr; i++) {
+		const struct desired_domain *dd = &desired->domains[i];
+		const struct live_domain *ld = NULL;
+
+		if (match(&ld, dd, live, &problems, &n_problems) < 0)
+			continue;
+		if (ld)
+			claimed[ld - live->v] = true;
+		plan_domain(p, dd, ld);
+	}
+	if (n_problems) {
+		rc = err_set(MW_EAMBIGUOUS, "cannot match %zu declared domain%s with live state:%s",
+			     n_problems, n_problems == 1 ? "" : "s", problems.ptr);
+		goto done;
+	}
+	for (size_t i = 0; i < live->nr; i++) {
+		const struct live_domain *ld = &live->v[i];
+
+		if (claimed[i])
+			continue;
+		if (p->prune) {
+			struct plan_change *c = add_change(p, PLAN_DELETE, ld->name, ld->id);
+
+			c->reason = xstrdup("prune");
+			set_live(c, ld);
+			p->summary.del++;
+			continue;
+		}
+		ARRAY_GROW(p->unmanaged, p->n_unmanaged + 1, p->unmanaged_alloc);
+		p->unmanaged[p->n_unmanaged].domain = xstrdup(ld->name);
+		p->unmanaged[p->n_unmanaged].id = xstrdup(ld->id);
+		p->n_unmanaged++;
+		p->summary.unmanaged++;
+	}
+	qsort(p->changes, p->nr, sizeof(*p->changes), cmp_change);
+	qsort(p->unmanaged, p->n_unmanaged, sizeof(*p->unmanaged), cmp_unmanaged);
+	plan_seal(p);
+done:
+	free(claimed);
+	buf_release(&problems);
+	if (rc < 0)
+		plan_release(p);
+	return rc;
+}
+
+void plan_release(struct plan *p)
+{
+	for (size_t i = 0; i < p->nr; i++) {
+		struct plan_change *c = &p->changes[i];
+
+		free(c->domain);
+		free(c->id);
+		json_decref(c->diff);
+		json_decref(c->body);
+		free(c->reason);
+		free(c->fingerprint);
+		free(c->declared_at);
+	}
+	free(p->changes);
+	for (size_t i = 0; i < p->n_unmanaged; i++) {
+		free(p->unmanaged[i].domain);
+		free(p->unmanaged[i].id);
+	}
+	free(p->unmanaged);
+	free(p->tool_version);
+	free(p->created_at);
+	free(p->account_id);
+	free(p->api_url);
+	free(p->source.repo);
+	free(p->source.ref);
+	free(p->source.commit);
+	free(p->source.path);
+	json_decref(p->policy);
+	memset(p, 0, sizeof(*p));
+}
+
+bool plan_has_changes(const struct plan *p)
+{
+	return p->summary.update + p->summary.del + p->summary.missing > 0;
+}
+
+/* --- the plan file ----------------------------------------------------- */
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *change_to_json(const struct plan_change *c)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "action", json_string(plan_action_name(c->action)));
+	json_object_set_new(o, "domain", json_string(c->domain));
+	json_object_set_new(o, "id", str_or_null(c->id));
+	if (c->action == PLAN_UPDATE) {
+		json_object_set(o, "diff", c->diff);
+		json_object_set(o, "body", c->body);
+	}
+	if (c->action == PLAN_DELETE)
+		json_object_set_new(o, "reason", json_string(c->reason));
+	if (c->action != PLAN_MISSING)
+		json_object_set_new(o, "live_fingerprint", json_string(c->fingerprint));
+	json_object_set_new(o, "declared_at", str_or_null(c->declared_at));
+	return o;
+}
+
+/* Everything but the digest: what the digest covers. */
+static json_t *plan_body_json(const struct plan *p)
+{
+	json_t *o = json_object();
+	json_t *changes = json_array();
+	json_t *unmanaged = json_array();
+
+	json_object_set_new(o, "format_version", json_integer(p->format_version));
+	json_object_set_new(o, "tool", json_pack("{s:s, s:s}", "name", "mailward", "version",
+						 p->tool_version));
+	json_object_set_new(o, "created_at", json_string(p->created_at));
+	json_object_set_new(o, "account_id", json_string(p->account_id));
+	json_object_set_new(o, "api_url", json_string(p->api_url));
+	json_object_set_new(o, "source", json_pack("{s:o, s:o, s:o, s:o, s:b}",
+		"repo", str_or_null(p->source.repo), "ref", str_or_null(p->source.ref),
+		"commit", str_or_null(p->source.commit), "path", str_or_null(p->source.path),
+		"worktree", p->source.worktree));
+	json_object_set_new(o, "prune", json_boolean(p->prune));
+	json_object_set_new(o, "summary", json_pack("{s:I, s:I, s:I, s:I, s:I}",
+		"update", (json_int_t)p->summary.update, "delete", (json_int_t)p->summary.del,
+		"missing", (json_int_t)p->summary.missing, "noop", (json_int_t)p->summary.noop,
+		"unmanaged", (json_int_t)p->summary.unmanaged));
+	for (size_t i = 0; i < p->nr; i++)
+		json_array_append_new(changes, change_to_json(&p->changes[i]));
+	json_object_set_new(o, "changes", changes);
+	for (size_t i = 0; i < p->n_unmanaged; i++)
+		json_array_append_new(unmanaged, json_pack("{s:s, s:s}", "domain",
+			p->unmanaged[i].domain, "id", p->unmanaged[i].id));
+	json_object_set_new(o, "unmanaged", unmanaged);
+	json_object_set(o, "policy", p->policy);
+	return o;
+}
+
+static void digest_of(char out[HASH_HEX_SIZE], const json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+
+	hash_sha256_hex(out, text, strlen(text));
+	free(text);
+}
+
+void plan_seal(struct plan *p)
+{
+	json_t *body = plan_body_json(p);
+
+	digest_of(p->digest, body);
+	json_decref(body);
+}
+
+json_t *plan_to_json(const struct plan *p)
+{
+	json_t *o = plan_body_json(p);
+
+	json_object_set_new(o, "digest", json_string(p->digest));
+	return o;
+}
+
+char *plan_to_text(const struct plan *p)
+{
+	json_t *o = plan_to_json(p);
+	char *text = json_dumps(o, JSON_INDENT(2));
+	char *out = xasprintf("%s\n", text);
+
+	free(text);
+	json_decref(o);
+	return out;
+}
+
+/* --- reading a plan file ------------------------------------------------ */
+
+struct reader {
+	struct buf why;
+};
+
+static const char *get_str(struct reader *r, const json_t *o, const char *key, bool nullable,
+			   const char *ctx)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (nullable && json_is_null(v))
+		return NULL;
+	if (!r->why.len)
+		buf_printf(&r->why, "%s'%s' must be a string%s", ctx, key, nullable ? " or null" : "");
+	return NULL;
+}
+
+static long long get_count(struct reader *r, const json_t *o, const char *key, const char *ctx)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (json_is_integer(v) && json_integer_value(v) >= 0)
+		return json_integer_value(v);
+	if (!r->why.len)
+		buf_printf(&r->why, "%s'%s' must be a count", ctx, key);
+	return -1;
+}
+
+static bool valid_fingerprint(const char *s)
+{
+	if (!s || strncmp(s, "sha256:", 7) || strlen(s) != 71)
+		return false;
+	for (s += 7; *s; s++)
+		if (!strchr("0123456789abcdef", *s))
+			return false;
+	return true;
+}
+
+/* A body holds only writable fields, each valid; a diff agrees with it. */
+static void check_update(struct reader *r, const json_t *jc, const char *ctx)
+{
+	json_t *body = json_object_get(jc, "body");
+	json_t *diff = json_object_get(jc, "diff");
+	const char *name;
+	json_t *v;
+	size_t i;
+
+	if (!json_is_object(body) || json_object_size(body) == 0) {
+		buf_printf(&r->why, "%s'body' must be a non-empty object", ctx);
+		return;
+	}
+	json_object_foreach(body, name, v) {
+		const struct field *f = fields_find(name);
+		struct buf why = BUF_INIT;
+		long bad;
+
+		if (!f || !(f->flags & FIELD_WRITABLE)) {
+			buf_printf(&r->why, "%s'body' holds '%s', which is not a writable setting", ctx,
+				   name);
+			return;
+		}
+		if (fields_check(f, v, &bad, &why) < 0) {
+			buf_printf(&r->why, "%s'body': %s", ctx, why.ptr);
+			buf_release(&why);
+			return;
+		}
+	}
+	if (!json_is_array(diff) || json_array_size(diff) != json_object_size(body)) {
+		buf_printf(&r->why, "%s'diff' must list each field of 'body' once", ctx);
+		return;
+	}
+	json_array_foreach(diff, i, v) {
+		const char *field = json_string_value(json_object_get(v, "field"));
+		json_t *after = json_object_get(v, "after");
+
+		if (!field || !json_object_get(v, "before") || !after ||
+		    !json_equal(after, json_object_get(body, field))) {
+			buf_printf(&r->why, "%s'diff' item %zu does not match 'body'", ctx, i + 1);
+			return;
+		}
+	}
+}
+
+static void read_change(struct reader *r, struct plan *p, const json_t *jc, size_t index)
+{
+	char ctx[64];
+	const char *action, *domain, *id, *fp = NULL, *reason = NULL, *declared;
+	struct plan_change *c;
+	enum plan_action a;
+
+	snprintf(ctx, sizeof(ctx), "changes[%zu]: ", index);
+	if (!json_is_object(jc)) {
+		buf_printf(&r->why, "%smust be an object", ctx);
+		return;
+	}
+	action = get_str(r, jc, "action", false, ctx);
+	domain = get_str(r, jc, "domain", false, ctx);
+	if (r->why.len)
+		return;
+	if (!strcmp(action, "update"))
+		a = PLAN_UPDATE;
+	else if (!strcmp(action, "delete"))
+		a = PLAN_DELETE;
+	else if (!strcmp(action, "missing"))
+		a = PLAN_MISSING;
+	else {
+		buf_printf(&r->why, "%sunknown action '%s'", ctx, action);
+		return;
+	}
+	id = get_str(r, jc, "id", a == PLAN_MISSING, ctx);
+	declared = get_str(r, jc, "declared_at", true, ctx);
+	if (a != PLAN_MISSING) {
+		fp = get_str(r, jc, "live_fingerprint", false, ctx);
+		if (!r->why.len && !valid_fingerprint(fp))
+			buf_printf(&r->why, "%s'live_fingerprint' must be sha256:<64 hex digits>", ctx);
+	}
+	if (a == PLAN_DELETE) {
+		reason = get_str(r, jc, "reason", false, ctx);
+		if (!r->why.len && strcmp(reason, "absent") && strcmp(reason, "prune"))
+			buf_printf(&r->why, "%sunknown delete reason '%s'", ctx, reason);
+	}
+	if (a == PLAN_UPDATE && !r->why.len)
+		check_update(r, jc, ctx);
+	if (r->why.len)
+		return;
+	c = add_change(p, a, domain, id);
+	c->fingerprint = dup_or_null(fp);
+	c->reason = dup_or_null(reason);
+	c->declared_at = dup_or_null(declared);
+	if (a == PLAN_UPDATE) {
+		c->diff = json_deep_copy(json_object_get(jc, "diff"));
+		c->body = json_deep_copy(json_object_get(jc, "body"));
+	}
+}
+
+static void read_summary(struct reader *r, struct plan *p, const json_t *s)
+{
+	struct plan_summary want = { 0 };
+
+	if (!json_is_object(s)) {
+		buf_puts(&r->why, "'summary' must be an object");
+		return;
+	}
+	p->summary.update = (size_t)get_count(r, s, "update", "summary: ");
+	p->summary.del = (size_t)get_count(r, s, "delete", "summary: ");
+	p->summary.missing = (size_t)get_count(r, s, "missing", "summary: ");
+	p->summary.noop = (size_t)get_count(r, s, "noop", "summary: ");
+	p->summary.unmanaged = (size_t)get_count(r, s, "unmanaged", "summary: ");
+	if (r->why.len)
+		return;
+	for (size_t i = 0; i < p->nr; i++) {
+		if (p->changes[i].action == PLAN_UPDATE)
+			want.update++;
+		else if (p->changes[i].action == PLAN_DELETE)
+			want.del++;
+		else
+			want.missing++;
+	}
+	if (want.update != p->summary.update || want.del != p->summary.del ||
+	    want.missing != p->summary.missing || p->n_unmanaged != p->summary.unmanaged)
+		buf_puts(&r->why, "'summary' does not agree with 'changes' and 'unmanaged'");
+}
+
+static void read_body(struct reader *r, struct plan *p, const json_t *obj)
+{
+	const json_t *src = json_object_get(obj, "source");
+	const json_t *tool = json_object_get(obj, "tool");
+	const json_t *changes = json_object_get(obj, "changes");
+	const json_t *unmanaged = json_object_get(obj, "unmanaged");
+	const json_t *policy = json_object_get(obj, "policy");
+	json_t *prune = json_object_get(obj, "prune");
+	json_t *wt;
+	const char *s;
+	size_t i;
+	json_t *v;
+
+	if (!json_is_object(tool) || !get_str(r, tool, "version", false, "tool: ")) {
+		if (!r->why.len)
+			buf_puts(&r->why, "'tool' must be an object with a 'version'");
+		return;
+	}
+	p->tool_version = xstrdup(json_string_value(json_object_get(tool, "version")));
+	if ((s = get_str(r, obj, "created_at", false, "")))
+		p->created_at = xstrdup(s);
+	if ((s = get_str(r, obj, "account_id", false, "")))
+		p->account_id = xstrdup(s);
+	if ((s = get_str(r, obj, "api_url", false, "")))
+		p->api_url = xstrdup(s);
+	if (r->why.len)
+		return;
+	if (!desired_is_account_id(p->account_id)) {
+		buf_puts(&r->why, "'account_id' must be 32 hexadecimal digits");
+		return;
+	}
+	if (!json_is_object(src)) {
+		buf_puts(&r->why, "'source' must be an object");
+		return;
+	}
+	p->source.repo = dup_or_null(get_str(r, src, "repo", true, "source: "));
+	p->source.ref = dup_or_null(get_str(r, src, "ref", true, "source: "));
+	p->source.commit = dup_or_null(get_str(r, src, "commit", true, "source: "));
+	p->source.path = dup_or_null(get_str(r, src, "path", true, "source: "));
+	wt = json_object_get(src, "worktree");
+	p->source.worktree = json_is_true(wt);
+	if (wt && !json_is_boolean(wt) && !r->why.len)
+		buf_puts(&r->why, "source: 'worktree' must be true or false");
+	if (!json_is_boolean(prune) && !r->why.len)
+		buf_puts(&r->why, "'prune' must be true or false");
+	if (r->why.len)
+		return;
+	p->prune = json_is_true(prune);
+	if (!json_is_array(changes)) {
+		buf_puts(&r->why, "'changes' must be a list");
+		return;
+	}
+	json_array_foreach(changes, i, v) {
+		read_change(r, p, v, i);
+		if (r->why.len)
+			return;
+	}
+	if (!json_is_array(unmanaged)) {
+		buf_puts(&r->why, "'unmanaged' must be a list");
+		return;
+	}
+	json_array_foreach(unmanaged, i, v) {
+		const char *d = json_string_value(json_object_get(v, "domain"));
+		const char *id = json_string_value(json_object_get(v, "id"));
+
+		if (!d || !id) {
+			buf_printf(&r->why, "unmanaged[%zu] must have a 'domain' and an 'id'", i);
+			return;
+		}
+		ARRAY_GROW(p->unmanaged, p->n_unmanaged + 1, p->unmanaged_alloc);
+		p->unmanaged[p->n_unmanaged].domain = xstrdup(d);
+		p->unmanaged[p->n_unmanaged].id = xstrdup(id);
+		p->n_unmanaged++;
+	}
+	read_summary(r, p, json_object_get(obj, "summary"));
+	if (r->why.len)
+		return;
+	if (!json_is_object(policy) || !json_is_array(json_object_get(policy, "violations")) ||
+	    !json_is_array(json_object_get(policy, "warnings"))) {
+		buf_puts(&r->why, "'policy' must be an object with 'violations' and 'warnings' lists");
+		return;
+	}
+	p->policy = json_deep_copy(policy);
+}
+
+int plan_from_json(struct plan *out, const json_t *obj)
+{
+	struct reader r = { BUF_INIT };
+	json_t *body = NULL, *version;
+	const char *digest;
+	char want[HASH_HEX_SIZE];
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(obj))
+		return err_set(MW_EPLAN, "a plan file is a JSON object");
+	version = json_object_get(obj, "format_version");
+	if (!json_is_integer(version))
+		return err_set(MW_EPLAN, "not a mailward plan: no 'format_version'");
+	if (json_integer_value(version) != PLAN_FORMAT_VERSION)
+		return err_set(MW_EPLAN, "the plan has format_version %lld; this mailward reads "
+			       "format %d", (long long)json_integer_value(version),
+			       PLAN_FORMAT_VERSION);
+	digest = json_string_value(json_object_get(obj, "digest"));
+	if (!digest)
+		return err_set(MW_EPLAN, "the plan has no 'digest'");
+	body = json_copy((json_t *)obj);
+	json_object_del(body, "digest");
+	digest_of(want, body);
+	if (strcmp(want, digest)) {
+		rc = err_set(MW_EPLAN, "the plan does not match its digest: it was changed after it "
+			     "was made (digest %s, content %s)", digest, want);
+		goto done;
+	}
+	out->format_version = PLAN_FORMAT_VERSION;
+	read_body(&r, out, obj);
+	if (r.why.len) {
+		rc = err_set(MW_EPLAN, "invalid plan: %s", r.why.ptr);
+		goto done;
+	}
+	snprintf(out->digest, sizeof(out->digest), "%s", digest);
+done:
+	json_decref(body);
+	buf_release(&r.why);
+	if (rc < 0)
+		plan_release(out);
+	return rc;
+}
+
+int plan_load_file(struct plan *out, const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+	json_error_t jerr;
+	json_t *obj = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = fs_read_file(&text, &len, path, MAX_PLAN_BYTES);
+	if (rc < 0)
+		return err_wrap(MW_EPLAN, "reading plan: ");
+	obj = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!obj) {
+		rc = err_set(MW_EPLAN, "%s:%d:%d: not a plan file: %s", path, jerr.line, jerr.column,
+			     jerr.text);
+		goto done;
+	}
+	rc = plan_from_json(out, obj);
+	if (rc < 0)
+		err_wrap(rc, "%s: ", path);
+done:
+	json_decref(obj);
+	free(text);
+	return rc;
+}

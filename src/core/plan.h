@@ -1,0 +1,123 @@
+/*
+ * plan: the changes that make live state equal to the desired state, as a
+ * value.
+ *
+ * plan_build() matches desired domains with live ones and decides, per
+ * domain, update (with the minimal PATCH body), delete, missing or nothing;
+ * everything after it (policy checks, rendering, saving, apply) reads the
+ * same struct plan. plan_to_json()/plan_from_json() are the plan file
+ * format (CLI contract, "Plan file"); the digest covers the whole plan but
+ * itself, so that a plan edited after review is refused.
+ */
+#ifndef MW_CORE_PLAN_H
+#define MW_CORE_PLAN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/desired.h"
+#include "core/live.h"
+#include "util/hash.h"
+
+#define PLAN_FORMAT_VERSION 1
+
+enum plan_action { PLAN_UPDATE, PLAN_DELETE, PLAN_MISSING };
+
+struct plan_change {
+	enum plan_action action;
+	char *domain;      /* normalised name */
+	char *id;          /* live id; for missing, the pinned id or NULL */
+	json_t *diff;      /* update: [{"field", "before", "after"}], else NULL */
+	json_t *body;      /* update: exactly what PATCH sends, else NULL */
+	char *reason;      /* delete: "absent" or "prune", else NULL */
+	char *fingerprint; /* update, delete: the live object's at plan time */
+	char *declared_at; /* "file:line:col" of the declaration, or NULL (prune) */
+};
+
+struct plan_unmanaged {
+	char *domain;
+	char *id;
+};
+
+struct plan_source {
+	char *repo;
+	char *ref;    /* NULL in worktree mode */
+	char *commit; /* NULL in worktree mode */
+	char *path;
+	bool worktree;
+};
+
+struct plan_summary {
+	size_t update, del, missing, noop, unmanaged;
+};
+
+/*
+ * Invariants: `changes` is sorted by domain, then id, and `unmanaged` too;
+ * `summary` counts them (noop: declared domains already as desired, and
+ * absent ones already gone); `policy` is an object with "violations" and
+ * "warnings" arrays.
+ */
+struct plan {
+	int format_version;
+	char *tool_version;
+	char *created_at;
+	char *account_id;
+	char *api_url;
+	struct plan_source source;
+	bool prune;
+	struct plan_summary summary;
+	struct plan_change *changes;
+	size_t nr, alloc;
+	struct plan_unmanaged *unmanaged;
+	size_t n_unmanaged, unmanaged_alloc;
+	json_t *policy;
+	char digest[HASH_HEX_SIZE];
+};
+
+/* What plan_build() records besides the changes; all borrowed. */
+struct plan_meta {
+	const char *account_id;
+	const char *api_url;
+	const struct plan_source *source;
+	bool prune;
+};
+
+/*
+ * Build the plan for `desired` against `live` into `out` (zeroed first;
+ * release with plan_release()). Fails with MW_EAMBIGUOUS, naming every
+ * domain that cannot be matched safely (two live domains of one name with
+ * no `id:` pin, a pin that names another domain's id).
+ */
+int plan_build(struct plan *out, const struct desired *desired, const struct live *live,
+	       const struct plan_meta *meta);
+
+void plan_release(struct plan *p);
+
+/* Whether the plan has differences: updates, deletes or missing domains. */
+bool plan_has_changes(const struct plan *p);
+
+/* Recompute `p->digest` from the rest of the plan. */
+void plan_seal(struct plan *p);
+
+/* The plan file object (digest included). A new reference. */
+json_t *plan_to_json(const struct plan *p);
+
+/* The plan file text: plan_to_json(), indented, with a final newline. */
+char *plan_to_text(const struct plan *p);
+
+/*
+ * Read a plan file object into `out`. Checks every field's type, the format
+ * version, the actions, that every PATCH body holds only writable fields
+ * with valid values, that the summary agrees with the changes, and that the
+ * digest matches. Fails with MW_EPLAN and a message that says what is wrong.
+ */
+int plan_from_json(struct plan *out, const json_t *obj);
+
+/* plan_from_json() on a file; the message names the file. */
+int plan_load_file(struct plan *out, const char *path);
+
+/* The action's name as in the plan file: "update", "delete", "missing". */
+const char *plan_action_name(enum plan_action a);
+
+#endif

@@ -1,0 +1,574 @@
+#include "source.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/fsutil.h"
+#include "util/hash.h"
+#include "util/mem.h"
+
+/* A desired-state file larger than this is a mistake, not configuration. */
+#define MAX_FILE_BYTES (64u << 20)
+
+static const char *git_msg(void)
+{
+	const git_error *e = git_error_last();
+
+	return e && e->message ? e->message : "unknown libgit2 error";
+}
+
+bool source_is_url(const char *s)
+{
+	const char *colon, *slash;
+
+	if (strstr(s, "://"))
+		return true;
+	/* scp-like "user@host:path", but not a local path holding a colon. */
+	colon = strchr(s, ':');
+	slash = strchr(s, '/');
+	return colon && strchr(s, '@') && strchr(s, '@') < colon && (!slash || colon < slash);
+}
+
+/* The URL without "user:password@", for records and messages. */
+static char *redact_url(const char *url)
+{
+	const char *scheme = strstr(url, "://");
+	const char *host, *at, *end;
+
+	if (!scheme)
+		return xstrdup(url);
+	host = scheme + 3;
+	end = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(end - host));
+	if (!at)
+		return xstrdup(url);
+	return xasprintf("%.*s%s", (int)(host - url), url, at + 1);
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls >= lx && !strcmp(s + ls - lx, suffix);
+}
+
+static bool is_document(const char *name)
+{
+	return has_suffix(name, ".yaml") || has_suffix(name, ".yml");
+}
+
+void source_add_file(struct source *src, const char *path, char *data, size_t len, bool policy)
+{
+	struct source_file *f;
+
+	ARRAY_GROW(src->files, src->nr + 1, src->alloc);
+	f = &src->files[src->nr++];
+	f->path = xstrdup(path);
+	f->data = data;
+	f->len = len;
+	f->policy = policy;
+}
+
+static int cmp_file(const void *a, const void *b)
+{
+	return strcmp(((const struct source_file *)a)->path, ((const struct source_file *)b)->path);
+}
+
+void source_finish(struct source *src)
+{
+	size_t plen = strlen(src->path);
+
+	qsort(src->files, src->nr, sizeof(*src->files), cmp_file);
+	for (size_t i = 0; i < src->nr; i++) {
+		const char *rel = src->files[i].path + (plen ? plen + 1 : 0);
+
+		src->files[i].policy = !strncmp(rel, "policies/", 9);
+	}
+}
+
+void source_free(struct source *src)
+{
+	if (!src)
+		return;
+	for (size_t i = 0; i < src->nr; i++) {
+		free(src->files[i].path);
+		free(src->files[i].data);
+	}
+	free(src->files);
+	free(src->repo);
+	free(src->ref);
+	free(src->commit);
+	free(src->path);
+	free(src);
+}
+
+/*
+ * "./a/b/" -> "a/b"; "" and "." -> "". Refuses ".." so that --path can
+ * never leave the repository.
+ */
+static int normalize_path(char **out, const char *in)
+{
+	struct buf b = BUF_INIT;
+	const char *p = in ? in : "";
+
+	*out = NULL;
+	while (*p) {
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		n = strcspn(p, "/");
+		if (n == 0)
+			break;
+		if (n == 2 && !strncmp(p, "..", 2)) {
+			buf_release(&b);
+			return err_set(MW_EUSAGE, "--path '%s' leaves the repository", in);
+		}
+		if (!(n == 1 && *p == '.')) {
+			if (b.len)
+				buf_putc(&b, '/');
+			buf_add(&b, p, n);
+		}
+		p += n;
+	}
+	*out = buf_detach(&b, NULL);
+	return 0;
+}
+
+/* --- clones of remote repositories ------------------------------------ */
+
+struct cred_state {
+	int attempts;
+	const char *url;
+};
+
+static int acquire_cred(git_credential **out, const char *url, const char *user_from_url,
+			unsigned int allowed, void *payload)
+{
+	struct cred_state *st = payload;
+
+	/* libgit2 asks again after each refusal: give up instead of looping. */
+	if (++st->attempts > 3)
+		return GIT_EAUTH;
+	if (allowed & GIT_CREDENTIAL_SSH_KEY)
+		return git_credential_ssh_key_from_agent(out, user_from_url ? user_from_url : "git");
+	if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) {
+		const char *scheme = strstr(st->url, "://");
+		const char *host = scheme ? scheme + 3 : st->url;
+		const char *at = strchr(host, '@');
+		const char *colon = strchr(host, ':');
+
+		if (at && colon && colon < at) {
+			char *user = xstrndup(host, (size_t)(colon - host));
+			char *pass = xstrndup(colon + 1, (size_t)(at - colon - 1));
+			int rc = git_credential_userpass_plaintext_new(out, user, pass);
+
+			free(user);
+			free(pass);
+			return rc;
+		}
+	}
+	return GIT_PASSTHROUGH;
+}
+
+static int create_mirror_remote(git_remote **out, git_repository *repo, const char *name,
+				const char *url, void *payload)
+{
+	git_config *cfg = NULL;
+	int rc;
+
+	/* A mirror keeps every local branch equal to the remote one on each fetch. */
+	rc = git_remote_create_with_fetchspec(out, repo, name, url, "+refs/*:refs/*");
+	if (rc < 0)
+		return rc;
+	rc = git_repository_config(&cfg, repo);
+	if (rc == 0)
+		rc = git_config_set_bool(cfg, "remote.origin.mirror", 1);
+	git_config_free(cfg);
+	return rc;
+}
+
+static char *default_cache_dir(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+
+	if (xdg && *xdg)
+		return xasprintf("%s/mailward", xdg);
+	if (home && *home)
+		return xasprintf("%s/.cache/mailward", home);
+	return xstrdup(".mailward-cache");
+}
+
+static int open_remote(git_repository **out, const struct source_opts *opts, const char *shown)
+{
+	git_clone_options clone_opts = GIT_CLONE_OPTIONS_INIT;
+	git_fetch_options fetch_opts = GIT_FETCH_OPTIONS_INIT;
+	struct cred_state cred = { 0, opts->repo };
+	char *cache = opts->cache_dir ? xstrdup(opts->cache_dir) : default_cache_dir();
+	char *dir = NULL;
+	char key[HASH_HEX_SIZE];
+	git_remote *remote = NULL;
+	int rc = 0;
+
+	/* The key ignores credentials, so that rotating a token keeps the cache. */
+	hash_sha256_hex(key, shown, strlen(shown));
+	dir = xasprintf("%s/repos/%.16s.git", cache, key + 7);
+	rc = fs_mkdirs(cache, 0700);
+	if (rc < 0)
+		goto done;
+	fetch_opts.callbacks.credentials = acquire_cred;
+	fetch_opts.callbacks.payload = &cred;
+	fetch_opts.prune = GIT_FETCH_PRUNE;
+	if (git_repository_open_bare(out, dir) == 0) {
+		if (git_remote_lookup(&remote, *out, "origin") < 0 ||
+		    git_remote_fetch(remote, NULL, &fetch_opts, "mailward fetch") < 0) {
+			rc = err_set(MW_EGIT, "cannot fetch '%s' into '%s': %s", shown, dir, git_msg());
+			goto done;
+		}
+		goto done;
+	}
+	clone_opts.bare = 1;
+	clone_opts.remote_cb = create_mirror_remote;
+	clone_opts.fetch_opts = fetch_opts;
+	/* The stored remote URL never holds credentials: acquire_cred adds them. */
+	if (git_clone(out, shown, dir, &clone_opts) < 0) {
+		*out = NULL;
+		rc = err_set(MW_EGIT, "cannot clone '%s' into '%s': %s", shown, dir, git_msg());
+		goto done;
+	}
+done:
+	if (rc < 0 && *out) {
+		git_repository_free(*out);
+		*out = NULL;
+	}
+	git_remote_free(remote);
+	free(dir);
+	free(cache);
+	return rc;
+}
+
+/* --- reading a commit's tree ------------------------------------------- */
+
+struct walk_state {
+	struct source *src;
+	git_repository *repo;
+	const char *prefix; /* --path, "" for the root */
+	int rc;
+};
+
+static int walk_cb(const char *root, const git_tree_entry *entry, void *payload)
+{
+	struct walk_state *w = payload;
+	git_filemode_t mode = git_tree_entry_filemode(entry);
+	const char *name = git_tree_entry_name(entry);
+	git_blob *blob = NULL;
+	char *path = NULL;
+	size_t size;
+
+	/* Never follow links; submodules are other repositories. */
+	if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE)
+		return 0;
+	if (!is_document(name))
+		return 0;
+	path = xasprintf("%s%s%s%s", w->prefix, *w->prefix ? "/" : "", root, name);
+	if (git_blob_lookup(&blob, w->repo, git_tree_entry_id(entry)) < 0) {
+		w->rc = err_set(MW_EGIT, "cannot read '%s': %s", path, git_msg());
+		goto fail;
+	}
+	size = (size_t)git_blob_rawsize(blob);
+	if (size > MAX_FILE_BYTES) {
+		w->rc = err_set(MW_EIO, "'%s' is larger than %u bytes", path, MAX_FILE_BYTES);
+		goto fail;
+	}
+	source_add_file(w->src, path, xstrndup(git_blob_rawcontent(blob), size), size, false);
+	git_blob_free(blob);
+	free(path);
+	return 0;
+fail:
+	git_blob_free(blob);
+	free(path);
+	return -1;
+}
+
+static int read_commit_tree(struct source *src, git_repository *repo, const git_commit *commit)
+{
+	struct walk_state w = { src, repo, src->path, 0 };
+	git_tree *root = NULL, *tree = NULL;
+	git_tree_entry *entry = NULL;
+	int rc = 0;
+
+	if (git_commit_tree(&root, commit) < 0) {
+		rc = err_set(MW_EGIT, "cannot read the tree of commit %s: %s", src->commit, git_msg());
+		goto done;
+	}
+	if (!*src->path) {
+		tree = root;
+		root = NULL;
+	} else {
+		if (git_tree_entry_bypath(&entry, root, src->path) < 0) {
+			rc = err_set(MW_EGIT, "path '%s' does not exist at commit %.12s (ref '%s')",
+				     src->path, src->commit, src->ref);
+			goto done;
+		}
+		if (git_tree_entry_type(entry) != GIT_OBJECT_TREE) {
+			rc = err_set(MW_EGIT, "path '%s' at commit %.12s is not a folder", src->path,
+				     src->commit);
+			goto done;
+		}
+		if (git_tree_lookup(&tree, repo, git_tree_entry_id(entry)) < 0) {
+			rc = err_set(MW_EGIT, "cannot read folder '%s': %s", src->path, git_msg());
+			goto done;
+		}
+	}
+	if (git_tree_walk(tree, GIT_TREEWALK_PRE, walk_cb, &w) < 0) {
+		rc = w.rc ? w.rc : err_set(MW_EGIT, "cannot walk '%s': %s", src->path, git_msg());
+		goto done;
+	}
+done:
+	git_tree_entry_free(entry);
+	git_tree_free(tree);
+	git_tree_free(root);
+	return rc;
+}
+
+static int resolve_commit(git_commit **out, git_repository *repo, const char *ref,
+			  const char *shown)
+{
+	git_object *obj = NULL, *peeled = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	if (git_revparse_single(&obj, repo, ref) < 0) {
+		rc = err_set(MW_EGIT, "cannot resolve ref '%s' in '%s': %s", ref, shown, git_msg());
+		goto done;
+	}
+	if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
+		rc = err_set(MW_EGIT, "ref '%s' in '%s' does not name a commit", ref, shown);
+		goto done;
+	}
+	*out = (git_commit *)peeled;
+	peeled = NULL;
+done:
+	git_object_free(peeled);
+	git_object_free(obj);
+	return rc;
+}
+
+static int check_ancestor(git_repository *repo, const git_commit *commit, const char *ref,
+			  const char *shown)
+{
+	git_commit *anc = NULL;
+	const git_oid *id = git_commit_id(commit);
+	char hex[GIT_OID_HEXSZ + 1];
+	int rc, d;
+
+	rc = resolve_commit(&anc, repo, ref, shown);
+	if (rc < 0)
+		return err_wrap(rc, "--require-ancestor: ");
+	git_oid_tostr(hex, sizeof(hex), id);
+	if (git_oid_equal(id, git_commit_id(anc)))
+		goto done;
+	d = git_graph_descendant_of(repo, git_commit_id(anc), id);
+	if (d < 0)
+		rc = err_set(MW_EGIT, "cannot compare commit %.12s with '%s': %s", hex, ref, git_msg());
+	else if (d == 0)
+		rc = err_set(MW_EGIT, "commit %.12s is not '%s' or an ancestor of it; refusing "
+			     "(--require-ancestor %s)", hex, ref, ref);
+done:
+	git_commit_free(anc);
+	return rc;
+}
+
+/* --- reading the working tree ------------------------------------------ */
+
+struct disk_walk {
+	struct source *src;
+	git_repository *repo; /* NULL outside a repository: nothing is ignored */
+	const char *top;      /* the directory that paths are relative to */
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool ignored(const struct disk_walk *w, const char *rel)
+{
+	int yes = 0;
+
+	return w->repo && git_ignore_path_is_ignored(&yes, w->repo, rel) == 0 && yes;
+}
+
+static int walk_disk(struct disk_walk *w, const char *rel)
+{
+	char *dirpath = xasprintf("%s%s%s", w->top, *rel ? "/" : "", rel);
+	char **names = NULL;
+	size_t n = 0, alloc = 0;
+	DIR *dir = opendir(dirpath);
+	struct dirent *de;
+	int rc = 0;
+
+	if (!dir) {
+		rc = err_set(MW_EIO, "cannot read folder '%s': %s", dirpath, strerror(errno));
+		goto done;
+	}
+	while ((de = readdir(dir))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, ".git"))
+			continue;
+		ARRAY_GROW(names, n + 1, alloc);
+		names[n++] = xstrdup(de->d_name);
+	}
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *child = xasprintf("%s%s%s", rel, *rel ? "/" : "", names[i]);
+		char *full = xasprintf("%s/%s", w->top, child);
+		struct stat st;
+
+		if (lstat(full, &st) < 0) {
+			rc = err_set(MW_EIO, "cannot stat '%s': %s", full, strerror(errno));
+		} else if (S_ISDIR(st.st_mode)) {
+			if (!ignored(w, child))
+				rc = walk_disk(w, child);
+		} else if (S_ISREG(st.st_mode) && is_document(names[i]) && !ignored(w, child)) {
+			char *data = NULL;
+			size_t len = 0;
+
+			rc = fs_read_file(&data, &len, full, MAX_FILE_BYTES);
+			if (rc == 0)
+				source_add_file(w->src, child, data, len, false);
+		}
+		free(child);
+		free(full);
+	}
+done:
+	if (dir)
+		closedir(dir);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(dirpath);
+	return rc;
+}
+
+static int read_worktree(struct source *src, git_repository *repo, const char *dir)
+{
+	struct disk_walk w = { src, repo, NULL };
+	char *top = NULL;
+	int rc;
+
+	if (repo) {
+		const char *wd = git_repository_workdir(repo);
+
+		if (!wd)
+			return err_set(MW_EGIT, "--worktree: '%s' is a bare repository", src->repo);
+		top = xstrndup(wd, strlen(wd) - (has_suffix(wd, "/") ? 1 : 0));
+	} else {
+		top = xstrdup(dir);
+	}
+	w.top = top;
+	if (*src->path) {
+		char *full = xasprintf("%s/%s", top, src->path);
+
+		if (!fs_is_dir(full)) {
+			rc = err_set(MW_EIO, "--path '%s' is not a folder in '%s'", src->path, top);
+			free(full);
+			free(top);
+			return rc;
+		}
+		free(full);
+	}
+	rc = walk_disk(&w, src->path);
+	free(top);
+	return rc;
+}
+
+/* ----------------------------------------------------------------------- */
+
+int source_read(struct source **out, const struct source_opts *opts)
+{
+	const char *repo_arg = opts->repo ? opts->repo : ".";
+	struct source *src = xcalloc(1, sizeof(*src));
+	git_repository *repo = NULL;
+	git_commit *commit = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	bool remote = source_is_url(repo_arg);
+	int rc = 0;
+
+	*out = NULL;
+	git_libgit2_init();
+	src->repo = remote ? redact_url(repo_arg) : xstrdup(repo_arg);
+	src->ref = xstrdup(opts->ref ? opts->ref : "HEAD");
+	src->worktree = opts->worktree;
+	rc = normalize_path(&src->path, opts->path);
+	if (rc < 0)
+		goto done;
+	if (opts->worktree && remote) {
+		rc = err_set(MW_EUSAGE, "--worktree reads files on disk: give a local --repo, not a URL");
+		goto done;
+	}
+	if (opts->worktree && opts->require_ancestor) {
+		rc = err_set(MW_EUSAGE, "--require-ancestor needs a commit: it cannot be used with "
+			     "--worktree");
+		goto done;
+	}
+	if (remote) {
+		rc = open_remote(&repo, opts, src->repo);
+		if (rc < 0)
+			goto done;
+	} else if (git_repository_open_ext(&repo, repo_arg, 0, NULL) < 0) {
+		repo = NULL;
+		if (!opts->worktree) {
+			rc = err_set(MW_EGIT, "'%s' is not a git repository: %s (use --worktree to "
+				     "read plain files)", repo_arg, git_msg());
+			goto done;
+		}
+		if (!fs_is_dir(repo_arg)) {
+			rc = err_set(MW_EIO, "--repo '%s' is not a folder", repo_arg);
+			goto done;
+		}
+	}
+	if (opts->worktree) {
+		rc = read_worktree(src, repo, repo_arg);
+		goto finish;
+	}
+	rc = resolve_commit(&commit, repo, src->ref, src->repo);
+	if (rc < 0)
+		goto done;
+	git_oid_tostr(hex, sizeof(hex), git_commit_id(commit));
+	src->commit = xstrdup(hex);
+	if (opts->require_ancestor) {
+		rc = check_ancestor(repo, commit, opts->require_ancestor, src->repo);
+		if (rc < 0)
+			goto done;
+	}
+	rc = read_commit_tree(src, repo, commit);
+finish:
+	if (rc == 0) {
+		source_finish(src);
+		*out = src;
+		src = NULL;
+	}
+done:
+	git_commit_free(commit);
+	git_repository_free(repo);
+	source_free(src);
+	git_libgit2_shutdown();
+	return rc;
+}
+
+void source_library_version(char *out, size_t size)
+{
+	int major = 0, minor = 0, rev = 0;
+
+	git_libgit2_version(&major, &minor, &rev);
+	snprintf(out, size, "%d.%d.%d", major, minor, rev);
+}

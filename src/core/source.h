@@ -1,0 +1,74 @@
+/*
+ * source: where the desired state comes from (libgit2).
+ *
+ * The only module that includes git2.h. It opens a local repository or a
+ * clone of a URL (kept in a cache directory and fetched on later runs),
+ * resolves a ref to a commit, and reads every *.yaml and *.yml blob under a
+ * folder of that commit's tree, in byte order of path, never following
+ * symbolic links. In worktree mode it reads the files on disk instead.
+ * What it hands on is plain data: a list of files and where they came from.
+ */
+#ifndef MW_CORE_SOURCE_H
+#define MW_CORE_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A document read from the source. `path` is relative to the repository. */
+struct source_file {
+	char *path;
+	char *data; /* NUL-terminated; may hold NULs, use `len` */
+	size_t len;
+	bool policy; /* under the policies/ folder of `path` */
+};
+
+struct source_opts {
+	const char *repo;             /* local path or URL; "." when NULL */
+	const char *ref;              /* "HEAD" when NULL */
+	const char *path;             /* folder inside the repository; root when NULL */
+	const char *cache_dir;        /* for clones of URLs; XDG default when NULL */
+	const char *require_ancestor; /* refuse unless the commit is this or its ancestor */
+	bool worktree;                /* read the working tree, not a commit */
+};
+
+/*
+ * What was read and from where. Invariants: `files` is sorted by path in
+ * byte order; `commit` is NULL exactly in worktree mode; `repo` never holds
+ * credentials (a URL's user:password is removed).
+ */
+struct source {
+	char *repo;
+	char *ref;
+	char *commit; /* 40 hex digits */
+	char *path;   /* "" for the root, else without leading or trailing '/' */
+	bool worktree;
+	struct source_file *files;
+	size_t nr, alloc;
+};
+
+/*
+ * Read the documents that `opts` designate into `*out` (owned by the caller:
+ * source_free()). Fails with MW_EGIT (repository, ref, folder, clone or
+ * ancestry problems) or MW_EIO, with a message that names the repository,
+ * ref or path at fault.
+ */
+int source_read(struct source **out, const struct source_opts *opts);
+
+void source_free(struct source *src);
+
+/*
+ * Whether `s` names a remote repository rather than a local path:
+ * scheme://..., or scp-like user@host:path.
+ */
+bool source_is_url(const char *s);
+
+/* Add a file to `src`, copying `path` and taking ownership of `data`. */
+void source_add_file(struct source *src, const char *path, char *data, size_t len, bool policy);
+
+/* Sort `src->files` by path (byte order) and mark the policy documents. */
+void source_finish(struct source *src);
+
+/* libgit2's version, for `mailward version`, into `out`. */
+void source_library_version(char *out, size_t size);
+
+#endif

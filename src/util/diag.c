@@ -1,0 +1,92 @@
+#include "diag.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "mem.h"
+
+void diags_release(struct diags *d)
+{
+	for (size_t i = 0; i < d->nr; i++) {
+		free(d->v[i].file);
+		free(d->v[i].msg);
+	}
+	free(d->v);
+	d->v = NULL;
+	d->nr = d->alloc = d->errors = 0;
+}
+
+void diags_add(struct diags *d, enum diag_level level, const char *file, int line, int col,
+	       const char *fmt, ...)
+{
+	struct buf msg = BUF_INIT;
+	struct diag *e;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	ARRAY_GROW(d->v, d->nr + 1, d->alloc);
+	e = &d->v[d->nr++];
+	e->level = level;
+	e->file = xstrdup(file ? file : "");
+	e->line = line;
+	e->col = col;
+	e->msg = buf_detach(&msg, NULL);
+	if (level == DIAG_ERROR)
+		d->errors++;
+}
+
+struct ranked {
+	struct diag d;
+	size_t rank;
+};
+
+static int cmp_ranked(const void *pa, const void *pb)
+{
+	const struct ranked *a = pa, *b = pb;
+	int c = strcmp(a->d.file, b->d.file);
+
+	if (c)
+		return c;
+	if (a->d.line != b->d.line)
+		return a->d.line < b->d.line ? -1 : 1;
+	if (a->d.col != b->d.col)
+		return a->d.col < b->d.col ? -1 : 1;
+	/* qsort is not stable: equal places keep the order of report. */
+	return a->rank < b->rank ? -1 : a->rank > b->rank;
+}
+
+void diags_sort(struct diags *d)
+{
+	struct ranked *tmp;
+
+	if (d->nr < 2)
+		return;
+	tmp = xmalloc(d->nr * sizeof(*tmp));
+	for (size_t i = 0; i < d->nr; i++) {
+		tmp[i].d = d->v[i];
+		tmp[i].rank = i;
+	}
+	qsort(tmp, d->nr, sizeof(*tmp), cmp_ranked);
+	for (size_t i = 0; i < d->nr; i++)
+		d->v[i] = tmp[i].d;
+	free(tmp);
+}
+
+void diags_print(const struct diags *d, FILE *out)
+{
+	for (size_t i = 0; i < d->nr; i++) {
+		const struct diag *e = &d->v[i];
+		const char *lvl = e->level == DIAG_WARNING ? "warning: " : "";
+
+		if (e->line > 0)
+			fprintf(out, "%s:%d:%d: %s%s\n", e->file, e->line, e->col, lvl, e->msg);
+		else if (e->file[0])
+			fprintf(out, "%s: %s%s\n", e->file, lvl, e->msg);
+		else
+			fprintf(out, "%s%s\n", lvl, e->msg);
+	}
+}

@@ -1,0 +1,140 @@
+#include "fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "err.h"
+#include "mem.h"
+
+int fs_read_file(char **out, size_t *len, const char *path, size_t max)
+{
+	struct buf b = BUF_INIT;
+	char chunk[65536];
+	int fd = -1;
+	int rc = 0;
+
+	*out = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = err_set(MW_EIO, "cannot open '%s': %s", path, strerror(errno));
+		goto done;
+	}
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = err_set(MW_EIO, "cannot read '%s': %s", path, strerror(errno));
+			goto done;
+		}
+		if (n == 0)
+			break;
+		buf_add(&b, chunk, (size_t)n);
+		if (max && b.len > max) {
+			rc = err_set(MW_EIO, "'%s' is larger than %zu bytes", path, max);
+			goto done;
+		}
+	}
+	*out = buf_detach(&b, len);
+done:
+	if (fd >= 0)
+		close(fd);
+	buf_release(&b);
+	return rc;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int fs_write_atomic(const char *path, const void *data, size_t len, unsigned mode)
+{
+	char *tmp = NULL;
+	int fd = -1;
+	int rc = 0;
+
+	if (!strcmp(path, "-")) {
+		if (write_all(STDOUT_FILENO, data, len) < 0)
+			return err_set(MW_EIO, "cannot write to standard output: %s", strerror(errno));
+		return 0;
+	}
+	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0) {
+		rc = err_set(MW_EIO, "cannot create '%s': %s", tmp, strerror(errno));
+		goto done;
+	}
+	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		rc = err_set(MW_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+		goto done;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		rc = err_set(MW_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+		goto done;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		rc = err_set(MW_EIO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+		goto done;
+	}
+done:
+	if (fd >= 0)
+		close(fd);
+	if (rc)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int fs_mkdirs(const char *path, unsigned mode)
+{
+	char *copy = xstrdup(path);
+	int rc = 0;
+
+	for (char *p = copy + 1; ; p++) {
+		char c = *p;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST) {
+			rc = err_set(MW_EIO, "cannot create directory '%s': %s", copy, strerror(errno));
+			goto done;
+		}
+		*p = c;
+		if (!c)
+			break;
+	}
+	if (!fs_is_dir(path))
+		rc = err_set(MW_EIO, "'%s' exists and is not a directory", path);
+done:
+	free(copy);
+	return rc;
+}
+
+bool fs_is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}

@@ -1,0 +1,31 @@
+/*
+ * fsutil: whole-file reads and crash-safe writes.
+ */
+#ifndef MW_UTIL_FSUTIL_H
+#define MW_UTIL_FSUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Read the file at `path` into `*out` (NUL-terminated, owned by the caller),
+ * its length in `*len`. Refuses files over `max` bytes (0: no limit).
+ * Fails with MW_EIO and a message naming the file.
+ */
+int fs_read_file(char **out, size_t *len, const char *path, size_t max);
+
+/*
+ * Replace the file at `path` with `len` bytes of `data`: written to a
+ * temporary file beside it, fsynced, then renamed over, so that a reader
+ * never sees half a file. `mode` is used when the file is created.
+ * "-" writes to standard output instead.
+ */
+int fs_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
+
+/* mkdir -p with `mode` for the directories it creates. */
+int fs_mkdirs(const char *path, unsigned mode);
+
+/* Whether `path` names an existing directory (following links). */
+bool fs_is_dir(const char *path);
+
+#endif
