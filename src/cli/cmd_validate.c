@@ -32,9 +32,10 @@ int cmd_validate(struct cli_opts *o)
 	}
 	for (size_t i = 0; i < s.src->nr; i++)
 		files += !s.src->files[i].policy;
-	cli_info(o, "valid: %zu domain%s in %zu file%s%s%s", s.desired.nr,
-		 s.desired.nr == 1 ? "" : "s", files, files == 1 ? "" : "s",
-		 s.account_id ? ", account " : "", s.account_id ? s.account_id : "");
+	cli_info(o, "valid: %zu domain%s in %zu file%s, %zu polic%s%s%s", s.desired.nr,
+		 s.desired.nr == 1 ? "" : "s", files, files == 1 ? "" : "s", s.policies.nr,
+		 s.policies.nr == 1 ? "y" : "ies", s.account_id ? ", account " : "",
+		 s.account_id ? s.account_id : "");
 done:
 	session_release(&s);
 	return rc < 0 ? EXIT_ERROR : EXIT_OK;

@@ -22,6 +22,7 @@ void session_release(struct session *s)
 {
 	source_free(s->src);
 	desired_release(&s->desired);
+	policy_set_release(&s->policies);
 	diags_release(&s->diags);
 	free(s->account_id);
 	free(s->api_url);
@@ -42,12 +43,25 @@ int session_load_desired(struct session *s, FILE *problems)
 	};
 	int rc;
 
+	int prc;
+
 	rc = source_read(&s->src, &so);
 	if (rc < 0)
 		return rc;
+	for (size_t i = 0; i < s->o->n_policies; i++) {
+		rc = source_add_disk(s->src, s->o->policies[i], true);
+		if (rc < 0)
+			return err_wrap(rc, "--policy: ");
+	}
 	rc = desired_load(&s->desired, s->src->files, s->src->nr, &s->diags);
+	prc = policy_load(&s->policies, s->src->files, s->src->nr, &s->diags);
 	diags_sort(&s->diags);
 	diags_print(&s->diags, problems);
+	if (rc == 0 && prc < 0)
+		rc = prc;
+	if (rc == MW_EINVALID && prc < 0)
+		rc = err_set(MW_EINVALID, "%zu problem%s in the desired state and policies",
+			     s->diags.errors, s->diags.errors == 1 ? "" : "s");
 	return rc;
 }
 
@@ -220,13 +234,22 @@ void session_plan_source(const struct session *s, struct plan_source *out)
 
 int session_plan(struct session *s, struct plan *out)
 {
+	struct policy_subject *subjects = NULL;
 	struct plan_source ps;
 	struct plan_meta meta;
+	size_t n;
+	int rc;
 
 	session_plan_source(s, &ps);
 	meta.account_id = s->account_id;
 	meta.api_url = s->api_url;
 	meta.source = &ps;
 	meta.prune = s->o->prune;
-	return plan_build(out, &s->desired, &s->live, &meta);
+	rc = plan_build(out, &s->desired, &s->live, &meta);
+	if (rc < 0)
+		return rc;
+	n = policy_subjects(&subjects, out, &s->desired, &s->live);
+	policy_check(&s->policies, out, subjects, n, s->live.nr);
+	policy_subjects_free(subjects, n);
+	return 0;
 }

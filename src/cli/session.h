@@ -15,6 +15,7 @@
 #include "core/desired.h"
 #include "core/live.h"
 #include "core/plan.h"
+#include "core/policy.h"
 #include "core/source.h"
 #include "util/diag.h"
 
@@ -22,6 +23,7 @@ struct session {
 	struct cli_opts *o;
 	struct source *src;
 	struct desired desired;
+	struct policy_set policies;
 	struct diags diags;
 	char *account_id; /* settled: flag, environment or documents */
 	char *api_url;
@@ -33,7 +35,8 @@ void session_init(struct session *s, struct cli_opts *o);
 void session_release(struct session *s);
 
 /*
- * Read the documents and load the desired state. Problems are printed to
+ * Read the documents, load the desired state and the policies (policies/
+ * under --path, and each --policy from disk). Problems are printed to
  * `problems` as FILE:LINE:COL: message (warnings too); MW_EINVALID when
  * there was an error.
  */
@@ -53,7 +56,10 @@ int session_connect(struct session *s);
 /* List the live state (api_list_domains) into s->live. */
 int session_read_live(struct session *s);
 
-/* Build the plan for the loaded desired and live state. */
+/*
+ * Build the plan for the loaded desired and live state and check it against
+ * the policies (the findings go into the plan).
+ */
 int session_plan(struct session *s, struct plan *out);
 
 /* The plan's source record, from s->src. Strings borrowed from the session. */

@@ -330,12 +330,17 @@ static void load_domain(struct loader *l, const struct ynode *key, const struct 
 				json_object_set(dd.settings, name, v);
 	}
 	buf_release(&why);
-	if (!ok) {
-		free(dd.name);
+	/*
+	 * A domain with bad settings is still declared: keep it, so that a
+	 * second declaration of it is reported too. desired_load() fails the
+	 * whole load anyway.
+	 */
+	if (!dd.name) {
 		free(dd.id);
 		json_decref(dd.settings);
 		return;
 	}
+	(void)ok;
 	add_domain(l, &dd);
 }
 
@@ -514,4 +519,14 @@ const struct desired_domain *desired_find(const struct desired *d, const char *n
 	if (!d->nr)
 		return NULL;
 	return bsearch(name, d->domains, d->nr, sizeof(*d->domains), cmp_name);
+}
+
+json_t *desired_value(const struct field *f, const struct ynode *n, const char *file,
+		      struct diags *diags)
+{
+	struct loader l = { 0 };
+
+	l.diags = diags;
+	l.file = file;
+	return value_from_node(&l, f, n);
 }

@@ -57,6 +57,18 @@ void desired_release(struct desired *d);
 /* The declared domain called `name` (normalised), or NULL. Borrowed. */
 const struct desired_domain *desired_find(const struct desired *d, const char *name);
 
+struct field;
+struct ynode;
+
+/*
+ * Convert the YAML value `n` of setting `f` to JSON and check it against
+ * the schema (fields_check), as for a desired-state document; policies use
+ * it for the values they require. Returns a new reference, or NULL after
+ * reporting the problem to `diags` at `file` and the node's place.
+ */
+json_t *desired_value(const struct field *f, const struct ynode *n, const char *file,
+		      struct diags *diags);
+
 /* Whether `s` is a Cloudflare account id: 32 hexadecimal digits. */
 bool desired_is_account_id(const char *s);
 

@@ -185,6 +185,7 @@ int plan_build(struct plan *out, const struct desired *desired, const struct liv
 	p->api_url = xstrdup(meta->api_url);
 	source_copy(&p->source, meta->source);
 	p->prune = meta->prune;
+	p->live_count = live->nr;
 	p->policy = json_pack("{s:[], s:[]}", "violations", "warnings");
 
 	for (size_t i = 0; i < desired->nr; i++) {
@@ -312,6 +313,7 @@ static json_t *plan_body_json(const struct plan *p)
 		"commit", str_or_null(p->source.commit), "path", str_or_null(p->source.path),
 		"worktree", p->source.worktree));
 	json_object_set_new(o, "prune", json_boolean(p->prune));
+	json_object_set_new(o, "live_count", json_integer((json_int_t)p->live_count));
 	json_object_set_new(o, "summary", json_pack("{s:I, s:I, s:I, s:I, s:I}",
 		"update", (json_int_t)p->summary.update, "delete", (json_int_t)p->summary.del,
 		"missing", (json_int_t)p->summary.missing, "noop", (json_int_t)p->summary.noop,
@@ -576,6 +578,9 @@ static void read_body(struct reader *r, struct plan *p, const json_t *obj)
 	if (r->why.len)
 		return;
 	p->prune = json_is_true(prune);
+	if (get_count(r, obj, "live_count", "") < 0)
+		return;
+	p->live_count = (size_t)json_integer_value(json_object_get(obj, "live_count"));
 	if (!json_is_array(changes)) {
 		buf_puts(&r->why, "'changes' must be a list");
 		return;

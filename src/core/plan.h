@@ -66,6 +66,7 @@ struct plan {
 	char *api_url;
 	struct plan_source source;
 	bool prune;
+	size_t live_count; /* live domains in the account when planned */
 	struct plan_summary summary;
 	struct plan_change *changes;
 	size_t nr, alloc;

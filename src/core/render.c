@@ -209,19 +209,21 @@ void render_text(struct buf *out, const struct plan *p, const struct render_opts
 				   paint(&pt, C_RESET), p->unmanaged[i].id);
 	}
 	text_policy(out, p, &pt);
+	if (p->nr || p->n_unmanaged)
+		buf_putc(out, '\n');
 	if (drift) {
 		if (!plan_has_changes(p))
 			buf_printf(out, "%sIn sync:%s %zu domain%s as git says", paint(&pt, C_BOLD),
 				   paint(&pt, C_RESET), s->noop, s->noop == 1 ? "" : "s");
 		else
-			buf_printf(out, "\n%sDrift:%s %zu drifted, %zu absent in git but live, %zu missing, "
+			buf_printf(out, "%sDrift:%s %zu drifted, %zu absent in git but live, %zu missing, "
 				   "%zu in sync", paint(&pt, C_BOLD), paint(&pt, C_RESET), s->update,
 				   s->del, s->missing, s->noop);
 	} else if (!plan_has_changes(p)) {
 		buf_printf(out, "%sNo changes.%s %zu domain%s already as git says", paint(&pt, C_BOLD),
 			   paint(&pt, C_RESET), s->noop, s->noop == 1 ? "" : "s");
 	} else {
-		buf_printf(out, "\n%sPlan:%s %zu to update, %zu to delete, %zu missing, %zu unchanged",
+		buf_printf(out, "%sPlan:%s %zu to update, %zu to delete, %zu missing, %zu unchanged",
 			   paint(&pt, C_BOLD), paint(&pt, C_RESET), s->update, s->del, s->missing, s->noop);
 	}
 	buf_printf(out, ", %zu unmanaged.\n", s->unmanaged);

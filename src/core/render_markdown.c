@@ -160,7 +160,7 @@ static void section(struct buf *out, const struct plan_change *c, bool drift)
 		code(out, c->domain);
 		buf_printf(out, ": %zu %s</summary>\n\n", json_array_size(c->diff),
 			   noun(json_array_size(c->diff), "setting", "settings"));
-		buf_printf(out, "| setting | %s | %s | |\n|---|---|---|---|\n",
+		buf_printf(out, "| setting | %s | %s | change |\n|---|---|---|---|\n",
 			   drift ? "live" : "live now", drift ? "git" : "after apply");
 		json_array_foreach(c->diff, i, d) {
 			const char *field = json_string_value(json_object_get(d, "field"));

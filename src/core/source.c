@@ -459,6 +459,40 @@ done:
 	return rc;
 }
 
+int source_add_disk(struct source *src, const char *path, bool policy)
+{
+	struct source tmp = { 0 };
+	struct disk_walk w = { &tmp, NULL, path };
+	struct stat st;
+	int rc;
+
+	if (stat(path, &st) < 0)
+		return err_set(MW_EIO, "cannot read '%s': %s", path, strerror(errno));
+	if (S_ISDIR(st.st_mode)) {
+		rc = walk_disk(&w, "");
+	} else {
+		char *data = NULL;
+		size_t len = 0;
+
+		rc = fs_read_file(&data, &len, path, MAX_FILE_BYTES);
+		if (rc == 0)
+			source_add_file(&tmp, "", data, len, policy);
+	}
+	for (size_t i = 0; i < tmp.nr; i++) {
+		struct source_file *f = &tmp.files[i];
+		char *name = *f->path ? xasprintf("%s/%s", path, f->path) : xstrdup(path);
+
+		if (rc == 0)
+			source_add_file(src, name, f->data, f->len, policy);
+		else
+			free(f->data);
+		free(name);
+		free(f->path);
+	}
+	free(tmp.files);
+	return rc;
+}
+
 static int read_worktree(struct source *src, git_repository *repo, const char *dir)
 {
 	struct disk_walk w = { src, repo, NULL };

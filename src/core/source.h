@@ -62,6 +62,14 @@ void source_free(struct source *src);
  */
 bool source_is_url(const char *s);
 
+/*
+ * Add the documents at `path` on disk (a file, or every *.yaml and *.yml
+ * under a folder, without following links inside it) to `src` with
+ * `policy` set as given; their names in messages are `path`-based. Used for
+ * --policy, which reads the file system, not the repository.
+ */
+int source_add_disk(struct source *src, const char *path, bool policy);
+
 /* Add a file to `src`, copying `path` and taking ownership of `data`. */
 void source_add_file(struct source *src, const char *path, char *data, size_t len, bool policy);
 
