@@ -149,6 +149,7 @@ bool cli_use_color(void);
 /* The commands. */
 int cmd_validate(struct cli_opts *o);
 int cmd_plan(struct cli_opts *o);
+int cmd_apply(struct cli_opts *o);
 int cmd_show(struct cli_opts *o);
 int cmd_version(struct cli_opts *o);
 int cmd_help(struct cli_opts *o);

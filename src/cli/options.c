@@ -84,6 +84,16 @@ const struct cli_command cli_commands[] = {
 	  "prints the minimal PATCH and DELETE operations that make live equal to git. "
 	  "--out saves the plan for review and for `mailward apply PLANFILE`.",
 	  "0 no changes, 2 changes, 3 a policy denies the plan, 1 error", cmd_plan },
+	{ CMD_APPLY, "apply", "[PLANFILE]",
+	  "carry out a saved plan, or plan and apply in one go",
+	  "With PLANFILE: checks its digest, that it targets this account and API, that live "
+	  "state still matches what it was made from (else exit 4, nothing sent) and that no "
+	  "policy denies it, then sends exactly its PATCH and DELETE operations. Without: plans "
+	  "first, shows the plan and applies it after --auto-approve or a typed 'yes'. "
+	  "Requests run concurrently under --concurrency and --rate; 429 waits for Retry-After, "
+	  "5xx and dropped connections are retried; one failure does not stop the others.",
+	  "0 all applied (or nothing to do), 3 policy denies, 4 plan is stale, 5 some "
+	  "operations failed, 1 error", cmd_apply },
 	{ CMD_SHOW, "show", "PLANFILE",
 	  "render a saved plan",
 	  "Prints a plan saved with `plan --out` as text, JSON or Markdown, after checking its "

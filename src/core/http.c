@@ -22,6 +22,12 @@
 #define BACKOFF_CAP_S 8.0
 #define RETRY_AFTER_CAP_S 900.0
 #define POLL_MAX_MS 200
+/*
+ * The bucket refills this much slower than --rate: a server that counts any
+ * one-second window, with its own clock and the network's jitter between
+ * us, must never see more than R requests in it.
+ */
+#define RATE_MARGIN 1.02
 
 volatile sig_atomic_t http_interrupted;
 
@@ -396,7 +402,7 @@ static void refill(struct http_client *c, double now)
 	if (c->opts.rate <= 0)
 		return;
 	if (now > from) {
-		c->tokens += (now - from) * c->opts.rate;
+		c->tokens += (now - from) * c->opts.rate / RATE_MARGIN;
 		if (c->tokens > cap)
 			c->tokens = cap;
 	}
@@ -409,7 +415,7 @@ static double gate_wait(struct http_client *c, double now)
 	double wait = c->paused_until > now ? c->paused_until - now : 0;
 
 	if (c->opts.rate > 0 && c->tokens < 1) {
-		double t = (1 - c->tokens) / c->opts.rate;
+		double t = (1 - c->tokens) * RATE_MARGIN / c->opts.rate;
 
 		if (c->paused_until > now)
 			t += c->paused_until - now;

@@ -3,9 +3,10 @@
  *
  * The only module that includes curl.h. A batch of requests runs through
  * libcurl's multi interface with at most `concurrency` in flight, each start
- * taking a token from a bucket that refills at `rate` per second and holds
- * at most max(1, rate) tokens (it starts with one, so the first second
- * carries no burst). 429 answers pause every request until Retry-After;
+ * taking a token from a bucket that refills at `rate` per second (2% less,
+ * so that no one-second window seen by the server holds more than `rate`)
+ * and holds at most max(1, rate) tokens (it starts with one, so the first
+ * second carries no burst). 429 answers pause every request until Retry-After;
  * 5xx answers and transport failures are retried with exponential backoff
  * and jitter, at most `retries` times. Every other answer is final and goes
  * to the caller as it came: this module knows nothing of the API's JSON.

@@ -207,7 +207,8 @@ static char *default_cache_dir(void)
 	return xstrdup(".mailward-cache");
 }
 
-static int open_remote(git_repository **out, const struct source_opts *opts, const char *shown)
+static int open_remote(git_repository **out, const struct source_opts *opts, const char *shown,
+		       bool fetch)
 {
 	git_clone_options clone_opts = GIT_CLONE_OPTIONS_INIT;
 	git_fetch_options fetch_opts = GIT_FETCH_OPTIONS_INIT;
@@ -228,6 +229,8 @@ static int open_remote(git_repository **out, const struct source_opts *opts, con
 	fetch_opts.callbacks.payload = &cred;
 	fetch_opts.prune = GIT_FETCH_PRUNE;
 	if (git_repository_open_bare(out, dir) == 0) {
+		if (!fetch)
+			goto done;
 		if (git_remote_lookup(&remote, *out, "origin") < 0 ||
 		    git_remote_fetch(remote, NULL, &fetch_opts, "mailward fetch") < 0) {
 			rc = err_set(MW_EGIT, "cannot fetch '%s' into '%s': %s", shown, dir, git_msg());
@@ -555,7 +558,7 @@ int source_read(struct source **out, const struct source_opts *opts)
 		goto done;
 	}
 	if (remote) {
-		rc = open_remote(&repo, opts, src->repo);
+		rc = open_remote(&repo, opts, src->repo, true);
 		if (rc < 0)
 			goto done;
 	} else if (git_repository_open_ext(&repo, repo_arg, 0, NULL) < 0) {
@@ -595,6 +598,43 @@ done:
 	git_commit_free(commit);
 	git_repository_free(repo);
 	source_free(src);
+	git_libgit2_shutdown();
+	return rc;
+}
+
+int source_check_ancestor(const struct source_opts *opts, const char *commit_hex)
+{
+	const char *repo_arg = opts->repo ? opts->repo : ".";
+	bool remote = source_is_url(repo_arg);
+	char *shown = remote ? redact_url(repo_arg) : xstrdup(repo_arg);
+	git_repository *repo = NULL;
+	git_commit *commit = NULL;
+	git_oid oid;
+	int rc = 0;
+
+	git_libgit2_init();
+	if (!commit_hex || git_oid_fromstr(&oid, commit_hex) < 0) {
+		rc = err_set(MW_EGIT, "--require-ancestor %s: the plan records no commit (made from a "
+			     "working tree?); refusing", opts->require_ancestor);
+		goto done;
+	}
+	if (remote)
+		rc = open_remote(&repo, opts, shown, true);
+	else if (git_repository_open_ext(&repo, repo_arg, 0, NULL) < 0)
+		rc = err_set(MW_EGIT, "--require-ancestor: '%s' is not a git repository: %s", shown,
+			     git_msg());
+	if (rc < 0)
+		goto done;
+	if (git_commit_lookup(&commit, repo, &oid) < 0) {
+		rc = err_set(MW_EGIT, "--require-ancestor: the plan's commit %.12s is not in '%s' "
+			     "(fetch it first)", commit_hex, shown);
+		goto done;
+	}
+	rc = check_ancestor(repo, commit, opts->require_ancestor, shown);
+done:
+	git_commit_free(commit);
+	git_repository_free(repo);
+	free(shown);
 	git_libgit2_shutdown();
 	return rc;
 }

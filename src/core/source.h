@@ -57,6 +57,13 @@ int source_read(struct source **out, const struct source_opts *opts);
 void source_free(struct source *src);
 
 /*
+ * Check that the commit `commit_hex` (40 hex digits; NULL refuses) is
+ * opts->require_ancestor or an ancestor of it, in the repository `opts`
+ * names. apply uses it on a saved plan's commit. Fails with MW_EGIT.
+ */
+int source_check_ancestor(const struct source_opts *opts, const char *commit_hex);
+
+/*
  * Whether `s` names a remote repository rather than a local path:
  * scheme://..., or scp-like user@host:path.
  */

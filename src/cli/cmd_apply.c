@@ -1,0 +1,378 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/session.h"
+#include "core/apply.h"
+#include "core/audit.h"
+#include "core/fields.h"
+#include "core/http.h"
+#include "core/policy.h"
+#include "core/render.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/hash.h"
+#include "util/mem.h"
+#include "util/timeutil.h"
+
+struct progress {
+	const struct cli_opts *o;
+	struct audit *audit;
+	size_t total, done, failed;
+	double started;
+	bool tty;
+	bool audit_failed;
+};
+
+static const char *actor_name(const struct cli_opts *o)
+{
+	static const char *const vars[] = { "GITHUB_ACTOR", "GITLAB_USER_LOGIN", "USER" };
+
+	if (o->actor && *o->actor)
+		return o->actor;
+	for (size_t i = 0; i < ARRAY_SIZE(vars); i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v && *v)
+			return v;
+	}
+	return "unknown";
+}
+
+static void clear_progress(struct progress *pr)
+{
+	if (pr->tty && pr->done)
+		fputs("\r\033[K", stderr);
+}
+
+static void show_progress(struct progress *pr)
+{
+	double elapsed = time_mono() - pr->started;
+
+	if (!pr->tty)
+		return;
+	fprintf(stderr, "\r\033[Kmailward: applied %zu/%zu, %zu failed, %.1f/s", pr->done, pr->total,
+		pr->failed, elapsed > 0 ? (double)pr->done / elapsed : 0.0);
+}
+
+static void print_result(const struct apply_item *it)
+{
+	const struct plan_change *c = it->change;
+	const char *verb = c->action == PLAN_UPDATE ? "updated" : "deleted";
+
+	switch (it->outcome) {
+	case APPLY_DONE:
+		printf("  ✓ %s %s (%s): HTTP %ld", verb, c->domain, c->id, it->op.req.status);
+		break;
+	case APPLY_GONE:
+		printf("  ✓ deleted %s (%s): already gone (HTTP 404)", c->domain, c->id);
+		break;
+	case APPLY_FAILED:
+		printf("  ✗ %s %s (%s) failed: %s", c->action == PLAN_UPDATE ? "update" : "delete",
+		       c->domain, c->id, it->error);
+		break;
+	case APPLY_NOT_SENT:
+	case APPLY_PENDING:
+		printf("  - %s %s (%s) not sent: %s", c->action == PLAN_UPDATE ? "update" : "delete",
+		       c->domain, c->id, it->error ? it->error : "interrupted");
+		break;
+	}
+	if (it->op.req.cf_ray[0])
+		printf(", cf-ray %s", it->op.req.cf_ray);
+	putchar('\n');
+}
+
+static int on_finished(struct apply_item *it, void *ctx)
+{
+	struct progress *pr = ctx;
+	int rc = 0;
+
+	pr->done++;
+	if (it->outcome == APPLY_FAILED || it->outcome == APPLY_NOT_SENT)
+		pr->failed++;
+	if (pr->audit && audit_record(pr->audit, it) < 0) {
+		clear_progress(pr);
+		cli_error("%s; stopping: no further operation is started", err_msg());
+		pr->audit_failed = true;
+		rc = -1;
+	}
+	clear_progress(pr);
+	print_result(it);
+	fflush(stdout);
+	show_progress(pr);
+	return rc;
+}
+
+/* `yes` typed on a terminal, or --auto-approve; nothing else. */
+static int confirm(const struct cli_opts *o)
+{
+	char line[64];
+
+	if (o->auto_approve)
+		return 0;
+	if (!isatty(STDIN_FILENO))
+		return err_set(MW_ECANCELLED, "refusing to apply without confirmation: standard input "
+			       "is not a terminal; review a saved plan and run 'mailward apply "
+			       "PLANFILE', or pass --auto-approve");
+	fputs("\nApply these changes to the live account? Only 'yes' is accepted: ", stderr);
+	fflush(stderr);
+	if (!fgets(line, sizeof(line), stdin))
+		return err_set(MW_ECANCELLED, "not applied: no answer");
+	line[strcspn(line, "\r\n")] = '\0';
+	if (strcmp(line, "yes"))
+		return err_set(MW_ECANCELLED, "not applied: the answer was not 'yes'");
+	return 0;
+}
+
+/* A saved plan must target the account and API this run is configured for. */
+static int check_target(const struct session *s, const struct plan *p)
+{
+	if (strcmp(p->account_id, s->account_id))
+		return err_set(MW_ESTALE, "the plan is for account %s, but this run is configured "
+			       "for account %s; nothing was applied", p->account_id, s->account_id);
+	if (strcmp(p->api_url, s->api_url))
+		return err_set(MW_ESTALE, "the plan is for API %s, but this run uses %s; nothing was "
+			       "applied", p->api_url, s->api_url);
+	return 0;
+}
+
+/*
+ * Policies again, against live state as re-read now: a policy added since
+ * the plan was made, or a change on the live side, can deny it.
+ */
+static int recheck_policy(struct session *s, struct plan *p, struct apply_item *items, size_t n)
+{
+	struct policy_subject *subjects = xcalloc(n + 1, sizeof(*subjects));
+	size_t ns = 0, violations;
+	const json_t *viol;
+	size_t i;
+	json_t *v;
+
+	for (i = 0; i < n; i++) {
+		if (items[i].change->action != PLAN_UPDATE || !items[i].live)
+			continue;
+		subjects[ns].domain = items[i].change->domain;
+		subjects[ns].id = items[i].change->id;
+		subjects[ns].state = fields_writable_of(items[i].live);
+		json_object_update(subjects[ns].state, items[i].change->body);
+		ns++;
+	}
+	violations = policy_check(&s->policies, p, subjects, ns, p->live_count);
+	policy_subjects_free(subjects, ns);
+	if (!violations)
+		return 0;
+	viol = json_object_get(p->policy, "violations");
+	json_array_foreach(viol, i, v)
+		cli_error("deny: %s", json_string_value(json_object_get(v, "message")));
+	return err_set(MW_EDENIED, "the plan is denied by policy (%zu violation%s); nothing was "
+		       "applied", violations, violations == 1 ? "" : "s");
+}
+
+static void print_summary(const struct plan *p, const struct apply_item *items, size_t n)
+{
+	size_t updated = 0, deleted = 0, gone = 0, failed = 0, not_sent = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		switch (items[i].outcome) {
+		case APPLY_DONE:
+			if (items[i].change->action == PLAN_UPDATE)
+				updated++;
+			else
+				deleted++;
+			break;
+		case APPLY_GONE:
+			gone++;
+			break;
+		case APPLY_FAILED:
+			failed++;
+			break;
+		default:
+			not_sent++;
+			break;
+		}
+	}
+	printf("\nApply: %zu updated, %zu deleted, %zu already gone, %zu failed, %zu not sent",
+	       updated, deleted, gone, failed, not_sent);
+	if (p->summary.missing)
+		printf("; %zu missing domain%s not applied (onboard %s first)", p->summary.missing,
+		       p->summary.missing == 1 ? "" : "s", p->summary.missing == 1 ? "it" : "them");
+	puts(".");
+	if (!failed && !not_sent)
+		return;
+	puts("Failed:");
+	for (size_t i = 0; i < n; i++)
+		if (items[i].outcome == APPLY_FAILED || items[i].outcome == APPLY_NOT_SENT)
+			printf("  %s (%s): %s\n", items[i].change->domain, items[i].change->id,
+			       items[i].error ? items[i].error : "not sent");
+	puts("Run 'mailward plan' to see what is left.");
+}
+
+static void make_run_id(char out[17], const struct plan *p)
+{
+	char seed[256];
+	char hex[HASH_HEX_SIZE];
+
+	snprintf(seed, sizeof(seed), "%.6f-%ld-%s", time_mono(), (long)getpid(), p->digest);
+	hash_sha256_hex(hex, seed, strlen(seed));
+	snprintf(out, 17, "%.16s", hex + 7);
+}
+
+/*
+ * Carry out a plan whose target is checked: refuse a denied or stale one,
+ * then send its operations. Prints errors itself; returns the exit code.
+ */
+static int execute(struct session *s, struct plan *p)
+{
+	struct apply_item *items = NULL;
+	struct progress pr = { 0 };
+	struct audit_context actx;
+	struct apply_hooks hooks;
+	char run_id[17];
+	size_t n = apply_items_new(&items, p);
+	int rc, code = EXIT_ERROR;
+
+	if (json_array_size(json_object_get(p->policy, "violations"))) {
+		cli_error("the plan was denied by policy when it was made; nothing was applied");
+		code = EXIT_DENIED;
+		goto done;
+	}
+	if (n == 0) {
+		cli_info(s->o, "nothing to apply%s", p->summary.missing ? " (missing domains must be "
+			 "onboarded first)" : "");
+		code = EXIT_OK;
+		goto done;
+	}
+	rc = apply_refresh(s->api, items, n, p->live_count);
+	if (rc == 0)
+		rc = recheck_policy(s, p, items, n);
+	make_run_id(run_id, p);
+	actx.actor = actor_name(s->o);
+	actx.run_id = run_id;
+	actx.plan = p;
+	if (rc == 0 && s->o->audit_log)
+		rc = audit_open(&pr.audit, s->o->audit_log, &actx);
+	if (rc < 0) {
+		cli_error("%s", err_msg());
+		code = exit_code_for(rc);
+		goto done;
+	}
+	pr.o = s->o;
+	pr.total = n;
+	pr.started = time_mono();
+	pr.tty = !s->o->quiet && isatty(STDERR_FILENO);
+	hooks.finished = on_finished;
+	hooks.ctx = &pr;
+	printf("Applying %zu operation%s (run %s, plan %s):\n", n, n == 1 ? "" : "s", run_id,
+	       p->digest);
+	fflush(stdout);
+	rc = apply_run(s->api, items, n, &hooks);
+	clear_progress(&pr);
+	if (audit_close(pr.audit) < 0 && !pr.audit_failed) {
+		cli_error("%s", err_msg());
+		pr.audit_failed = true;
+	}
+	if (rc < 0) {
+		cli_error("%s", err_msg());
+		goto done;
+	}
+	print_summary(p, items, n);
+	if (pr.audit_failed) {
+		code = EXIT_ERROR;
+	} else if (pr.failed) {
+		cli_error("%zu of %zu operation%s failed or %s not sent", pr.failed, n,
+			  n == 1 ? "" : "s", pr.failed == 1 ? "was" : "were");
+		code = EXIT_PARTIAL;
+	} else {
+		code = EXIT_OK;
+	}
+done:
+	apply_items_free(items, n);
+	return code;
+}
+
+int cmd_apply(struct cli_opts *o)
+{
+	struct render_opts ro = { RENDER_MODE_PLAN, cli_use_color(), 0 };
+	const char *planfile = o->n_args == 1 ? o->args[0] : NULL;
+	const char *ancestor = o->require_ancestor;
+	struct plan p = { 0 };
+	struct buf out = BUF_INIT;
+	struct session s;
+	int rc, code = EXIT_ERROR;
+
+	if (o->n_args > 1) {
+		fprintf(stderr, "mailward apply: takes at most one plan file (see 'mailward apply "
+			"--help')\n");
+		return EXIT_ERROR;
+	}
+	session_init(&s, o);
+	/* A saved plan's own commit is what --require-ancestor vouches for. */
+	if (planfile)
+		o->require_ancestor = NULL;
+	rc = session_load_desired(&s, stderr);
+	o->require_ancestor = ancestor;
+	if (rc < 0)
+		goto fail;
+	if (planfile) {
+		rc = plan_load_file(&p, planfile);
+		if (rc < 0)
+			goto fail;
+		if (ancestor) {
+			struct source_opts so = { .repo = o->repo, .cache_dir = o->cache_dir,
+						  .require_ancestor = ancestor };
+
+			rc = source_check_ancestor(&so, p.source.commit);
+			if (rc < 0)
+				goto fail;
+		}
+		rc = session_resolve_account(&s, false);
+		if (rc < 0)
+			goto fail;
+		if (!s.account_id)
+			s.account_id = xstrdup(p.account_id);
+		rc = session_connect(&s);
+		if (rc == 0)
+			rc = check_target(&s, &p);
+		if (rc < 0)
+			goto fail;
+		cli_info(o, "applying plan %s (%s, commit %.12s)", planfile, p.digest,
+			 p.source.commit ? p.source.commit : "none");
+	} else {
+		rc = session_resolve_account(&s, true);
+		if (rc == 0)
+			rc = session_connect(&s);
+		if (rc == 0)
+			rc = session_read_live(&s);
+		if (rc == 0)
+			rc = session_plan(&s, &p);
+		if (rc < 0)
+			goto fail;
+		render_plan(&out, &p, RENDER_TEXT, &ro);
+		fwrite(out.ptr, 1, out.len, stdout);
+		fflush(stdout);
+		if (json_array_size(json_object_get(p.policy, "violations"))) {
+			rc = err_set(MW_EDENIED, "the plan is denied by policy; nothing was applied");
+			goto fail;
+		}
+		if (p.summary.update + p.summary.del == 0) {
+			cli_info(o, "nothing to apply");
+			code = EXIT_OK;
+			goto done;
+		}
+		rc = confirm(o);
+		if (rc < 0)
+			goto fail;
+	}
+	code = execute(&s, &p);
+	goto done;
+fail:
+	cli_error("%s", err_msg());
+	code = exit_code_for(rc);
+done:
+	buf_release(&out);
+	plan_release(&p);
+	session_release(&s);
+	return code;
+}
