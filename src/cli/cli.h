@@ -150,6 +150,8 @@ bool cli_use_color(void);
 int cmd_validate(struct cli_opts *o);
 int cmd_plan(struct cli_opts *o);
 int cmd_apply(struct cli_opts *o);
+int cmd_drift(struct cli_opts *o);
+int cmd_import(struct cli_opts *o);
 int cmd_show(struct cli_opts *o);
 int cmd_version(struct cli_opts *o);
 int cmd_help(struct cli_opts *o);

@@ -48,12 +48,14 @@ const struct cli_option cli_options[] = {
 	  "time limit of one request attempt (default: 60)" },
 	{ OPT_PRUNE, "prune", 0, NULL, ON(CMD_PLAN) | ON(CMD_APPLY) | ON(CMD_DRIFT), "Planning",
 	  "delete live domains that no document declares (else they are reported as unmanaged)" },
-	{ OPT_FORMAT, "format", 0, "FORMAT", ON(CMD_PLAN) | ON(CMD_DRIFT) | ON(CMD_SHOW) |
-	  ON(CMD_IMPORT), "Output",
-	  "text, json or markdown (import: yaml or state)" },
-	{ OPT_OUT, "out", 0, "FILE", ON(CMD_PLAN) | ON(CMD_IMPORT), "Output",
-	  "plan: save the plan (JSON) to FILE; import: write to FILE, or DIR/ for a file per "
-	  "domain" },
+	{ OPT_FORMAT, "format", 0, "FORMAT", ON(CMD_PLAN) | ON(CMD_DRIFT) | ON(CMD_SHOW), "Output",
+	  "text (default), json or markdown" },
+	{ OPT_FORMAT, "format", 0, "FORMAT", ON(CMD_IMPORT), "Output",
+	  "yaml (default), or state for mailward-sandbox's --state format" },
+	{ OPT_OUT, "out", 0, "FILE", ON(CMD_PLAN), "Output",
+	  "also save the plan (JSON, the plan file format) to FILE" },
+	{ OPT_OUT, "out", 0, "FILE", ON(CMD_IMPORT), "Output",
+	  "write to FILE, or to DIR/ with one file per domain (default: standard output)" },
 	{ OPT_DOMAIN, "domain", 0, "NAME", ON(CMD_IMPORT), "Output",
 	  "import only this domain (repeatable)" },
 	{ OPT_AUTO_APPROVE, "auto-approve", 0, NULL, ON(CMD_APPLY), "Apply",
@@ -94,6 +96,19 @@ const struct cli_command cli_commands[] = {
 	  "5xx and dropped connections are retried; one failure does not stop the others.",
 	  "0 all applied (or nothing to do), 3 policy denies, 4 plan is stale, 5 some "
 	  "operations failed, 1 error", cmd_apply },
+	{ CMD_DRIFT, "drift", "",
+	  "is live state still what git says? (for cron)",
+	  "Compares like plan (GET only) and reports each drifted field with its git value and "
+	  "its live value, plus missing and unmanaged domains. With --notify, POSTs a JSON "
+	  "summary with a Slack-compatible 'text' field when drift is found.",
+	  "0 in sync, 2 drift found, 1 error (including a notification that failed)", cmd_drift },
+	{ CMD_IMPORT, "import", "",
+	  "write desired-state YAML from live state",
+	  "Writes the live domains' writable settings as desired-state YAML, so that committing "
+	  "it and running plan shows no changes: to standard output, --out FILE, or --out DIR/ "
+	  "for one file per domain. --domain limits it; --format state writes the full live "
+	  "objects in mailward-sandbox's --state format instead.",
+	  "0, 1 error", cmd_import },
 	{ CMD_SHOW, "show", "PLANFILE",
 	  "render a saved plan",
 	  "Prints a plan saved with `plan --out` as text, JSON or Markdown, after checking its "

@@ -551,8 +551,9 @@ static bool loopback_host(const char *host)
 	return false;
 }
 
-int http_check_base_url(struct buf *out, const char *url)
+static int check_url(struct buf *out, const char *url, bool webhook)
 {
+	const char *what = webhook ? "notification URL" : "API URL";
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL, *user = NULL, *password = NULL;
 	char *query = NULL, *fragment = NULL;
@@ -562,7 +563,7 @@ int http_check_base_url(struct buf *out, const char *url)
 	if (!u)
 		return err_set(MW_ECONFIG, "cannot initialise libcurl's URL parser");
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
-		rc = err_set(MW_ECONFIG, "API URL '%s' is not a valid absolute URL", url);
+		rc = err_set(MW_ECONFIG, "the %s is not a valid absolute URL", what);
 		goto done;
 	}
 	curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
@@ -572,26 +573,26 @@ int http_check_base_url(struct buf *out, const char *url)
 	curl_url_get(u, CURLUPART_QUERY, &query, 0);
 	curl_url_get(u, CURLUPART_FRAGMENT, &fragment, 0);
 	if (!scheme || (strcasecmp(scheme, "https") && strcasecmp(scheme, "http"))) {
-		rc = err_set(MW_ECONFIG, "API URL '%s' must use https", url);
+		rc = err_set(MW_ECONFIG, "the %s must use https", what);
 		goto done;
 	}
-	if (user || password) {
+	if (!webhook && (user || password)) {
 		rc = err_set(MW_ECONFIG, "the API URL must not carry credentials; use "
 			     "CLOUDFLARE_API_TOKEN or --token-file");
 		goto done;
 	}
-	if (query || fragment) {
-		rc = err_set(MW_ECONFIG, "API URL '%s' must not have a query or fragment", url);
+	if ((!webhook && query) || fragment) {
+		rc = err_set(MW_ECONFIG, "the %s must not have a %s", what, fragment ? "fragment" : "query");
 		goto done;
 	}
 	if (!strcasecmp(scheme, "http") && !loopback_host(host ? host : "")) {
-		rc = err_set(MW_ECONFIG, "API URL '%s' uses plain http: only a loopback host "
-			     "(localhost, 127.0.0.0/8, [::1]) may; use https", url);
+		rc = err_set(MW_ECONFIG, "the %s uses plain http: only a loopback host (localhost, "
+			     "127.0.0.0/8, [::1]) may; use https", what);
 		goto done;
 	}
 	buf_puts(out, url);
 	len = out->len;
-	while (len && out->ptr[len - 1] == '/')
+	while (!webhook && len && out->ptr[len - 1] == '/')
 		len--;
 	buf_truncate(out, len);
 done:
@@ -603,6 +604,39 @@ done:
 	curl_free(fragment);
 	curl_url_cleanup(u);
 	return rc;
+}
+
+int http_check_base_url(struct buf *out, const char *url)
+{
+	int rc = check_url(out, url, false);
+
+	/* The API URL has no secret: name it. */
+	if (rc < 0)
+		err_wrap(rc, "'%s': ", url);
+	return rc;
+}
+
+int http_check_webhook_url(struct buf *out, const char *url)
+{
+	return check_url(out, url, true);
+}
+
+void http_redact_url(struct buf *out, const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL;
+
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK) {
+		curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+		curl_url_get(u, CURLUPART_HOST, &host, 0);
+		curl_url_get(u, CURLUPART_PORT, &port, 0);
+	}
+	buf_printf(out, "%s://%s%s%s/...", scheme ? scheme : "?", host ? host : "?",
+		   port ? ":" : "", port ? port : "");
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
 }
 
 void http_escape(struct buf *out, const char *s)

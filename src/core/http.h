@@ -95,6 +95,18 @@ void http_req_reset(struct http_req *req);
  */
 int http_check_base_url(struct buf *out, const char *url);
 
+/*
+ * Check a webhook URL the same way, except that a query is allowed (some
+ * webhooks carry their key there). Writes it to `out` unchanged.
+ */
+int http_check_webhook_url(struct buf *out, const char *url);
+
+/*
+ * A URL fit for messages: scheme, host and port only ("https://hooks.example
+ * .com/..."), since a webhook's path and query are its secret.
+ */
+void http_redact_url(struct buf *out, const char *url);
+
 /* Percent-encode `s` for a URL path segment or query value, appending to `out`. */
 void http_escape(struct buf *out, const char *s);
 

@@ -112,9 +112,9 @@ static void text_update(struct buf *out, const struct plan_change *c, const stru
 	json_t *d;
 
 	if (o->mode == RENDER_MODE_DRIFT)
-		buf_printf(out, "  %s~ %s%s (%s): %zu setting%s differ from git\n", paint(pt, C_YELLOW),
+		buf_printf(out, "  %s~ %s%s (%s): %zu setting%s from git\n", paint(pt, C_YELLOW),
 			   c->domain, paint(pt, C_RESET), c->id, json_array_size(c->diff),
-			   json_array_size(c->diff) == 1 ? "" : "s");
+			   json_array_size(c->diff) == 1 ? " differs" : "s differ");
 	else
 		buf_printf(out, "  %s~ update %s%s (%s)\n", paint(pt, C_YELLOW), c->domain,
 			   paint(pt, C_RESET), c->id);

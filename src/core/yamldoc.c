@@ -11,6 +11,7 @@
 
 #include "util/buf.h"
 #include "util/mem.h"
+#include <stdio.h>
 
 /*
  * A document may expand through aliases to this many nodes, plus this many
@@ -675,4 +676,103 @@ const char *ynode_describe(const struct ynode *n)
 const char *ydoc_library_version(void)
 {
 	return yaml_get_version_string();
+}
+
+/* --- emitting ----------------------------------------------------------- */
+
+static int emit_write(void *data, unsigned char *buffer, size_t size)
+{
+	buf_add(data, buffer, size);
+	return 1;
+}
+
+/* Whether a plain scalar of this text would read back as something else. */
+static bool needs_quotes(const char *text)
+{
+	struct ynode probe = { 0 };
+
+	probe.text = (char *)text;
+	resolve_plain(&probe);
+	return probe.type != YS_STR;
+}
+
+static int emit_scalar(yaml_emitter_t *em, const json_t *v)
+{
+	yaml_event_t ev;
+	char num[64];
+	const char *text;
+	int plain_ok = 1;
+
+	if (json_is_string(v)) {
+		text = json_string_value(v);
+		plain_ok = !needs_quotes(text);
+	} else if (json_is_integer(v)) {
+		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+		text = num;
+	} else if (json_is_real(v)) {
+		snprintf(num, sizeof(num), "%.17g", json_real_value(v));
+		text = num;
+	} else if (json_is_boolean(v)) {
+		text = json_is_true(v) ? "true" : "false";
+	} else if (json_is_null(v)) {
+		text = "null";
+	} else {
+		return -1;
+	}
+	if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)text, (int)strlen(text),
+					  plain_ok, 1, YAML_ANY_SCALAR_STYLE))
+		return -1;
+	return yaml_emitter_emit(em, &ev) ? 0 : -1;
+}
+
+int ydoc_format_flow(struct buf *out, const json_t *value)
+{
+	struct buf text = BUF_INIT;
+	yaml_emitter_t em;
+	yaml_event_t ev;
+	size_t i, start, end;
+	json_t *item;
+	int rc = -1;
+
+	if (!yaml_emitter_initialize(&em))
+		return -1;
+	yaml_emitter_set_output(&em, emit_write, &text);
+	yaml_emitter_set_width(&em, -1);
+	yaml_emitter_set_unicode(&em, 1);
+	/*
+	 * Always a flow sequence: in flow context the emitter never picks a
+	 * block scalar, so the value stays on one line; a lone scalar then
+	 * loses its brackets below.
+	 */
+	if (!yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) ||
+	    !yaml_emitter_emit(&em, &ev) ||
+	    !yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1) ||
+	    !yaml_emitter_emit(&em, &ev) ||
+	    !yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_FLOW_SEQUENCE_STYLE) ||
+	    !yaml_emitter_emit(&em, &ev))
+		goto done;
+	if (json_is_array(value)) {
+		json_array_foreach(value, i, item)
+			if (emit_scalar(&em, item) < 0)
+				goto done;
+	} else if (emit_scalar(&em, value) < 0) {
+		goto done;
+	}
+	if (!yaml_sequence_end_event_initialize(&ev) || !yaml_emitter_emit(&em, &ev) ||
+	    !yaml_document_end_event_initialize(&ev, 1) || !yaml_emitter_emit(&em, &ev) ||
+	    !yaml_stream_end_event_initialize(&ev) || !yaml_emitter_emit(&em, &ev) ||
+	    !yaml_emitter_flush(&em))
+		goto done;
+	end = strcspn(text.ptr, "\n");
+	start = 0;
+	if (!json_is_array(value) && end >= 2 && text.ptr[0] == '[' && text.ptr[end - 1] == ']') {
+		start = 1;
+		end--;
+	}
+	buf_add(out, text.ptr + start, end - start);
+	rc = 0;
+done:
+	yaml_emitter_delete(&em);
+	buf_release(&text);
+	return rc;
 }

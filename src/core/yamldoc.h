@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/buf.h"
 #include "util/diag.h"
 
 enum ynode_kind { YNODE_SCALAR, YNODE_SEQ, YNODE_MAP };
@@ -89,6 +90,17 @@ struct ynode *ynode_get(const struct ynode *map, const char *key);
 
 /* A short name for what a node is, for messages: "a list", "a map", "true". */
 const char *ynode_describe(const struct ynode *n);
+
+struct json_t;
+
+/*
+ * Append `value` (a JSON scalar, or an array of scalars) to `out` as one
+ * line of YAML flow text ("[DIRECT, BCC]", "'true'", "\"a\\nb\"") that
+ * ydoc_parse() reads back to the same value: libyaml's emitter does the
+ * quoting, told which strings would otherwise read as null, booleans or
+ * numbers. Returns 0, or -1 for a value it cannot write (objects).
+ */
+int ydoc_format_flow(struct buf *out, const struct json_t *value);
 
 /* libyaml's version, for `mailward version`. Static. */
 const char *ydoc_library_version(void);

@@ -1,0 +1,66 @@
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+#include "cli/session.h"
+#include "core/notify.h"
+#include "core/render.h"
+#include "util/err.h"
+
+int cmd_drift(struct cli_opts *o)
+{
+	struct render_opts ro = { RENDER_MODE_DRIFT, cli_use_color(), 0 };
+	struct plan p = { 0 };
+	struct buf out = BUF_INIT;
+	struct session s;
+	int format = RENDER_TEXT;
+	int rc, code = EXIT_ERROR;
+
+	if (o->n_args) {
+		fprintf(stderr, "mailward drift: unexpected argument '%s' (see 'mailward drift "
+			"--help')\n", o->args[0]);
+		return EXIT_ERROR;
+	}
+	if (o->format && (format = render_parse_format(o->format)) < 0) {
+		fprintf(stderr, "mailward drift: --format takes text, json or markdown, not '%s' (see "
+			"'mailward drift --help')\n", o->format);
+		return EXIT_ERROR;
+	}
+	session_init(&s, o);
+	rc = session_load_desired(&s, stderr);
+	if (rc == 0)
+		rc = session_resolve_account(&s, true);
+	if (rc == 0)
+		rc = session_connect(&s);
+	if (rc == 0)
+		rc = session_read_live(&s);
+	if (rc == 0)
+		rc = session_plan(&s, &p);
+	if (rc < 0) {
+		cli_error("%s", err_msg());
+		goto done;
+	}
+	render_plan(&out, &p, (enum render_format)format, &ro);
+	fwrite(out.ptr, 1, out.len, stdout);
+	fflush(stdout);
+	code = plan_has_changes(&p) ? EXIT_CHANGES : EXIT_OK;
+	if (code == EXIT_CHANGES && o->notify) {
+		struct http_opts ho = { 0 };
+
+		ho.retries = o->retries;
+		ho.timeout_ms = o->timeout_s * 1000;
+		ho.ca_file = o->ca_file;
+		rc = notify_drift(o->notify, &p, &ho);
+		if (rc < 0) {
+			cli_error("drift found, but %s", err_msg());
+			code = EXIT_ERROR;
+		} else {
+			cli_info(o, "drift notification sent");
+		}
+	}
+done:
+	buf_release(&out);
+	plan_release(&p);
+	session_release(&s);
+	return code;
+}

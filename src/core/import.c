@@ -1,0 +1,68 @@
+#include "import.h"
+
+#include "config.h"
+#include "core/fields.h"
+#include "core/yamldoc.h"
+
+void import_header(struct buf *out, const char *account_id)
+{
+	buf_printf(out, "# Written by `mailward import` (mailward %s) from the live settings of\n"
+		   "# account %s. Only writable settings; a setting left out is unmanaged.\n",
+		   MAILWARD_VERSION, account_id);
+	buf_printf(out, "account_id: %s\ndomains:\n", account_id);
+}
+
+/* A comment holds one line: anything that would end it is replaced. */
+static void comment_text(struct buf *out, const char *s)
+{
+	for (; *s; s++)
+		buf_putc(out, *s == '\n' || *s == '\r' ? ' ' : *s);
+}
+
+void import_domain(struct buf *out, const struct live_domain *d, bool pin, struct diags *notes)
+{
+	struct buf key = BUF_INIT;
+	json_t *name = json_string(d->name);
+
+	buf_puts(out, "  # id ");
+	comment_text(out, d->id);
+	buf_putc(out, '\n');
+	ydoc_format_flow(&key, name);
+	buf_printf(out, "  %s:\n", key.ptr);
+	if (pin) {
+		json_t *id = json_string(d->id);
+
+		buf_puts(out, "    id: ");
+		ydoc_format_flow(out, id);
+		buf_putc(out, '\n');
+		json_decref(id);
+	}
+	for (size_t i = 0; i < fields_count; i++) {
+		const struct field *f = &fields_table[i];
+		json_t *v = json_object_get(d->obj, f->name);
+		struct buf why = BUF_INIT, text = BUF_INIT;
+		long bad;
+
+		if (!(f->flags & FIELD_WRITABLE) || !v)
+			continue;
+		if (fields_check(f, v, &bad, &why) < 0 || ydoc_format_flow(&text, v) < 0) {
+			struct buf shown = BUF_INIT;
+
+			fields_format_value(&shown, v);
+			buf_printf(out, "    # %s left out (unmanaged): live value ", f->name);
+			comment_text(out, shown.ptr);
+			buf_puts(out, ": ");
+			comment_text(out, why.len ? why.ptr : "cannot be written as YAML");
+			buf_putc(out, '\n');
+			diags_add(notes, DIAG_WARNING, d->name, 0, 0, "%s left out (unmanaged): %s",
+				  f->name, why.len ? why.ptr : "cannot be written as YAML");
+			buf_release(&shown);
+		} else {
+			buf_printf(out, "    %s: %s\n", f->name, text.ptr);
+		}
+		buf_release(&why);
+		buf_release(&text);
+	}
+	buf_release(&key);
+	json_decref(name);
+}

@@ -1,0 +1,33 @@
+/*
+ * import: desired-state YAML written from live state, so that committing it
+ * and running plan shows no changes.
+ *
+ * Only writable fields, in schema-table order, each value written so that
+ * the loader reads back exactly that value (quoting by libyaml's emitter,
+ * yamldoc.c). A live value that no document could hold (an enum member
+ * this version does not know, null where a PATCH may not send null) is left
+ * out, as a comment saying why: the field is then unmanaged, and plan does
+ * not compare it.
+ */
+#ifndef MW_CORE_IMPORT_H
+#define MW_CORE_IMPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/live.h"
+#include "util/buf.h"
+#include "util/diag.h"
+
+/* The document's head: a comment and account_id, then "domains:". */
+void import_header(struct buf *out, const char *account_id);
+
+/*
+ * One domain's entry under "domains:" (indented by two), preceded by a
+ * comment with its id. With `pin`, the entry carries `id:` (for names that
+ * more than one live domain share). Fields left out are also reported to
+ * `notes` as warnings naming the domain.
+ */
+void import_domain(struct buf *out, const struct live_domain *d, bool pin, struct diags *notes);
+
+#endif
