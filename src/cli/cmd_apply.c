@@ -344,7 +344,7 @@ int cmd_apply(struct cli_opts *o)
 		if (rc == 0)
 			rc = session_connect(&s);
 		if (rc == 0)
-			rc = session_read_live(&s);
+			rc = session_read_live(&s, false);
 		if (rc == 0)
 			rc = session_plan(&s, &p);
 		if (rc < 0)

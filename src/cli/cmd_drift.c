@@ -33,7 +33,7 @@ int cmd_drift(struct cli_opts *o)
 	if (rc == 0)
 		rc = session_connect(&s);
 	if (rc == 0)
-		rc = session_read_live(&s);
+		rc = session_read_live(&s, false);
 	if (rc == 0)
 		rc = session_plan(&s, &p);
 	if (rc < 0) {

@@ -186,7 +186,7 @@ int cmd_import(struct cli_opts *o)
 	if (rc == 0)
 		rc = session_connect(&s);
 	if (rc == 0)
-		rc = session_read_live(&s);
+		rc = session_read_live(&s, format == IMPORT_STATE);
 	if (rc == 0)
 		rc = select_domains(&s, &v, &n);
 	if (rc == 0)

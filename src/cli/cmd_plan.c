@@ -39,7 +39,7 @@ int cmd_plan(struct cli_opts *o)
 	if (rc == 0)
 		rc = session_connect(&s);
 	if (rc == 0)
-		rc = session_read_live(&s);
+		rc = session_read_live(&s, false);
 	if (rc == 0)
 		rc = session_plan(&s, &p);
 	if (rc < 0) {

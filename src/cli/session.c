@@ -201,7 +201,7 @@ done:
 	return rc;
 }
 
-int session_read_live(struct session *s)
+int session_read_live(struct session *s, bool full)
 {
 	struct http_stats before, after;
 	json_t *domains = NULL;
@@ -209,7 +209,7 @@ int session_read_live(struct session *s)
 	int rc;
 
 	api_stats(s->api, &before);
-	rc = api_list_domains(s->api, &domains);
+	rc = api_list_domains(s->api, &domains, full ? API_KEEP_ALL : API_KEEP_SETTINGS);
 	if (rc < 0)
 		return rc;
 	rc = live_load(&s->live, domains);
@@ -248,7 +248,7 @@ int session_plan(struct session *s, struct plan *out)
 	rc = plan_build(out, &s->desired, &s->live, &meta);
 	if (rc < 0)
 		return rc;
-	n = policy_subjects(&subjects, out, &s->desired, &s->live);
+	n = policy_needs_subjects(&s->policies) ? policy_subjects(&subjects, out, &s->desired, &s->live) : 0;
 	policy_check(&s->policies, out, subjects, n, s->live.nr);
 	policy_subjects_free(subjects, n);
 	return 0;

@@ -53,8 +53,11 @@ int session_resolve_account(struct session *s, bool required);
 /* Credentials, API URL, limits: a client ready to send. */
 int session_connect(struct session *s);
 
-/* List the live state (api_list_domains) into s->live. */
-int session_read_live(struct session *s);
+/*
+ * List the live state (api_list_domains) into s->live: identity and
+ * writable fields, or whole objects with `full`.
+ */
+int session_read_live(struct session *s, bool full);
 
 /*
  * Build the plan for the loaded desired and live state and check it against

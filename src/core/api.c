@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fields.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -149,14 +150,19 @@ static void describe_errors(struct buf *why, const json_t *errors)
 		buf_puts(why, "no error details");
 }
 
-int api_read_envelope(const struct http_req *req, json_t **result, json_t **errors,
-		      struct buf *why)
+/*
+ * The envelope of an answer: on success `*root` holds the parsed answer (a
+ * new reference) for the caller to take `result` and `result_info` from;
+ * otherwise -1 with the reason in `why`, and the errors array in `*errors`.
+ */
+static int read_envelope(const struct http_req *req, json_t **root, json_t **errors,
+			 struct buf *why)
 {
-	json_t *root = NULL, *success, *errs;
+	json_t *doc = NULL, *success, *errs;
 	json_error_t jerr;
 	int rc = -1;
 
-	*result = NULL;
+	*root = NULL;
 	if (errors)
 		*errors = NULL;
 	if (req->status == 0) {
@@ -164,15 +170,15 @@ int api_read_envelope(const struct http_req *req, json_t **result, json_t **erro
 			   req->attempts == 1 ? "" : "s", req->error[0] ? req->error : "not sent");
 		return -1;
 	}
-	root = json_loadb(req->response.ptr, req->response.len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root || !json_is_object(root)) {
+	doc = json_loadb(req->response.ptr, req->response.len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc || !json_is_object(doc)) {
 		buf_printf(why, "the API answered HTTP %ld with a body that is not a JSON envelope: ",
 			   req->status);
 		excerpt(why, &req->response);
 		goto done;
 	}
-	success = json_object_get(root, "success");
-	errs = json_object_get(root, "errors");
+	success = json_object_get(doc, "success");
+	errs = json_object_get(doc, "errors");
 	if (!json_is_boolean(success)) {
 		buf_printf(why, "the API answered HTTP %ld without the 'success' field of its envelope",
 			   req->status);
@@ -193,13 +199,27 @@ int api_read_envelope(const struct http_req *req, json_t **result, json_t **erro
 			*errors = json_incref(errs);
 		goto done;
 	}
+	*root = doc;
+	doc = NULL;
+	rc = 0;
+done:
+	json_decref(doc);
+	return rc;
+}
+
+int api_read_envelope(const struct http_req *req, json_t **result, json_t **errors,
+		      struct buf *why)
+{
+	json_t *root = NULL;
+
+	*result = NULL;
+	if (read_envelope(req, &root, errors, why) < 0)
+		return -1;
 	*result = json_incref(json_object_get(root, "result"));
 	if (!*result)
 		*result = json_null();
-	rc = 0;
-done:
 	json_decref(root);
-	return rc;
+	return 0;
 }
 
 /* --- operations -------------------------------------------------------- */
@@ -297,8 +317,11 @@ struct page {
 	struct http_req req;
 	char *url;
 	long number;
-	json_t *items;
-	json_t *info;
+	enum api_list_keep keep;
+	json_t *items; /* the page's domains, as kept */
+	json_t *info;  /* its result_info, or NULL */
+	int rc;        /* how reading it went; the message in `why` */
+	struct buf why;
 };
 
 static void page_url(struct page *p, const struct api *a, long number, long per_page)
@@ -315,6 +338,7 @@ static void page_url(struct page *p, const struct api *a, long number, long per_
 	p->req.method = "GET";
 	p->req.url = p->url;
 	p->req.body = NULL;
+	p->req.user = p;
 }
 
 static void page_release(struct page *p)
@@ -323,45 +347,77 @@ static void page_release(struct page *p)
 	free(p->url);
 	json_decref(p->items);
 	json_decref(p->info);
+	buf_release(&p->why);
 	memset(p, 0, sizeof(*p));
 }
 
-/* Read one page's answer into p->items and p->info. */
+/*
+ * Planning needs only identity and writable fields: dropping the rest as
+ * each page arrives keeps a 10,000-domain account small in memory.
+ */
+static json_t *keep_of(const json_t *item, enum api_list_keep keep)
+{
+	json_t *out;
+
+	if (keep == API_KEEP_ALL)
+		return json_incref((json_t *)item);
+	out = json_object();
+	for (size_t i = 0; i < fields_count; i++) {
+		const struct field *f = &fields_table[i];
+		json_t *v;
+
+		if (!(f->flags & (FIELD_WRITABLE | FIELD_IDENTITY)))
+			continue;
+		v = json_object_get(item, f->name);
+		if (v)
+			json_object_set(out, f->name, v);
+	}
+	return out;
+}
+
+/*
+ * Read one page's answer into p->items and p->info, then drop the raw
+ * answer. Sets p->rc (and p->why); returns it.
+ */
 static int page_read(struct page *p)
 {
-	struct buf why = BUF_INIT;
-	json_t *result = NULL, *root;
+	json_t *root = NULL, *result;
 	size_t i;
 	json_t *item;
-	int rc = 0;
 
-	if (api_read_envelope(&p->req, &result, NULL, &why) < 0) {
-		rc = err_set(p->req.status ? MW_EAPI : MW_ENET, "listing domains (page %ld): %s",
-			     p->number, why.ptr);
+	p->rc = 0;
+	if (read_envelope(&p->req, &root, NULL, &p->why) < 0) {
+		p->rc = p->req.status ? MW_EAPI : MW_ENET;
 		goto done;
 	}
+	result = json_object_get(root, "result");
 	if (!json_is_array(result)) {
-		rc = err_set(MW_EAPI, "listing domains (page %ld): the API's result is not a list",
-			     p->number);
+		buf_puts(&p->why, "the API's result is not a list");
+		p->rc = MW_EAPI;
 		goto done;
 	}
+	p->items = json_array();
 	json_array_foreach(result, i, item) {
 		if (!json_is_object(item) || !json_is_string(json_object_get(item, "id")) ||
 		    !json_is_string(json_object_get(item, "domain"))) {
-			rc = err_set(MW_EAPI, "listing domains (page %ld): item %zu is not a domain "
-				     "with an 'id' and a 'domain' name", p->number, i + 1);
+			buf_printf(&p->why, "item %zu is not a domain with an 'id' and a 'domain' name",
+				   i + 1);
+			p->rc = MW_EAPI;
 			goto done;
 		}
+		json_array_append_new(p->items, keep_of(item, p->keep));
 	}
-	p->items = json_incref(result);
-	/* The envelope was valid JSON a moment ago; read result_info from it. */
-	root = json_loadb(p->req.response.ptr, p->req.response.len, 0, NULL);
 	p->info = json_incref(json_object_get(root, "result_info"));
-	json_decref(root);
 done:
-	json_decref(result);
-	buf_release(&why);
-	return rc;
+	json_decref(root);
+	/* The raw page is up to a megabyte: it goes as soon as it is read. */
+	http_req_reset(&p->req);
+	return p->rc;
+}
+
+static int page_error(const struct page *p)
+{
+	return err_set(p->rc, "listing domains (page %ld): %s", p->number, p->why.ptr);
 }
 
 /* A result_info number that can be trusted as a count, or -1. */
@@ -406,11 +462,20 @@ static int fetch_one(struct api *a, struct page *p)
 	struct http_req *r = &p->req;
 	int rc = http_run(a->http, &r, 1, NULL, NULL);
 
-	return rc < 0 ? rc : page_read(p);
+	if (rc < 0)
+		return rc;
+	return page_read(p) < 0 ? page_error(p) : 0;
+}
+
+static void page_arrived(struct http_req *req, void *ctx)
+{
+	(void)ctx;
+	/* Parse while the other pages are still on the wire. */
+	page_read(req->user);
 }
 
 static int list_rest_concurrently(struct api *a, json_t *all, json_t *seen, long pages,
-				  long per_page, long total)
+				  long per_page, long total, enum api_list_keep keep)
 {
 	size_t n = (size_t)(pages - 1);
 	struct page *p = xcalloc(n, sizeof(*p));
@@ -418,16 +483,18 @@ static int list_rest_concurrently(struct api *a, json_t *all, json_t *seen, long
 	int rc = 0;
 
 	for (size_t i = 0; i < n; i++) {
+		p[i].keep = keep;
 		page_url(&p[i], a, (long)i + 2, per_page);
 		reqs[i] = &p[i].req;
 	}
-	rc = http_run(a->http, reqs, n, NULL, NULL);
+	rc = http_run(a->http, reqs, n, page_arrived, NULL);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		long expect = p[i].number < pages ? per_page : total - (pages - 1) * per_page;
 
-		rc = page_read(&p[i]);
-		if (rc < 0)
+		if (p[i].rc < 0) {
+			rc = page_error(&p[i]);
 			break;
+		}
 		if ((long)json_array_size(p[i].items) != expect) {
 			rc = err_set(MW_ECONSISTENCY, "the domain listing is inconsistent: page %ld "
 				     "holds %zu domains where %ld were announced (%ld in all); nothing "
@@ -445,7 +512,8 @@ static int list_rest_concurrently(struct api *a, json_t *all, json_t *seen, long
 }
 
 /* Without a total: page after page until a short one, within the bound. */
-static int list_rest_sequentially(struct api *a, json_t *all, json_t *seen, long per_page)
+static int list_rest_sequentially(struct api *a, json_t *all, json_t *seen, long per_page,
+				  enum api_list_keep keep)
 {
 	int rc = 0;
 
@@ -457,6 +525,7 @@ static int list_rest_sequentially(struct api *a, json_t *all, json_t *seen, long
 			return err_set(MW_ECONSISTENCY, "the domain listing goes on past %d pages; "
 				       "refusing to plan on it", API_MAX_PAGES);
 		}
+		p.keep = keep;
 		page_url(&p, a, number, per_page);
 		rc = fetch_one(a, &p);
 		if (rc == 0)
@@ -468,7 +537,7 @@ static int list_rest_sequentially(struct api *a, json_t *all, json_t *seen, long
 	}
 }
 
-int api_list_domains(struct api *a, json_t **out)
+int api_list_domains(struct api *a, json_t **out, enum api_list_keep keep)
 {
 	struct page first = { 0 };
 	json_t *all = json_array();
@@ -477,6 +546,7 @@ int api_list_domains(struct api *a, json_t **out)
 	int rc;
 
 	*out = NULL;
+	first.keep = keep;
 	page_url(&first, a, 1, API_PER_PAGE_MAX);
 	rc = fetch_one(a, &first);
 	if (rc < 0)
@@ -504,7 +574,7 @@ int api_list_domains(struct api *a, json_t **out)
 	if (got < per_page)
 		goto finished;
 	if (total < 0) {
-		rc = list_rest_sequentially(a, all, seen, per_page);
+		rc = list_rest_sequentially(a, all, seen, per_page, keep);
 		goto done_check;
 	}
 	pages = (total + per_page - 1) / per_page;
@@ -515,7 +585,7 @@ int api_list_domains(struct api *a, json_t **out)
 		goto done;
 	}
 	if (pages > 1)
-		rc = list_rest_concurrently(a, all, seen, pages, per_page, total);
+		rc = list_rest_concurrently(a, all, seen, pages, per_page, total, keep);
 done_check:
 	if (rc < 0)
 		goto done;

@@ -61,15 +61,21 @@ void api_free(struct api *a);
 /* The checked base URL (no trailing slash). Borrowed. */
 const char *api_base_url(const struct api *a);
 
+/* What api_list_domains() keeps of each Domain object. */
+enum api_list_keep {
+	API_KEEP_SETTINGS, /* id, domain and the writable fields: all planning needs */
+	API_KEEP_ALL,      /* the whole object, read-only fields too (import --format state) */
+};
+
 /*
  * List every domain of the account into `*out` (a new JSON array of Domain
  * objects, in the API's order). Uses per_page=1000; after the first page,
- * fetches the rest concurrently when the total is announced, one after the
- * other otherwise. Fails with MW_ENET, MW_EAPI or MW_ECONSISTENCY (an id
- * seen twice, a page shorter or longer than announced, more than
- * API_MAX_PAGES pages): never a partial list.
+ * fetches the rest concurrently when the total is announced (parsing each
+ * page as it arrives), one after the other otherwise. Fails with MW_ENET,
+ * MW_EAPI or MW_ECONSISTENCY (an id seen twice, a page shorter or longer
+ * than announced, more than API_MAX_PAGES pages): never a partial list.
  */
-int api_list_domains(struct api *a, json_t **out);
+int api_list_domains(struct api *a, json_t **out, enum api_list_keep keep);
 
 /*
  * Run `n` operations concurrently under the client's limits. `done` (may be

@@ -84,7 +84,7 @@ static int refresh_by_list(struct api *api, struct apply_item *items, size_t n)
 	json_t *d;
 	int rc;
 
-	rc = api_list_domains(api, &all);
+	rc = api_list_domains(api, &all, API_KEEP_SETTINGS);
 	if (rc < 0)
 		goto done;
 	json_array_foreach(all, i, d) {

@@ -298,49 +298,55 @@ static char *lower_dup(const char *s)
 	return p;
 }
 
-static int cmp_dumped(const void *a, const void *b)
+static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /*
  * Sets compare as sorted, repeat-free lists of canonical items. Items are
- * ordered by their compact JSON text so that odd live items (numbers,
- * objects) still order deterministically.
+ * ordered by their text: a string's own, anything else's compact JSON (a
+ * live API may send numbers or objects), marked so the two never mix.
  */
 static json_t *canonical_set(const struct field *f, const json_t *value)
 {
 	size_t n = json_array_size(value);
-	char **dumped = xcalloc(n ? n : 1, sizeof(*dumped));
+	char **keys = xcalloc(n ? n : 1, sizeof(*keys));
 	json_t *out = json_array();
+	struct buf text = BUF_INIT, why = BUF_INIT;
 	json_t *item;
 	size_t i;
 
 	json_array_foreach(value, i, item) {
-		json_t *canon = json_incref((json_t *)item);
+		const char *s = json_string_value(item);
 
-		if (f->kind == FIELD_CIDR_SET && json_is_string(item)) {
-			struct buf text = BUF_INIT, why = BUF_INIT;
+		if (!s) {
+			char *dumped = json_dumps(item, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
 
-			if (fields_cidr_canonical(&text, json_string_value(item), &why) == 0) {
-				json_decref(canon);
-				canon = json_string(text.ptr);
-			}
-			buf_release(&text);
-			buf_release(&why);
-		}
-		dumped[i] = json_dumps(canon, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
-		json_decref(canon);
-	}
-	qsort(dumped, n, sizeof(*dumped), cmp_dumped);
-	for (i = 0; i < n; i++) {
-		if (i > 0 && !strcmp(dumped[i], dumped[i - 1]))
+			keys[i] = xasprintf("\x01%s", dumped ? dumped : "");
+			free(dumped);
 			continue;
-		json_array_append_new(out, json_loads(dumped[i], JSON_DECODE_ANY, NULL));
+		}
+		buf_truncate(&text, 0);
+		buf_truncate(&why, 0);
+		if (f->kind == FIELD_CIDR_SET && fields_cidr_canonical(&text, s, &why) == 0)
+			s = text.ptr;
+		keys[i] = xasprintf("\x02%s", s);
+	}
+	qsort(keys, n, sizeof(*keys), cmp_str);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && !strcmp(keys[i], keys[i - 1]))
+			continue;
+		if (keys[i][0] == '\x02')
+			json_array_append_new(out, json_string(keys[i] + 1));
+		else
+			json_array_append_new(out, json_loads(keys[i] + 1, JSON_DECODE_ANY, NULL));
 	}
 	for (i = 0; i < n; i++)
-		free(dumped[i]);
-	free(dumped);
+		free(keys[i]);
+	free(keys);
+	buf_release(&text);
+	buf_release(&why);
 	return out;
 }
 

@@ -408,13 +408,33 @@ void policy_set_release(struct policy_set *set)
 
 /* --- subjects ----------------------------------------------------------- */
 
+bool policy_needs_subjects(const struct policy_set *set)
+{
+	for (size_t i = 0; i < set->nr; i++)
+		for (size_t k = 0; k < set->v[i].nr; k++)
+			if (set->v[i].rules[k].kind == RULE_REQUIRE)
+				return true;
+	return false;
+}
+
+/* The plan's changes are sorted by domain: find the update of one in log time. */
 static const struct plan_change *find_update(const struct plan *plan, const char *domain,
 					     const char *id)
 {
-	for (size_t i = 0; i < plan->nr; i++) {
-		const struct plan_change *c = &plan->changes[i];
+	size_t lo = 0, hi = plan->nr;
 
-		if (c->action == PLAN_UPDATE && !strcmp(c->domain, domain) && c->id && !strcmp(c->id, id))
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(plan->changes[mid].domain, domain) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < plan->nr && !strcmp(plan->changes[lo].domain, domain); lo++) {
+		const struct plan_change *c = &plan->changes[lo];
+
+		if (c->action == PLAN_UPDATE && c->id && !strcmp(c->id, id))
 			return c;
 	}
 	return NULL;

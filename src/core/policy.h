@@ -73,6 +73,9 @@ int policy_load(struct policy_set *set, const struct source_file *files, size_t 
 
 void policy_set_release(struct policy_set *set);
 
+/* Whether any rule of `set` judges domains' end states (needs subjects). */
+bool policy_needs_subjects(const struct policy_set *set);
+
 /* A domain whose end state `require` rules judge. */
 struct policy_subject {
 	const char *domain;
