@@ -1,62 +1,10 @@
-#include <jansson.h>
-#include <openssl/crypto.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "config.h"
 #include "core/http.h"
-#include "core/source.h"
-#include "core/yamldoc.h"
-#include "util/err.h"
 #include "util/suggest.h"
-
-int exit_code_for(int err)
-{
-	switch (err) {
-	case MW_OK:
-		return EXIT_OK;
-	case MW_EDENIED:
-		return EXIT_DENIED;
-	case MW_ESTALE:
-		return EXIT_STALE;
-	case MW_EPARTIAL:
-		return EXIT_PARTIAL;
-	default:
-		return EXIT_ERROR;
-	}
-}
-
-int cmd_version(struct cli_opts *o)
-{
-	char git[32];
-
-	(void)o;
-	source_library_version(git, sizeof(git));
-	printf("mailward %s\n", MAILWARD_VERSION);
-	printf("  libgit2 %s, libyaml %s, jansson %s, %s\n", git, ydoc_library_version(),
-	       jansson_version_str(), OpenSSL_version(OPENSSL_VERSION));
-	printf("  %s\n", http_library_version());
-	return EXIT_OK;
-}
-
-int cmd_help(struct cli_opts *o)
-{
-	const struct cli_command *cmd;
-
-	if (o->n_args == 0) {
-		cli_print_main_help(stdout);
-		return EXIT_OK;
-	}
-	cmd = cli_find_command(o->args[0]);
-	if (!cmd) {
-		cli_error("no command '%s'; see 'mailward --help'", o->args[0]);
-		return EXIT_ERROR;
-	}
-	cli_print_command_help(stdout, cmd);
-	return EXIT_OK;
-}
 
 static void on_signal(int sig)
 {
