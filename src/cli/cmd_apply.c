@@ -142,13 +142,13 @@ static int check_target(const struct session *s, const struct plan *p)
  * Policies again, against live state as re-read now: a policy added since
  * the plan was made, or a change on the live side, can deny it.
  */
-static int recheck_policy(struct session *s, struct plan *p, struct apply_item *items, size_t n)
+static int recheck_policy(struct session *s, const struct plan *p, struct apply_item *items,
+			  size_t n)
 {
 	struct policy_subject *subjects = xcalloc(n + 1, sizeof(*subjects));
 	size_t ns = 0, violations;
-	const json_t *viol;
+	json_t *findings, *viol, *v;
 	size_t i;
-	json_t *v;
 
 	for (i = 0; i < n; i++) {
 		if (items[i].change->action != PLAN_UPDATE || !items[i].live)
@@ -159,13 +159,15 @@ static int recheck_policy(struct session *s, struct plan *p, struct apply_item *
 		json_object_update(subjects[ns].state, items[i].change->body);
 		ns++;
 	}
-	violations = policy_check(&s->policies, p, subjects, ns, p->live_count);
+	findings = policy_findings(&s->policies, p, subjects, ns, p->live_count);
 	policy_subjects_free(subjects, ns);
-	if (!violations)
-		return 0;
-	viol = json_object_get(p->policy, "violations");
+	viol = json_object_get(findings, "violations");
+	violations = json_array_size(viol);
 	json_array_foreach(viol, i, v)
 		cli_error("deny: %s", json_string_value(json_object_get(v, "message")));
+	json_decref(findings);
+	if (!violations)
+		return 0;
 	return err_set(MW_EDENIED, "the plan is denied by policy (%zu violation%s); nothing was "
 		       "applied", violations, violations == 1 ? "" : "s");
 }
@@ -233,7 +235,7 @@ static int execute(struct session *s, struct plan *p)
 	size_t n = apply_items_new(&items, p);
 	int rc, code = EXIT_ERROR;
 
-	if (json_array_size(json_object_get(p->policy, "violations"))) {
+	if (plan_violations(p)) {
 		cli_error("the plan was denied by policy when it was made; nothing was applied");
 		code = EXIT_DENIED;
 		goto done;
@@ -352,7 +354,7 @@ int cmd_apply(struct cli_opts *o)
 		render_plan(&out, &p, RENDER_TEXT, &ro);
 		fwrite(out.ptr, 1, out.len, stdout);
 		fflush(stdout);
-		if (json_array_size(json_object_get(p.policy, "violations"))) {
+		if (plan_violations(&p)) {
 			rc = err_set(MW_EDENIED, "the plan is denied by policy; nothing was applied");
 			goto fail;
 		}

@@ -59,7 +59,7 @@ int cmd_plan(struct cli_opts *o)
 		}
 		cli_info(o, "plan saved to %s (%s)", o->out, p.digest);
 	}
-	if (json_array_size(json_object_get(p.policy, "violations")))
+	if (plan_violations(&p))
 		code = EXIT_DENIED;
 	else
 		code = plan_has_changes(&p) ? EXIT_CHANGES : EXIT_OK;

@@ -249,7 +249,7 @@ int session_plan(struct session *s, struct plan *out)
 	if (rc < 0)
 		return rc;
 	n = policy_needs_subjects(&s->policies) ? policy_subjects(&subjects, out, &s->desired, &s->live) : 0;
-	policy_check(&s->policies, out, subjects, n, s->live.nr);
+	plan_set_policy(out, policy_findings(&s->policies, out, subjects, n, s->live.nr));
 	policy_subjects_free(subjects, n);
 	return 0;
 }

@@ -126,6 +126,16 @@ static void excerpt(struct buf *why, const struct buf *body)
 	buf_puts(why, n < body->len ? "...'" : "'");
 }
 
+/*
+ * Text from the API goes into one-line messages and logs: control
+ * characters (a line break that would forge a line of output) become spaces.
+ */
+static void put_api_text(struct buf *out, const char *s)
+{
+	for (; *s; s++)
+		buf_putc(out, (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
+}
+
 static void describe_errors(struct buf *why, const json_t *errors)
 {
 	size_t i;
@@ -142,9 +152,12 @@ static void describe_errors(struct buf *why, const json_t *errors)
 		any = true;
 		if (json_is_integer(code))
 			buf_printf(why, "code %lld: ", (long long)json_integer_value(code));
-		buf_puts(why, json_is_string(msg) ? json_string_value(msg) : "(no message)");
-		if (pointer)
-			buf_printf(why, " (at %s)", pointer);
+		put_api_text(why, json_is_string(msg) ? json_string_value(msg) : "(no message)");
+		if (pointer) {
+			buf_puts(why, " (at ");
+			put_api_text(why, pointer);
+			buf_putc(why, ')');
+		}
 	}
 	if (!any)
 		buf_puts(why, "no error details");

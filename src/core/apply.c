@@ -77,6 +77,17 @@ json_t *apply_settings_of(const json_t *domain)
 
 /* --- freshness --------------------------------------------------------- */
 
+/* Ids are UUIDs (case-insensitive) or opaque strings: index them in lower case. */
+static char *id_key(const char *id)
+{
+	char *k = xstrdup(id ? id : "");
+
+	for (char *p = k; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return k;
+}
+
 static int refresh_by_list(struct api *api, struct apply_item *items, size_t n)
 {
 	json_t *all = NULL, *by_id = json_object();
@@ -88,20 +99,16 @@ static int refresh_by_list(struct api *api, struct apply_item *items, size_t n)
 	if (rc < 0)
 		goto done;
 	json_array_foreach(all, i, d) {
-		char *low = xstrdup(json_string_value(json_object_get(d, "id")));
+		char *k = id_key(json_string_value(json_object_get(d, "id")));
 
-		for (char *p = low; *p; p++)
-			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-		json_object_set(by_id, low, d);
-		free(low);
+		json_object_set(by_id, k, d);
+		free(k);
 	}
 	for (i = 0; i < n; i++) {
-		char *low = xstrdup(items[i].change->id);
+		char *k = id_key(items[i].change->id);
 
-		for (char *p = low; *p; p++)
-			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-		items[i].live = json_incref(json_object_get(by_id, low));
-		free(low);
+		items[i].live = json_incref(json_object_get(by_id, k));
+		free(k);
 	}
 done:
 	json_decref(all);
@@ -164,9 +171,9 @@ int apply_refresh(struct api *api, struct apply_item *items, size_t n, size_t li
 			n_stale++;
 			continue;
 		}
-		fields_normalize_domain(&name, json_string_value(json_object_get(items[i].live,
-			"domain")) ? json_string_value(json_object_get(items[i].live, "domain")) : "",
-			false, NULL);
+		const char *live_name = json_string_value(json_object_get(items[i].live, "domain"));
+
+		fields_normalize_domain(&name, live_name ? live_name : "", false, NULL);
 		fields_fingerprint(fp, items[i].live);
 		if (strcmp(name, c->domain)) {
 			buf_printf(&stale, "\n  %s (%s): the id is now domain '%s'", c->domain, c->id, name);

@@ -610,8 +610,8 @@ int http_check_base_url(struct buf *out, const char *url)
 {
 	int rc = check_url(out, url, false);
 
-	/* The API URL has no secret: name it. */
-	if (rc < 0)
+	/* Name the URL, unless it holds what may be a credential. */
+	if (rc < 0 && !strchr(url, '@'))
 		err_wrap(rc, "'%s': ", url);
 	return rc;
 }

@@ -34,12 +34,26 @@ static char *dup_or_null(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
+/*
+ * Paths and refs come from the command line and the repository, which are
+ * bytes; a plan is JSON text. Everything downstream reads these copies.
+ */
+static char *dup_text(const char *s)
+{
+	struct buf b = BUF_INIT;
+
+	if (!s)
+		return NULL;
+	buf_put_utf8(&b, s);
+	return buf_detach(&b, NULL);
+}
+
 static void source_copy(struct plan_source *dst, const struct plan_source *src)
 {
-	dst->repo = dup_or_null(src->repo);
-	dst->ref = dup_or_null(src->ref);
-	dst->commit = dup_or_null(src->commit);
-	dst->path = dup_or_null(src->path);
+	dst->repo = dup_text(src->repo);
+	dst->ref = dup_text(src->ref);
+	dst->commit = dup_text(src->commit);
+	dst->path = dup_text(src->path);
 	dst->worktree = src->worktree;
 }
 
@@ -67,7 +81,11 @@ static void set_live(struct plan_change *c, const struct live_domain *ld)
 
 static char *where(const struct desired_domain *dd)
 {
-	return xasprintf("%s:%d:%d", dd->file, dd->line, dd->col);
+	struct buf b = BUF_INIT;
+
+	buf_put_utf8(&b, dd->file);
+	buf_printf(&b, ":%d:%d", dd->line, dd->col);
+	return buf_detach(&b, NULL);
 }
 
 /*
@@ -182,7 +200,7 @@ int plan_build(struct plan *out, const struct desired *desired, const struct liv
 	time_format(stamp, time_now());
 	p->created_at = xstrdup(stamp);
 	p->account_id = xstrdup(meta->account_id);
-	p->api_url = xstrdup(meta->api_url);
+	p->api_url = dup_text(meta->api_url);
 	source_copy(&p->source, meta->source);
 	p->prune = meta->prune;
 	p->live_count = live->nr;
@@ -208,7 +226,12 @@ int plan_build(struct plan *out, const struct desired *desired, const struct liv
 
 		if (claimed[i])
 			continue;
-		if (p->prune) {
+		/*
+		 * A name that git declares is never pruned, even when the
+		 * declaration pins another id: deleting it would unprotect a
+		 * domain the documents name.
+		 */
+		if (p->prune && !desired_find(desired, ld->name)) {
 			struct plan_change *c = add_change(p, PLAN_DELETE, ld->name, ld->id);
 
 			c->reason = xstrdup("prune");
@@ -222,8 +245,10 @@ int plan_build(struct plan *out, const struct desired *desired, const struct liv
 		p->n_unmanaged++;
 		p->summary.unmanaged++;
 	}
-	qsort(p->changes, p->nr, sizeof(*p->changes), cmp_change);
-	qsort(p->unmanaged, p->n_unmanaged, sizeof(*p->unmanaged), cmp_unmanaged);
+	if (p->nr > 1)
+		qsort(p->changes, p->nr, sizeof(*p->changes), cmp_change);
+	if (p->n_unmanaged > 1)
+		qsort(p->unmanaged, p->n_unmanaged, sizeof(*p->unmanaged), cmp_unmanaged);
 	plan_seal(p);
 done:
 	free(claimed);
@@ -261,6 +286,7 @@ void plan_release(struct plan *p)
 	free(p->source.commit);
 	free(p->source.path);
 	json_decref(p->policy);
+	json_decref(p->loaded);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -307,7 +333,7 @@ static json_t *plan_body_json(const struct plan *p)
 						 p->tool_version));
 	json_object_set_new(o, "created_at", json_string(p->created_at));
 	json_object_set_new(o, "account_id", json_string(p->account_id));
-	json_object_set_new(o, "api_url", json_string(p->api_url));
+	json_object_set_new(o, "api_url", str_or_null(p->api_url));
 	json_object_set_new(o, "source", json_pack("{s:o, s:o, s:o, s:o, s:b}",
 		"repo", str_or_null(p->source.repo), "ref", str_or_null(p->source.ref),
 		"commit", str_or_null(p->source.commit), "path", str_or_null(p->source.path),
@@ -345,9 +371,27 @@ void plan_seal(struct plan *p)
 	json_decref(body);
 }
 
+void plan_set_policy(struct plan *p, json_t *findings)
+{
+	json_decref(p->policy);
+	p->policy = findings;
+	json_decref(p->loaded);
+	p->loaded = NULL;
+	plan_seal(p);
+}
+
+size_t plan_violations(const struct plan *p)
+{
+	return json_array_size(json_object_get(p->policy, "violations"));
+}
+
 json_t *plan_to_json(const struct plan *p)
 {
-	json_t *o = plan_body_json(p);
+	json_t *o;
+
+	if (p->loaded)
+		return json_deep_copy(p->loaded);
+	o = plan_body_json(p);
 
 	json_object_set_new(o, "digest", json_string(p->digest));
 	return o;
@@ -438,15 +482,22 @@ static void check_update(struct reader *r, const json_t *jc, const char *ctx)
 		buf_printf(&r->why, "%s'diff' must list each field of 'body' once", ctx);
 		return;
 	}
-	json_array_foreach(diff, i, v) {
-		const char *field = json_string_value(json_object_get(v, "field"));
-		json_t *after = json_object_get(v, "after");
+	{
+		json_t *seen = json_object();
 
-		if (!field || !json_object_get(v, "before") || !after ||
-		    !json_equal(after, json_object_get(body, field))) {
-			buf_printf(&r->why, "%s'diff' item %zu does not match 'body'", ctx, i + 1);
-			return;
+		json_array_foreach(diff, i, v) {
+			const char *field = json_string_value(json_object_get(v, "field"));
+			json_t *after = json_object_get(v, "after");
+
+			if (!field || !json_object_get(v, "before") || !after ||
+			    json_object_get(seen, field) ||
+			    !json_equal(after, json_object_get(body, field))) {
+				buf_printf(&r->why, "%s'diff' item %zu does not match 'body'", ctx, i + 1);
+				break;
+			}
+			json_object_set_new(seen, field, json_true());
 		}
+		json_decref(seen);
 	}
 }
 
@@ -615,6 +666,16 @@ static void read_body(struct reader *r, struct plan *p, const json_t *obj)
 		buf_puts(&r->why, "'policy' must be an object with 'violations' and 'warnings' lists");
 		return;
 	}
+	for (int l = 0; l < 2; l++) {
+		const char *list = l ? "warnings" : "violations";
+
+		json_array_foreach(json_object_get(policy, list), i, v) {
+			if (!json_is_string(json_object_get(v, "message"))) {
+				buf_printf(&r->why, "policy %s[%zu] must have a 'message'", list, i);
+				return;
+			}
+		}
+	}
 	p->policy = json_deep_copy(policy);
 }
 
@@ -654,6 +715,7 @@ int plan_from_json(struct plan *out, const json_t *obj)
 		goto done;
 	}
 	snprintf(out->digest, sizeof(out->digest), "%s", digest);
+	out->loaded = json_deep_copy(obj);
 done:
 	json_decref(body);
 	buf_release(&r.why);

@@ -74,6 +74,11 @@ struct plan {
 	size_t n_unmanaged, unmanaged_alloc;
 	json_t *policy;
 	char digest[HASH_HEX_SIZE];
+	/*
+	 * A plan read from a file: the object as read, so that writing it
+	 * again keeps fields a newer mailward added, and its digest with them.
+	 */
+	json_t *loaded;
 };
 
 /* What plan_build() records besides the changes; all borrowed. */
@@ -100,6 +105,12 @@ bool plan_has_changes(const struct plan *p);
 
 /* Recompute `p->digest` from the rest of the plan. */
 void plan_seal(struct plan *p);
+
+/* Record policy findings (a reference is taken over) and reseal the plan. */
+void plan_set_policy(struct plan *p, json_t *findings);
+
+/* The number of deny findings the plan records. */
+size_t plan_violations(const struct plan *p);
 
 /* The plan file object (digest included). A new reference. */
 json_t *plan_to_json(const struct plan *p);

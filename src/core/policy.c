@@ -664,11 +664,10 @@ static void check_require(struct findings *fs, const struct policy *p, const str
 	}
 }
 
-size_t policy_check(const struct policy_set *set, struct plan *plan,
-		    const struct policy_subject *subjects, size_t n_subjects, size_t live_count)
+json_t *policy_findings(const struct policy_set *set, const struct plan *plan,
+			const struct policy_subject *subjects, size_t n_subjects, size_t live_count)
 {
 	struct findings fs = { json_array(), json_array() };
-	size_t violations;
 
 	for (size_t i = 0; i < set->nr; i++) {
 		const struct policy *p = &set->v[i];
@@ -692,9 +691,5 @@ size_t policy_check(const struct policy_set *set, struct plan *plan,
 			}
 		}
 	}
-	violations = json_array_size(fs.violations);
-	json_decref(plan->policy);
-	plan->policy = json_pack("{s:o, s:o}", "violations", fs.violations, "warnings", fs.warnings);
-	plan_seal(plan);
-	return violations;
+	return json_pack("{s:o, s:o}", "violations", fs.violations, "warnings", fs.warnings);
 }

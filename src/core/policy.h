@@ -95,12 +95,12 @@ void policy_subjects_free(struct policy_subject *v, size_t n);
 
 /*
  * Check `plan` against every rule, given its subjects and how many live
- * domains the account has; replace plan->policy with the findings
- * ({"violations": [...], "warnings": [...]}, each {"policy", "rule",
- * "level", "domain", "message", "where"}) and reseal the plan. Returns the
- * number of violations (deny findings).
+ * domains the account has. Returns the findings as a new object
+ * {"violations": [...], "warnings": [...]}, each finding {"policy", "rule",
+ * "level", "domain", "message", "where"}; the plan is not changed (at plan
+ * time, plan_set_policy() records them; apply only reads them).
  */
-size_t policy_check(const struct policy_set *set, struct plan *plan,
-		    const struct policy_subject *subjects, size_t n_subjects, size_t live_count);
+json_t *policy_findings(const struct policy_set *set, const struct plan *plan,
+			const struct policy_subject *subjects, size_t n_subjects, size_t live_count);
 
 #endif

@@ -16,7 +16,10 @@ static void html_escape(struct buf *out, const char *s, size_t max)
 {
 	size_t n = 0;
 
-	for (; *s && n < max; s++, n++) {
+	/* Count characters, not bytes: a cut never splits a UTF-8 sequence. */
+	for (; *s && (n < max || ((unsigned char)*s & 0xC0) == 0x80); s++) {
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
 		switch (*s) {
 		case '&':
 			buf_puts(out, "&amp;");
@@ -118,34 +121,50 @@ static void summary_table(struct buf *out, const struct plan *p, bool drift)
 	buf_puts(out, p->prune ? " · prune on\n\n" : "\n\n");
 }
 
-static void policy_list(struct buf *out, const struct plan *p)
+static void finding(struct buf *out, const char *level, const json_t *v)
 {
-	const json_t *viol = json_object_get(p->policy, "violations");
-	const json_t *warn = json_object_get(p->policy, "warnings");
-	size_t shown = 0, total = json_array_size(viol) + json_array_size(warn);
-	size_t i;
-	json_t *v;
+	buf_printf(out, "- %s ", level);
+	html_escape(out, json_string_value(json_object_get(v, "message")), CELL_MAX * 2);
+	buf_putc(out, '\n');
+}
+
+/*
+ * The findings, at most LIST_MAX of them and at most `room` characters, so
+ * that a flood of long findings cannot crowd the changes out. Returns how
+ * many were left out.
+ */
+static size_t policy_list(struct buf *out, const struct plan *p, size_t room)
+{
+	const json_t *lists[2] = { json_object_get(p->policy, "violations"),
+				   json_object_get(p->policy, "warnings") };
+	const char *levels[2] = { "**deny**", "warn" };
+	size_t total = json_array_size(lists[0]) + json_array_size(lists[1]);
+	size_t start = out->len, shown = 0;
+	struct buf one = BUF_INIT;
 
 	if (!total)
-		return;
+		return 0;
 	buf_puts(out, "#### Policy\n\n");
-	json_array_foreach(viol, i, v) {
-		if (shown++ >= LIST_MAX)
-			break;
-		buf_puts(out, "- **deny** ");
-		html_escape(out, json_string_value(json_object_get(v, "message")), CELL_MAX * 2);
-		buf_putc(out, '\n');
+	for (int l = 0; l < 2; l++) {
+		size_t i;
+		json_t *v;
+
+		json_array_foreach(lists[l], i, v) {
+			buf_truncate(&one, 0);
+			finding(&one, levels[l], v);
+			if (shown >= LIST_MAX || out->len - start + one.len > room)
+				goto done;
+			buf_add(out, one.ptr, one.len);
+			shown++;
+		}
 	}
-	json_array_foreach(warn, i, v) {
-		if (shown++ >= LIST_MAX)
-			break;
-		buf_puts(out, "- warn ");
-		html_escape(out, json_string_value(json_object_get(v, "message")), CELL_MAX * 2);
-		buf_putc(out, '\n');
-	}
-	if (total > LIST_MAX)
-		buf_printf(out, "- … and %zu more findings\n", total - LIST_MAX);
+done:
+	if (shown < total)
+		buf_printf(out, "- … and %zu more findings (the plan file has them all)\n",
+			   total - shown);
 	buf_putc(out, '\n');
+	buf_release(&one);
+	return total - shown;
 }
 
 static void section(struct buf *out, const struct plan_change *c, bool drift)
@@ -232,17 +251,28 @@ static void unmanaged_list(struct buf *out, const struct plan *p)
 	buf_puts(out, "\n</details>\n\n");
 }
 
+/* Truncate `b` to at most `max` bytes, at the end of a line. */
+static void cut_at_line(struct buf *b, size_t max)
+{
+	size_t len = max < b->len ? max : b->len;
+
+	while (len && b->ptr[len - 1] != '\n')
+		len--;
+	buf_truncate(b, len);
+}
+
 void render_markdown(struct buf *out, const struct plan *p, const struct render_opts *o)
 {
 	size_t limit = o->markdown_limit ? o->markdown_limit : RENDER_MARKDOWN_LIMIT;
 	bool drift = o->mode == RENDER_MODE_DRIFT;
 	struct buf head = BUF_INIT, body = BUF_INIT, tail = BUF_INIT, one = BUF_INIT;
-	size_t budget, compacted = 0, omitted = 0;
+	struct buf note = BUF_INIT;
+	size_t budget, compacted = 0, omitted = 0, findings_left;
 	size_t start = out->len;
 
 	title(&head, p, drift);
 	summary_table(&head, p, drift);
-	policy_list(&head, p);
+	findings_left = policy_list(&head, p, limit / 4);
 	unmanaged_list(&tail, p);
 	buf_printf(&tail, "<sub>mailward %s · plan digest <code>%.19s…</code></sub>\n",
 		   p->tool_version, p->digest);
@@ -269,19 +299,32 @@ void render_markdown(struct buf *out, const struct plan *p, const struct render_
 	}
 	if (compacted)
 		buf_putc(&body, '\n');
+	if (compacted || omitted || findings_left) {
+		buf_printf(&note, "> **This comment is shortened** to stay under %zu characters:", limit);
+		if (compacted || omitted)
+			buf_printf(&note, " %zu %s listed without details and %zu not listed at all.",
+				   compacted, noun(compacted, "change is", "changes are"), omitted);
+		if (findings_left)
+			buf_printf(&note, " %zu policy %s not listed.", findings_left,
+				   noun(findings_left, "finding is", "findings are"));
+		buf_puts(&note, " The saved plan file (`mailward show PLAN`) has everything.\n\n");
+	}
+	/*
+	 * The budget came from sizes, so this only bites at limits too small
+	 * for the head itself: drop the footer, then cut the head at a line.
+	 */
+	if (head.len + body.len + note.len + tail.len > limit)
+		buf_truncate(&tail, 0);
+	if (head.len + body.len + note.len > limit)
+		cut_at_line(&head, limit > body.len + note.len ? limit - body.len - note.len : 0);
 	buf_add(out, head.ptr, head.len);
 	buf_add(out, body.ptr, body.len);
-	if (compacted || omitted)
-		buf_printf(out, "> **This comment is shortened** to stay under %zu characters: %zu "
-			   "%s listed without details%s%zu not listed at all. The saved plan file "
-			   "(`mailward show PLAN`) has every change.\n\n", limit, compacted,
-			   noun(compacted, "change is", "changes are"), omitted ? " and " : "; ",
-			   omitted);
+	buf_add(out, note.ptr, note.len);
 	buf_add(out, tail.ptr, tail.len);
-	/* The budget is computed from sizes: a last guard in case it was wrong. */
 	if (out->len - start > limit)
-		buf_truncate(out, start + limit);
+		cut_at_line(out, start + limit);
 	buf_release(&head);
+	buf_release(&note);
 	buf_release(&body);
 	buf_release(&tail);
 	buf_release(&one);

@@ -47,9 +47,18 @@ struct builder {
 	struct anchor *anchors;
 	size_t n_anchors, anchors_alloc;
 	int documents;
+	size_t merged;  /* pairs copied by merge keys so far */
 	bool failed; /* a problem was reported */
 	bool fatal;  /* and the tree cannot be used: syntax, expansion bound */
 };
+
+/* How far the document may expand, given how much of it was written so far. */
+static size_t expand_limit(const struct builder *b)
+{
+	return EXPAND_BASE + EXPAND_PER_NODE * b->doc->n_all;
+}
+
+static void too_big(struct builder *b, const struct ynode *at, const char *how);
 
 static void report(struct builder *b, int line, int col, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -202,7 +211,8 @@ static void resolve_plain(struct ynode *n)
 		n->bool_value = bv;
 	} else if (parse_int(n->text, &n->int_value)) {
 		n->type = YS_INT;
-	} else if (is_float_text(n->text) || all_digits(n->text, "+-0123456789")) {
+	} else if (is_float_text(n->text) ||
+		   all_digits(n->text + (n->text[0] == '+' || n->text[0] == '-'), "0123456789")) {
 		/* All digits yet not an int: out of range; still a number. */
 		n->type = YS_FLOAT;
 	} else {
@@ -269,10 +279,22 @@ static struct ynode *scalar_node(struct builder *b, const yaml_event_t *ev)
 		resolve_tagged(b, n, tag);
 	} else if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
 		resolve_plain(n);
+		/* Only a plain, untagged << merges; "<<" quoted is a key like any. */
+		n->merge = !strcmp(n->text, "<<");
 	} else {
 		n->type = YS_STR;
 	}
 	return n;
+}
+
+static void too_big(struct builder *b, const struct ynode *at, const char *how)
+{
+	if (b->fatal)
+		return;
+	b->fatal = true;
+	report(b, at->line, at->col, "the document expands through %s to more than %zu nodes "
+	       "(from %zu written); refusing it (is it a 'billion laughs'?)", how, expand_limit(b),
+	       b->doc->n_all);
 }
 
 static void add_anchor(struct builder *b, const yaml_char_t *name, struct ynode *n)
@@ -304,7 +326,7 @@ static void add_raw_pair(struct frame *f, struct ynode *key, struct ynode *value
 
 static bool is_merge_key(const struct ynode *key)
 {
-	return key->type == YS_STR && !strcmp(key->text, "<<");
+	return key->merge;
 }
 
 /* Hand a finished node to the collection that is open around it. */
@@ -365,6 +387,12 @@ static void merge_from(struct builder *b, struct ynode *map, json_t *seen, struc
 		       "not %s", ynode_describe(src));
 		return;
 	}
+	/* Merges copy pairs: many maps merging a large one is a blow-up too. */
+	b->merged += src->n_pairs;
+	if (b->merged > expand_limit(b)) {
+		too_big(b, where, "merge keys");
+		return;
+	}
 	for (size_t i = 0; i < src->n_pairs; i++)
 		if (!json_object_get(seen, src->pairs[i].key->text))
 			put_pair(map, seen, src->pairs[i]);
@@ -415,7 +443,7 @@ static void finish_map(struct builder *b, struct frame *f)
 	f->raw = NULL;
 }
 
-static void complete(struct ynode *n)
+static void complete(struct builder *b, struct ynode *n)
 {
 	size_t size = 1;
 
@@ -429,6 +457,9 @@ static void complete(struct ynode *n)
 	}
 	n->expanded = size;
 	n->complete = true;
+	/* Fail as soon as a node is too big, not after building the rest. */
+	if (size > expand_limit(b))
+		too_big(b, n, "aliases");
 }
 
 static void pop(struct builder *b)
@@ -436,9 +467,13 @@ static void pop(struct builder *b)
 	struct frame *f = &b->stack[--b->depth];
 	struct ynode *n = f->node;
 
-	if (n->kind == YNODE_MAP)
+	if (n->kind == YNODE_MAP && !b->fatal) {
 		finish_map(b, f);
-	complete(n);
+	} else {
+		free(f->raw);
+		f->raw = NULL;
+	}
+	complete(b, n);
 	attach(b, n);
 }
 
@@ -458,8 +493,11 @@ static void open_collection(struct builder *b, const yaml_event_t *ev, enum ynod
 	}
 	if (tag && !tag_supported((const char *)tag, kind == YNODE_SEQ ? seq_tags : map_tags))
 		report(b, n->line, n->col, "unsupported YAML tag '%s'", (const char *)tag);
-	if (b->depth >= MAX_DEPTH)
+	if (b->depth >= MAX_DEPTH && !b->fatal) {
+		/* Once is enough, and libyaml's work grows with depth: stop here. */
 		report(b, n->line, n->col, "nesting deeper than %d levels", MAX_DEPTH);
+		b->fatal = true;
+	}
 	/* Registered before its content, so that an alias inside is a cycle. */
 	add_anchor(b, anchor, n);
 	push(b, n);
@@ -569,7 +607,6 @@ int ydoc_parse(struct ydoc **out, const char *file, const char *data, size_t len
 {
 	struct builder b = { 0 };
 	yaml_parser_t parser;
-	size_t limit;
 	int rc = 0;
 
 	*out = NULL;
@@ -594,7 +631,7 @@ int ydoc_parse(struct ydoc **out, const char *file, const char *data, size_t len
 		}
 		more = handle_event(&b, &ev);
 		yaml_event_delete(&ev);
-		if (!more)
+		if (!more || b.fatal)
 			break;
 	}
 	yaml_parser_delete(&parser);
@@ -603,14 +640,6 @@ int ydoc_parse(struct ydoc **out, const char *file, const char *data, size_t len
 		struct frame *f = &b.stack[--b.depth];
 
 		free(f->raw);
-	}
-	limit = EXPAND_BASE + EXPAND_PER_NODE * b.doc->n_all;
-	if (!b.fatal && b.doc->root && b.doc->root->expanded > limit) {
-		b.fatal = true;
-		report(&b, b.doc->root->line, b.doc->root->col,
-		       "the document expands through aliases to more than %zu nodes "
-		       "(from %zu written); refusing it (is it a 'billion laughs'?)",
-		       limit, b.doc->n_all);
 	}
 done:
 	for (size_t i = 0; i < b.n_anchors; i++)
@@ -719,8 +748,10 @@ static int emit_scalar(yaml_emitter_t *em, const json_t *v)
 	} else {
 		return -1;
 	}
+	/* Single quotes would fold a line break: double quotes escape it. */
 	if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)text, (int)strlen(text),
-					  plain_ok, 1, YAML_ANY_SCALAR_STYLE))
+					  plain_ok, 1, strpbrk(text, "\r\n")
+					  ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE))
 		return -1;
 	return yaml_emitter_emit(em, &ev) ? 0 : -1;
 }

@@ -60,6 +60,7 @@ struct ynode {
 	/* private to yamldoc */
 	size_t expanded;
 	bool complete;
+	bool merge; /* a plain, untagged "<<" */
 };
 
 struct ydoc {

@@ -29,8 +29,14 @@ void buf_add(struct buf *b, const void *data, size_t len);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void buf_truncate(struct buf *b, size_t len);
+/*
+ * Append `s` with every byte that is not part of valid UTF-8 replaced by
+ * '?': paths from a repository are bytes, but a plan file is JSON text.
+ */
+void buf_put_utf8(struct buf *b, const char *s);
+
 /* Hand the contents to the caller (free() them) and re-initialise `b`. */
 char *buf_detach(struct buf *b, size_t *len);
 

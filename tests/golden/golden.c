@@ -245,7 +245,7 @@ static void run_case(struct gcase *c, struct result *r)
 		struct policy_subject *subjects = NULL;
 		size_t ns = policy_subjects(&subjects, &p, &d, &live);
 
-		policy_check(&policies, &p, subjects, ns, live.nr);
+		plan_set_policy(&p, policy_findings(&policies, &p, subjects, ns, live.nr));
 		policy_subjects_free(subjects, ns);
 	}
 	r->plan = plan_view(&p);
@@ -253,7 +253,7 @@ static void run_case(struct gcase *c, struct result *r)
 	render_markdown(&r->markdown, &p, &ro);
 	r->drift = render_drift_json(&p);
 	json_object_del(r->drift, "checked_at");
-	if (json_array_size(json_object_get(p.policy, "violations")))
+	if (plan_violations(&p))
 		r->exit = 3;
 	else
 		r->exit = plan_has_changes(&p) ? 2 : 0;
