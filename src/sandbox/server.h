@@ -1,0 +1,65 @@
+/*
+ * server: the HTTP side of the sandbox (libmicrohttpd, one thread per
+ * connection). It routes requests with spec, checks credentials, applies
+ * the rate limit and fault rules, validates requests, serves the state
+ * under one mutex (never held while sleeping), and records stats and the
+ * request log. Every API answer carries the Cloudflare envelope and the
+ * cf-ray, Ratelimit, Ratelimit-Policy and Content-Type headers.
+ *
+ * Order of checks for a request under /client/v4: rate limit (429), route
+ * (404 code 7003 / 405 code 7001), credentials (401 code 10000), fault
+ * rules, validation (400), account (403 code 9109), domain (404 code 1404).
+ * Requests are validated even when answered otherwise, for the log.
+ *
+ * /__sandbox/stats (GET) and /__sandbox/reset-stats (POST) need no
+ * credentials and are not counted.
+ */
+#ifndef MAILWARD_SANDBOX_SERVER_H
+#define MAILWARD_SANDBOX_SERVER_H
+
+#include "faults.h"
+#include "reqlog.h"
+#include "spec.h"
+#include "state.h"
+#include "stats.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct server server;
+
+/* Everything the server uses; all borrowed and must outlive the server. */
+typedef struct server_config {
+    const char *listen;        /* "127.0.0.1:8787", "[::1]:0", "localhost:0" */
+    const char *token;         /* accepted credential; NULL = any non-empty one */
+    long latency_ms;           /* added before every API answer */
+    uint64_t seed;             /* seeds cf-ray values */
+    const spec *spec;
+    state *state;
+    faults *faults;            /* may be NULL */
+    ratelimit *ratelimit;      /* may be NULL: nothing enforced */
+    stats *stats;
+    reqlog *log;               /* may be NULL */
+} server_config;
+
+/*
+ * Checks a --listen value: a loopback address (127.0.0.0/8, [::1] or
+ * localhost) and a port 0..65535. Returns 0, or -1 with a message.
+ */
+int server_check_listen(const char *text, char *err, size_t errlen);
+
+/*
+ * Binds and starts serving. On success returns 0, a new server in *out and
+ * the API base URL ("http://127.0.0.1:PORT/client/v4", with the port
+ * actually bound) in url. Returns -1 with a message in err otherwise.
+ */
+int server_start(const server_config *cfg, server **out, char *url, size_t urllen, char *err,
+                 size_t errlen);
+
+/*
+ * Stops accepting, waits for requests in progress to finish, and frees srv
+ * (not the modules in its config). NULL is fine.
+ */
+void server_stop(server *srv);
+
+#endif
