@@ -16,21 +16,21 @@
 #define MAX_RATE_LIMIT 10000000L
 
 typedef struct rule {
-    char method[8];          /* "" = any */
-    char op[8];              /* "" = any */
-    char *path;              /* NULL = any */
-    long page;               /* 0 = any */
-    long after;
-    long count;              /* 0 = unlimited */
-    long seen;               /* matching requests so far */
-    long applied;
-    fault f;
+	char method[8]; /* "" = any */
+	char op[8]; /* "" = any */
+	char *path; /* NULL = any */
+	long page; /* 0 = any */
+	long after;
+	long count; /* 0 = unlimited */
+	long seen; /* matching requests so far */
+	long applied;
+	fault f;
 } rule;
 
 struct faults {
-    pthread_mutex_t lock;
-    rule *rules;
-    size_t n;
+	pthread_mutex_t lock;
+	rule *rules;
+	size_t n;
 };
 
 static const char *const action_names[] = {
@@ -47,397 +47,414 @@ static const char *const action_names[] = {
 
 const char *fault_action_name(fault_action a)
 {
-    if ((size_t)a < sizeof action_names / sizeof action_names[0])
-        return action_names[a];
-    return "?";
+	if ((size_t)a < sizeof action_names / sizeof action_names[0])
+		return action_names[a];
+	return "?";
 }
 
 const char *faults_help(void)
 {
-    return "  --fault RULE          inject a fault; repeatable. RULE is comma-separated key=value\n"
-           "                        pairs (values cannot contain commas):\n"
-           "    matching (all optional; a request must fit every one given):\n"
-           "      method=GET|PATCH|DELETE   HTTP method (default any)\n"
-           "      op=list|get|patch|delete  API operation (default any)\n"
-           "      path=SUBSTR               substring of the URL path, e.g. a domain id\n"
-           "      page=N                    list requests for page N only (no page = 1)\n"
-           "      after=N                   let the first N fitting requests through (default 0)\n"
-           "      count=N                   apply to N fitting requests, then stop (default 1;\n"
-           "                                0 = every fitting request)\n"
-           "    action=ACTION (required), with its own keys:\n"
-           "      status          answer HTTP status=CODE (default 500) with the error envelope,\n"
-           "                      code=N (default 10001), message=TEXT (default\n"
-           "                      \"Internal Server Error\")\n"
-           "      429             answer 429, Retry-After: retry-after=SECONDS (default 1),\n"
-           "                      code 971 \"Please wait and consider throttling your request speed\"\n"
-           "      drop            close the connection without any answer\n"
-           "      malformed       answer 200 with a body that is not valid JSON\n"
-           "      envelope-false  answer 200 with success:false, result:null and one error\n"
-           "                      (code=N default 10001, message=TEXT)\n"
-           "      delay           wait delay-ms=N more milliseconds, then answer normally\n"
-           "      lie-total       list: answer normally but with result_info.total_count=total=N\n"
-           "      duplicate       list: this page carries the items of page 1 (same filters and\n"
-           "                      order) while result_info describes the page asked for\n"
-           "      short           list: this page omits its last item, result_info unchanged\n"
-           "    lie-total, duplicate and short only ever match list requests.\n"
-           "    Every rule counts each request that fits its matching keys; rules are tried in\n"
-           "    the order given and the first one past its 'after' with budget left applies.\n"
-           "    Faults apply after routing, rate limiting and authentication, before\n"
-           "    validation: a 'status' fault answers even an invalid request.\n"
-           "    Example: --fault op=list,page=2,action=status,status=503,count=2\n";
+	return "  --fault RULE          inject a fault; repeatable. RULE is comma-separated "
+	       "key=value\n"
+	       "                        pairs (values cannot contain commas):\n"
+	       "    matching (all optional; a request must fit every one given):\n"
+	       "      method=GET|PATCH|DELETE   HTTP method (default any)\n"
+	       "      op=list|get|patch|delete  API operation (default any)\n"
+	       "      path=SUBSTR               substring of the URL path, e.g. a domain id\n"
+	       "      page=N                    list requests for page N only (no page = 1)\n"
+	       "      after=N                   let the first N fitting requests through (default "
+	       "0)\n"
+	       "      count=N                   apply to N fitting requests, then stop (default "
+	       "1;\n"
+	       "                                0 = every fitting request)\n"
+	       "    action=ACTION (required), with its own keys:\n"
+	       "      status          answer HTTP status=CODE (default 500) with the error "
+	       "envelope,\n"
+	       "                      code=N (default 10001), message=TEXT (default\n"
+	       "                      \"Internal Server Error\")\n"
+	       "      429             answer 429, Retry-After: retry-after=SECONDS (default 1),\n"
+	       "                      code 971 \"Please wait and consider throttling your request "
+	       "speed\"\n"
+	       "      drop            close the connection without any answer\n"
+	       "      malformed       answer 200 with a body that is not valid JSON\n"
+	       "      envelope-false  answer 200 with success:false, result:null and one error\n"
+	       "                      (code=N default 10001, message=TEXT)\n"
+	       "      delay           wait delay-ms=N more milliseconds, then answer normally\n"
+	       "      lie-total       list: answer normally but with "
+	       "result_info.total_count=total=N\n"
+	       "      duplicate       list: this page carries the items of page 1 (same filters "
+	       "and\n"
+	       "                      order) while result_info describes the page asked for\n"
+	       "      short           list: this page omits its last item, result_info unchanged\n"
+	       "    lie-total, duplicate and short only ever match list requests.\n"
+	       "    Every rule counts each request that fits its matching keys; rules are tried "
+	       "in\n"
+	       "    the order given and the first one past its 'after' with budget left applies.\n"
+	       "    Faults apply after routing, rate limiting and authentication, before\n"
+	       "    validation: a 'status' fault answers even an invalid request.\n"
+	       "    Example: --fault op=list,page=2,action=status,status=503,count=2\n";
 }
 
 faults *faults_new(void)
 {
-    faults *f = calloc(1, sizeof *f);
+	faults *f = calloc(1, sizeof *f);
 
-    if (!f)
-        return NULL;
-    if (pthread_mutex_init(&f->lock, NULL) != 0) {
-        free(f);
-        return NULL;
-    }
-    return f;
+	if (!f)
+		return NULL;
+	if (pthread_mutex_init(&f->lock, NULL) != 0) {
+		free(f);
+		return NULL;
+	}
+	return f;
 }
 
 void faults_free(faults *f)
 {
-    if (!f)
-        return;
-    for (size_t i = 0; i < f->n; i++)
-        free(f->rules[i].path);
-    free(f->rules);
-    pthread_mutex_destroy(&f->lock);
-    free(f);
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n; i++)
+		free(f->rules[i].path);
+	free(f->rules);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
 }
 
 size_t faults_count(const faults *f)
 {
-    return f->n;
+	return f->n;
 }
 
 static int parse_long(const char *text, long min, long max, long *out)
 {
-    char *end = NULL;
-    long v;
+	char *end = NULL;
+	long v;
 
-    errno = 0;
-    v = strtol(text, &end, 10);
-    if (!text[0] || isspace((unsigned char)text[0]) || *end || errno || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (!text[0] || isspace((unsigned char)text[0]) || *end || errno || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 /* Which keys go with which action; matching keys go with all. */
 static int key_fits_action(const char *key, fault_action a)
 {
-    if (strcmp(key, "status") == 0)
-        return a == FAULT_STATUS;
-    if (strcmp(key, "code") == 0 || strcmp(key, "message") == 0)
-        return a == FAULT_STATUS || a == FAULT_ENVELOPE_FALSE;
-    if (strcmp(key, "retry-after") == 0)
-        return a == FAULT_429;
-    if (strcmp(key, "delay-ms") == 0)
-        return a == FAULT_DELAY;
-    if (strcmp(key, "total") == 0)
-        return a == FAULT_LIE_TOTAL;
-    return 1;
+	if (strcmp(key, "status") == 0)
+		return a == FAULT_STATUS;
+	if (strcmp(key, "code") == 0 || strcmp(key, "message") == 0)
+		return a == FAULT_STATUS || a == FAULT_ENVELOPE_FALSE;
+	if (strcmp(key, "retry-after") == 0)
+		return a == FAULT_429;
+	if (strcmp(key, "delay-ms") == 0)
+		return a == FAULT_DELAY;
+	if (strcmp(key, "total") == 0)
+		return a == FAULT_LIE_TOTAL;
+	return 1;
 }
 
 int faults_add(faults *f, const char *text, char *err, size_t errlen)
 {
-    rule r;
-    char *copy = NULL, *save = NULL, *part;
-    int have_action = 0, have_total = 0, rc = -1;
-    rule *grown;
+	rule r;
+	char *copy = NULL, *save = NULL, *part;
+	int have_action = 0, have_total = 0, rc = -1;
+	rule *grown;
 
-    memset(&r, 0, sizeof r);
-    r.count = 1;
-    r.f.status = 500;
-    r.f.code = CODE_FAULT_DEFAULT;
-    snprintf(r.f.message, sizeof r.f.message, "Internal Server Error");
-    r.f.retry_after = 1;
-    copy = strdup(text);
-    if (!copy) {
-        snprintf(err, errlen, "out of memory");
-        goto done;
-    }
-    /* the action decides which other keys are allowed, so find it first */
-    for (part = strtok_r(copy, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
-        if (strncmp(part, "action=", 7) != 0)
-            continue;
-        for (size_t a = 0; a < sizeof action_names / sizeof action_names[0]; a++) {
-            if (strcmp(part + 7, action_names[a]) == 0) {
-                r.f.action = (fault_action)a;
-                have_action = 1;
-            }
-        }
-        if (!have_action) {
-            snprintf(err, errlen, "fault '%s': unknown action '%s'", text, part + 7);
-            goto done;
-        }
-    }
-    if (!have_action) {
-        snprintf(err, errlen, "fault '%s': needs action=ACTION", text);
-        goto done;
-    }
-    free(copy);
-    copy = strdup(text);
-    if (!copy) {
-        snprintf(err, errlen, "out of memory");
-        goto done;
-    }
-    for (part = strtok_r(copy, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(part, '=');
-        const char *key = part, *val;
-        long n;
+	memset(&r, 0, sizeof r);
+	r.count = 1;
+	r.f.status = 500;
+	r.f.code = CODE_FAULT_DEFAULT;
+	snprintf(r.f.message, sizeof r.f.message, "Internal Server Error");
+	r.f.retry_after = 1;
+	copy = strdup(text);
+	if (!copy) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	/* the action decides which other keys are allowed, so find it first */
+	for (part = strtok_r(copy, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
+		if (strncmp(part, "action=", 7) != 0)
+			continue;
+		for (size_t a = 0; a < sizeof action_names / sizeof action_names[0]; a++) {
+			if (strcmp(part + 7, action_names[a]) == 0) {
+				r.f.action = (fault_action)a;
+				have_action = 1;
+			}
+		}
+		if (!have_action) {
+			snprintf(err, errlen, "fault '%s': unknown action '%s'", text, part + 7);
+			goto done;
+		}
+	}
+	if (!have_action) {
+		snprintf(err, errlen, "fault '%s': needs action=ACTION", text);
+		goto done;
+	}
+	free(copy);
+	copy = strdup(text);
+	if (!copy) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	for (part = strtok_r(copy, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(part, '=');
+		const char *key = part, *val;
+		long n;
 
-        if (!eq) {
-            snprintf(err, errlen, "fault '%s': '%s' is not key=value", text, part);
-            goto done;
-        }
-        *eq = '\0';
-        val = eq + 1;
-        if (!key_fits_action(key, r.f.action)) {
-            snprintf(err, errlen, "fault '%s': key '%s' does not apply to action '%s'", text, key,
-                     action_names[r.f.action]);
-            goto done;
-        }
-        if (strcmp(key, "action") == 0) {
-            continue;
-        } else if (strcmp(key, "method") == 0) {
-            if (strcasecmp(val, "GET") != 0 && strcasecmp(val, "PATCH") != 0 &&
-                strcasecmp(val, "DELETE") != 0) {
-                snprintf(err, errlen, "fault '%s': method must be GET, PATCH or DELETE, not '%s'",
-                         text, val);
-                goto done;
-            }
-            for (size_t i = 0; val[i]; i++)
-                r.method[i] = (char)toupper((unsigned char)val[i]);
-        } else if (strcmp(key, "op") == 0) {
-            if (strcmp(val, "list") != 0 && strcmp(val, "get") != 0 && strcmp(val, "patch") != 0 &&
-                strcmp(val, "delete") != 0) {
-                snprintf(err, errlen, "fault '%s': op must be list, get, patch or delete, not '%s'",
-                         text, val);
-                goto done;
-            }
-            snprintf(r.op, sizeof r.op, "%s", val);
-        } else if (strcmp(key, "path") == 0) {
-            free(r.path);
-            r.path = strdup(val);
-            if (!r.path) {
-                snprintf(err, errlen, "out of memory");
-                goto done;
-            }
-        } else if (strcmp(key, "message") == 0) {
-            snprintf(r.f.message, sizeof r.f.message, "%s", val);
-        } else {
-            static const struct {
-                const char *key;
-                long min, max;
-            } nums[] = {
-                {"page", 1, LONG_MAX}, {"after", 0, LONG_MAX}, {"count", 0, LONG_MAX},
-                {"status", 100, 599}, {"code", 1000, INT_MAX}, {"retry-after", 0, 86400},
-                {"delay-ms", 0, 600000}, {"total", 0, LONG_MAX},
-            };
-            size_t i;
+		if (!eq) {
+			snprintf(err, errlen, "fault '%s': '%s' is not key=value", text, part);
+			goto done;
+		}
+		*eq = '\0';
+		val = eq + 1;
+		if (!key_fits_action(key, r.f.action)) {
+			snprintf(err, errlen, "fault '%s': key '%s' does not apply to action '%s'",
+				 text, key, action_names[r.f.action]);
+			goto done;
+		}
+		if (strcmp(key, "action") == 0) {
+			continue;
+		} else if (strcmp(key, "method") == 0) {
+			if (strcasecmp(val, "GET") != 0 && strcasecmp(val, "PATCH") != 0 &&
+			    strcasecmp(val, "DELETE") != 0) {
+				snprintf(
+				    err, errlen,
+				    "fault '%s': method must be GET, PATCH or DELETE, not '%s'",
+				    text, val);
+				goto done;
+			}
+			for (size_t i = 0; val[i]; i++)
+				r.method[i] = (char)toupper((unsigned char)val[i]);
+		} else if (strcmp(key, "op") == 0) {
+			if (strcmp(val, "list") != 0 && strcmp(val, "get") != 0 &&
+			    strcmp(val, "patch") != 0 && strcmp(val, "delete") != 0) {
+				snprintf(
+				    err, errlen,
+				    "fault '%s': op must be list, get, patch or delete, not '%s'",
+				    text, val);
+				goto done;
+			}
+			snprintf(r.op, sizeof r.op, "%s", val);
+		} else if (strcmp(key, "path") == 0) {
+			free(r.path);
+			r.path = strdup(val);
+			if (!r.path) {
+				snprintf(err, errlen, "out of memory");
+				goto done;
+			}
+		} else if (strcmp(key, "message") == 0) {
+			snprintf(r.f.message, sizeof r.f.message, "%s", val);
+		} else {
+			static const struct {
+				const char *key;
+				long min, max;
+			} nums[] = {
+			    {"page", 1, LONG_MAX},   {"after", 0, LONG_MAX},
+			    {"count", 0, LONG_MAX},  {"status", 100, 599},
+			    {"code", 1000, INT_MAX}, {"retry-after", 0, 86400},
+			    {"delay-ms", 0, 600000}, {"total", 0, LONG_MAX},
+			};
+			size_t i;
 
-            for (i = 0; i < sizeof nums / sizeof nums[0]; i++)
-                if (strcmp(nums[i].key, key) == 0)
-                    break;
-            if (i == sizeof nums / sizeof nums[0]) {
-                snprintf(err, errlen, "fault '%s': unknown key '%s'", text, key);
-                goto done;
-            }
-            if (parse_long(val, nums[i].min, nums[i].max, &n) != 0) {
-                snprintf(err, errlen, "fault '%s': %s must be an integer from %ld to %ld, not '%s'",
-                         text, key, nums[i].min, nums[i].max, val);
-                goto done;
-            }
-            if (strcmp(key, "page") == 0)
-                r.page = n;
-            else if (strcmp(key, "after") == 0)
-                r.after = n;
-            else if (strcmp(key, "count") == 0)
-                r.count = n;
-            else if (strcmp(key, "status") == 0)
-                r.f.status = (int)n;
-            else if (strcmp(key, "code") == 0)
-                r.f.code = (int)n;
-            else if (strcmp(key, "retry-after") == 0)
-                r.f.retry_after = n;
-            else if (strcmp(key, "delay-ms") == 0)
-                r.f.delay_ms = n;
-            else {
-                r.f.total = n;
-                have_total = 1;
-            }
-        }
-    }
-    if (r.f.action == FAULT_LIE_TOTAL && !have_total) {
-        snprintf(err, errlen, "fault '%s': action lie-total needs total=N", text);
-        goto done;
-    }
-    if (r.f.action == FAULT_LIE_TOTAL || r.f.action == FAULT_DUPLICATE ||
-        r.f.action == FAULT_SHORT) {
-        if (r.op[0] && strcmp(r.op, "list") != 0) {
-            snprintf(err, errlen, "fault '%s': action %s only applies to op=list", text,
-                     action_names[r.f.action]);
-            goto done;
-        }
-        snprintf(r.op, sizeof r.op, "list");
-    }
-    grown = realloc(f->rules, (f->n + 1) * sizeof *grown);
-    if (!grown) {
-        snprintf(err, errlen, "out of memory");
-        goto done;
-    }
-    f->rules = grown;
-    r.f.rule = (int)f->n + 1;
-    f->rules[f->n++] = r;
-    r.path = NULL;
-    rc = 0;
+			for (i = 0; i < sizeof nums / sizeof nums[0]; i++)
+				if (strcmp(nums[i].key, key) == 0)
+					break;
+			if (i == sizeof nums / sizeof nums[0]) {
+				snprintf(err, errlen, "fault '%s': unknown key '%s'", text, key);
+				goto done;
+			}
+			if (parse_long(val, nums[i].min, nums[i].max, &n) != 0) {
+				snprintf(
+				    err, errlen,
+				    "fault '%s': %s must be an integer from %ld to %ld, not '%s'",
+				    text, key, nums[i].min, nums[i].max, val);
+				goto done;
+			}
+			if (strcmp(key, "page") == 0)
+				r.page = n;
+			else if (strcmp(key, "after") == 0)
+				r.after = n;
+			else if (strcmp(key, "count") == 0)
+				r.count = n;
+			else if (strcmp(key, "status") == 0)
+				r.f.status = (int)n;
+			else if (strcmp(key, "code") == 0)
+				r.f.code = (int)n;
+			else if (strcmp(key, "retry-after") == 0)
+				r.f.retry_after = n;
+			else if (strcmp(key, "delay-ms") == 0)
+				r.f.delay_ms = n;
+			else {
+				r.f.total = n;
+				have_total = 1;
+			}
+		}
+	}
+	if (r.f.action == FAULT_LIE_TOTAL && !have_total) {
+		snprintf(err, errlen, "fault '%s': action lie-total needs total=N", text);
+		goto done;
+	}
+	if (r.f.action == FAULT_LIE_TOTAL || r.f.action == FAULT_DUPLICATE ||
+	    r.f.action == FAULT_SHORT) {
+		if (r.op[0] && strcmp(r.op, "list") != 0) {
+			snprintf(err, errlen, "fault '%s': action %s only applies to op=list", text,
+				 action_names[r.f.action]);
+			goto done;
+		}
+		snprintf(r.op, sizeof r.op, "list");
+	}
+	grown = realloc(f->rules, (f->n + 1) * sizeof *grown);
+	if (!grown) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	f->rules = grown;
+	r.f.rule = (int)f->n + 1;
+	f->rules[f->n++] = r;
+	r.path = NULL;
+	rc = 0;
 done:
-    free(r.path);
-    free(copy);
-    return rc;
+	free(r.path);
+	free(copy);
+	return rc;
 }
 
 int faults_match(faults *f, const char *method, const char *op, const char *path, long page,
-                 fault *out)
+		 fault *out)
 {
-    int hit = 0;
+	int hit = 0;
 
-    pthread_mutex_lock(&f->lock);
-    for (size_t i = 0; i < f->n; i++) {
-        rule *r = &f->rules[i];
+	pthread_mutex_lock(&f->lock);
+	for (size_t i = 0; i < f->n; i++) {
+		rule *r = &f->rules[i];
 
-        if (r->method[0] && strcmp(r->method, method) != 0)
-            continue;
-        if (r->op[0] && strcmp(r->op, op) != 0)
-            continue;
-        if (r->path && !strstr(path, r->path))
-            continue;
-        if (r->page && (strcmp(op, "list") != 0 || page != r->page))
-            continue;
-        r->seen++;
-        if (hit || r->seen <= r->after || (r->count && r->applied >= r->count))
-            continue;
-        r->applied++;
-        *out = r->f;
-        hit = 1;
-    }
-    pthread_mutex_unlock(&f->lock);
-    return hit;
+		if (r->method[0] && strcmp(r->method, method) != 0)
+			continue;
+		if (r->op[0] && strcmp(r->op, op) != 0)
+			continue;
+		if (r->path && !strstr(path, r->path))
+			continue;
+		if (r->page && (strcmp(op, "list") != 0 || page != r->page))
+			continue;
+		r->seen++;
+		if (hit || r->seen <= r->after || (r->count && r->applied >= r->count))
+			continue;
+		r->applied++;
+		*out = r->f;
+		hit = 1;
+	}
+	pthread_mutex_unlock(&f->lock);
+	return hit;
 }
 
 /* ---- rate limiter ------------------------------------------------------- */
 
 struct ratelimit {
-    pthread_mutex_t lock;
-    long limit;
-    long window;
-    double *times;   /* ring of admission times, oldest at head */
-    long head;
-    long used;
+	pthread_mutex_t lock;
+	long limit;
+	long window;
+	double *times; /* ring of admission times, oldest at head */
+	long head;
+	long used;
 };
 
 int ratelimit_parse(const char *text, long *limit, long *window, char *err, size_t errlen)
 {
-    const char *slash = strchr(text, '/');
-    char *num = NULL;
-    int rc = -1;
+	const char *slash = strchr(text, '/');
+	char *num = NULL;
+	int rc = -1;
 
-    if (!slash) {
-        snprintf(err, errlen, "rate limit '%s' must look like N/SECONDS, e.g. 1200/300", text);
-        return -1;
-    }
-    num = strndup(text, (size_t)(slash - text));
-    if (!num) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    if (parse_long(num, 1, MAX_RATE_LIMIT, limit) != 0 ||
-        parse_long(slash + 1, 1, 86400, window) != 0) {
-        snprintf(err, errlen,
-                 "rate limit '%s' must look like N/SECONDS with N from 1 to %ld and SECONDS "
-                 "from 1 to 86400",
-                 text, MAX_RATE_LIMIT);
-        goto done;
-    }
-    rc = 0;
+	if (!slash) {
+		snprintf(err, errlen, "rate limit '%s' must look like N/SECONDS, e.g. 1200/300",
+			 text);
+		return -1;
+	}
+	num = strndup(text, (size_t)(slash - text));
+	if (!num) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (parse_long(num, 1, MAX_RATE_LIMIT, limit) != 0 ||
+	    parse_long(slash + 1, 1, 86400, window) != 0) {
+		snprintf(
+		    err, errlen,
+		    "rate limit '%s' must look like N/SECONDS with N from 1 to %ld and SECONDS "
+		    "from 1 to 86400",
+		    text, MAX_RATE_LIMIT);
+		goto done;
+	}
+	rc = 0;
 done:
-    free(num);
-    return rc;
+	free(num);
+	return rc;
 }
 
 ratelimit *ratelimit_new(long limit, long window)
 {
-    ratelimit *rl = calloc(1, sizeof *rl);
+	ratelimit *rl = calloc(1, sizeof *rl);
 
-    if (!rl)
-        return NULL;
-    rl->times = calloc((size_t)limit, sizeof *rl->times);
-    if (!rl->times || pthread_mutex_init(&rl->lock, NULL) != 0) {
-        free(rl->times);
-        free(rl);
-        return NULL;
-    }
-    rl->limit = limit;
-    rl->window = window;
-    return rl;
+	if (!rl)
+		return NULL;
+	rl->times = calloc((size_t)limit, sizeof *rl->times);
+	if (!rl->times || pthread_mutex_init(&rl->lock, NULL) != 0) {
+		free(rl->times);
+		free(rl);
+		return NULL;
+	}
+	rl->limit = limit;
+	rl->window = window;
+	return rl;
 }
 
 void ratelimit_free(ratelimit *rl)
 {
-    if (!rl)
-        return;
-    pthread_mutex_destroy(&rl->lock);
-    free(rl->times);
-    free(rl);
+	if (!rl)
+		return;
+	pthread_mutex_destroy(&rl->lock);
+	free(rl->times);
+	free(rl);
 }
 
 /* Drops admissions that left the window and fills *info; lock held. */
 static void ratelimit_update(ratelimit *rl, double now, ratelimit_info *info, int take,
-                             int *admitted)
+			     int *admitted)
 {
-    double wait;
+	double wait;
 
-    while (rl->used > 0 && rl->times[rl->head] <= now - (double)rl->window) {
-        rl->head = (rl->head + 1) % rl->limit;
-        rl->used--;
-    }
-    *admitted = rl->used < rl->limit;
-    if (take && *admitted) {
-        rl->times[(rl->head + rl->used) % rl->limit] = now;
-        rl->used++;
-    }
-    wait = rl->used ? rl->times[rl->head] + (double)rl->window - now : (double)rl->window;
-    info->limit = rl->limit;
-    info->window = rl->window;
-    info->remaining = rl->limit - rl->used;
-    info->reset = (long)ceil(wait);
-    if (info->reset < 0)
-        info->reset = 0;
-    info->retry_after = info->reset < 1 ? 1 : info->reset;
+	while (rl->used > 0 && rl->times[rl->head] <= now - (double)rl->window) {
+		rl->head = (rl->head + 1) % rl->limit;
+		rl->used--;
+	}
+	*admitted = rl->used < rl->limit;
+	if (take && *admitted) {
+		rl->times[(rl->head + rl->used) % rl->limit] = now;
+		rl->used++;
+	}
+	wait = rl->used ? rl->times[rl->head] + (double)rl->window - now : (double)rl->window;
+	info->limit = rl->limit;
+	info->window = rl->window;
+	info->remaining = rl->limit - rl->used;
+	info->reset = (long)ceil(wait);
+	if (info->reset < 0)
+		info->reset = 0;
+	info->retry_after = info->reset < 1 ? 1 : info->reset;
 }
 
 int ratelimit_take(ratelimit *rl, double now, ratelimit_info *info)
 {
-    int admitted;
+	int admitted;
 
-    pthread_mutex_lock(&rl->lock);
-    ratelimit_update(rl, now, info, 1, &admitted);
-    pthread_mutex_unlock(&rl->lock);
-    return admitted;
+	pthread_mutex_lock(&rl->lock);
+	ratelimit_update(rl, now, info, 1, &admitted);
+	pthread_mutex_unlock(&rl->lock);
+	return admitted;
 }
 
 void ratelimit_peek(ratelimit *rl, double now, ratelimit_info *info)
 {
-    int admitted;
+	int admitted;
 
-    pthread_mutex_lock(&rl->lock);
-    ratelimit_update(rl, now, info, 0, &admitted);
-    pthread_mutex_unlock(&rl->lock);
+	pthread_mutex_lock(&rl->lock);
+	ratelimit_update(rl, now, info, 0, &admitted);
+	pthread_mutex_unlock(&rl->lock);
 }

@@ -14,27 +14,27 @@
 #include <stddef.h>
 
 typedef enum fault_action {
-    FAULT_STATUS,          /* answer status=CODE with the error envelope */
-    FAULT_429,             /* answer 429 with Retry-After and code 971 */
-    FAULT_DROP,            /* close the connection without an answer */
-    FAULT_MALFORMED,       /* 200 whose body is not JSON */
-    FAULT_ENVELOPE_FALSE,  /* 200 whose envelope says success:false */
-    FAULT_DELAY,           /* wait delay-ms more, then answer normally */
-    FAULT_LIE_TOTAL,       /* list: result_info.total_count = total */
-    FAULT_DUPLICATE,       /* list: this page carries page 1's items */
-    FAULT_SHORT,           /* list: drop the page's last item, keep result_info */
+	FAULT_STATUS, /* answer status=CODE with the error envelope */
+	FAULT_429, /* answer 429 with Retry-After and code 971 */
+	FAULT_DROP, /* close the connection without an answer */
+	FAULT_MALFORMED, /* 200 whose body is not JSON */
+	FAULT_ENVELOPE_FALSE, /* 200 whose envelope says success:false */
+	FAULT_DELAY, /* wait delay-ms more, then answer normally */
+	FAULT_LIE_TOTAL, /* list: result_info.total_count = total */
+	FAULT_DUPLICATE, /* list: this page carries page 1's items */
+	FAULT_SHORT, /* list: drop the page's last item, keep result_info */
 } fault_action;
 
 /* What an applied rule asks for (a copy, owned by the caller). */
 typedef struct fault {
-    fault_action action;
-    int rule;              /* 1-based position of the rule on the command line */
-    int status;            /* FAULT_STATUS: HTTP status (default 500) */
-    int code;              /* FAULT_STATUS, FAULT_ENVELOPE_FALSE: error code (default 10001) */
-    char message[256];     /* ditto: error message */
-    long retry_after;      /* FAULT_429: seconds (default 1) */
-    long delay_ms;         /* FAULT_DELAY */
-    long long total;       /* FAULT_LIE_TOTAL */
+	fault_action action;
+	int rule; /* 1-based position of the rule on the command line */
+	int status; /* FAULT_STATUS: HTTP status (default 500) */
+	int code; /* FAULT_STATUS, FAULT_ENVELOPE_FALSE: error code (default 10001) */
+	char message[256]; /* ditto: error message */
+	long retry_after; /* FAULT_429: seconds (default 1) */
+	long delay_ms; /* FAULT_DELAY */
+	long long total; /* FAULT_LIE_TOTAL */
 } fault;
 
 typedef struct faults faults;
@@ -62,7 +62,7 @@ size_t faults_count(const faults *f);
  * fills *out when a rule applies, else 0.
  */
 int faults_match(faults *f, const char *method, const char *op, const char *path, long page,
-                 fault *out);
+		 fault *out);
 
 /* The action's name as written in rules, e.g. "envelope-false". */
 const char *fault_action_name(fault_action a);
@@ -73,11 +73,11 @@ const char *faults_help(void);
 typedef struct ratelimit ratelimit;
 
 typedef struct ratelimit_info {
-    long limit;         /* requests per window */
-    long window;        /* seconds */
-    long remaining;     /* requests left in the window after this one */
-    long reset;         /* seconds until a slot frees up (t= of the Ratelimit header) */
-    long retry_after;   /* when limited: seconds to wait, at least 1 */
+	long limit; /* requests per window */
+	long window; /* seconds */
+	long remaining; /* requests left in the window after this one */
+	long reset; /* seconds until a slot frees up (t= of the Ratelimit header) */
+	long retry_after; /* when limited: seconds to wait, at least 1 */
 } ratelimit_info;
 
 /*

@@ -26,294 +26,303 @@
 #define DEFAULT_SEED 20240101u
 
 typedef struct options {
-    const char *state;
-    const char *listen;
-    const char *token;
-    const char *save;
-    const char *stats;
-    const char *log;
-    long latency_ms;
-    uint64_t seed;
-    const char *rate_limit;
-    const char **faults;
-    size_t nfaults;
+	const char *state;
+	const char *listen;
+	const char *token;
+	const char *save;
+	const char *stats;
+	const char *log;
+	long latency_ms;
+	uint64_t seed;
+	const char *rate_limit;
+	const char **faults;
+	size_t nfaults;
 } options;
 
 static void print_help(void)
 {
-    printf("usage: " PROG " --state FILE [--listen 127.0.0.1:PORT] [--token TOKEN] [--save FILE]\n"
-           "                        [--latency-ms N] [--fault RULE]... [--rate-limit N/SECONDS]\n"
-           "                        [--stats FILE] [--log FILE] [--seed N]\n"
-           "\n"
-           "A local stand-in of the Cloudflare Email Security protected-domain API\n"
-           "(list, get, PATCH and DELETE under\n"
-           "/client/v4/accounts/{account_id}/email-security/settings/domains). Requests are\n"
-           "validated against the OpenAPI document built into the program.\n"
-           "\n"
-           "  --state FILE          required: the live state to start with,\n"
-           "                        {\"accounts\": {\"<account_id>\": [<Domain>, ...]}}. Missing\n"
-           "                        read-only fields are filled in; a missing id becomes a UUID\n"
-           "                        derived from SHA-256 of account and domain name.\n"
-           "  --listen ADDR:PORT    loopback address to serve on (default 127.0.0.1:8787);\n"
-           "                        127.0.0.0/8, [::1] or localhost only; port 0 picks a free\n"
-           "                        port. When ready, prints one line on stdout:\n"
-           "                        'listening on http://ADDR:PORT/client/v4'.\n"
-           "  --token TOKEN         the accepted credential: 'Authorization: Bearer TOKEN', or\n"
-           "                        'X-Auth-Key: TOKEN' with a non-empty X-Auth-Email. Without\n"
-           "                        it any non-empty credential is accepted.\n"
-           "  --save FILE           on SIGINT/SIGTERM write the state to FILE (pretty JSON, the\n"
-           "                        --state format) before exiting 0.\n"
-           "  --latency-ms N        wait N ms before answering every API request (requests wait\n"
-           "                        concurrently; 0..600000).\n"
-           "  --rate-limit N/SECS   sliding-window limit of N API requests per SECS seconds;\n"
-           "                        requests over it get 429, Retry-After and code 971. Only\n"
-           "                        admitted requests use up the window. Without it nothing is\n"
-           "                        enforced and the Ratelimit headers say q=1200;w=300.\n"
-           "  --stats FILE          on exit write request statistics to FILE as JSON; they are\n"
-           "                        also served live at GET /__sandbox/stats and zeroed by\n"
-           "                        POST /__sandbox/reset-stats (no credentials, not counted).\n"
-           "  --log FILE            append one JSON line per API request (time, method, path,\n"
-           "                        query, op, status, valid, errors, body, fault); never the\n"
-           "                        credentials.\n"
-           "  --seed N              seed for cf-ray values and generated timestamps (default\n"
-           "                        %u), so runs are reproducible.\n"
-           "%s"
-           "  --version             print the version and exit.\n"
-           "  --help                print this help and exit.\n"
-           "\n"
-           "Answers, in the order requests are checked: 429 code 971 (--rate-limit), 404\n"
-           "code 7003 (unknown route), 405 code 7001 (wrong method), 401 code 10000 (no or\n"
-           "wrong credential), --fault rules, 400 with one error per problem (code 1001 bad\n"
-           "value, 1002 bad or missing body, 1003 wrong content type; source.pointer\n"
-           "'/FIELD' into the body, '' for the whole body, '/query/NAME', '/path/NAME',\n"
-           "'/headers/content-type'), 403 code 9109 (account not in the state), 404 code\n"
-           "1404 (unknown domain id). Every answer has cf-ray, Ratelimit, Ratelimit-Policy\n"
-           "and Content-Type: application/json.\n"
-           "\n"
-           "Statistics (--stats, /__sandbox/stats): {\"requests\": {\"total\", \"list\", \"get\",\n"
-           "\"patch\", \"delete\", \"other\"}, \"status\": {\"200\": N, ...}, \"invalid\" (answered\n"
-           "400 by validation), \"unauthorized\", \"rate_limited\" (by --rate-limit),\n"
-           "\"faults\", \"dropped\" (connections closed by a drop fault; not in \"status\"),\n"
-           "\"max_in_any_1s\", \"avg_rate\" ((arrivals-1)/(last_at-first_at)),\n"
-           "\"max_concurrent\", \"first_at\", \"last_at\" (unix seconds, null before any request)}.\n",
-           DEFAULT_SEED, faults_help());
+	printf(
+	    "usage: " PROG " --state FILE [--listen 127.0.0.1:PORT] [--token TOKEN] [--save FILE]\n"
+	    "                        [--latency-ms N] [--fault RULE]... [--rate-limit N/SECONDS]\n"
+	    "                        [--stats FILE] [--log FILE] [--seed N]\n"
+	    "\n"
+	    "A local stand-in of the Cloudflare Email Security protected-domain API\n"
+	    "(list, get, PATCH and DELETE under\n"
+	    "/client/v4/accounts/{account_id}/email-security/settings/domains). Requests are\n"
+	    "validated against the OpenAPI document built into the program.\n"
+	    "\n"
+	    "  --state FILE          required: the live state to start with,\n"
+	    "                        {\"accounts\": {\"<account_id>\": [<Domain>, ...]}}. Missing\n"
+	    "                        read-only fields are filled in; a missing id becomes a UUID\n"
+	    "                        derived from SHA-256 of account and domain name.\n"
+	    "  --listen ADDR:PORT    loopback address to serve on (default 127.0.0.1:8787);\n"
+	    "                        127.0.0.0/8, [::1] or localhost only; port 0 picks a free\n"
+	    "                        port. When ready, prints one line on stdout:\n"
+	    "                        'listening on http://ADDR:PORT/client/v4'.\n"
+	    "  --token TOKEN         the accepted credential: 'Authorization: Bearer TOKEN', or\n"
+	    "                        'X-Auth-Key: TOKEN' with a non-empty X-Auth-Email. Without\n"
+	    "                        it any non-empty credential is accepted.\n"
+	    "  --save FILE           on SIGINT/SIGTERM write the state to FILE (pretty JSON, the\n"
+	    "                        --state format) before exiting 0.\n"
+	    "  --latency-ms N        wait N ms before answering every API request (requests wait\n"
+	    "                        concurrently; 0..600000).\n"
+	    "  --rate-limit N/SECS   sliding-window limit of N API requests per SECS seconds;\n"
+	    "                        requests over it get 429, Retry-After and code 971. Only\n"
+	    "                        admitted requests use up the window. Without it nothing is\n"
+	    "                        enforced and the Ratelimit headers say q=1200;w=300.\n"
+	    "  --stats FILE          on exit write request statistics to FILE as JSON; they are\n"
+	    "                        also served live at GET /__sandbox/stats and zeroed by\n"
+	    "                        POST /__sandbox/reset-stats (no credentials, not counted).\n"
+	    "  --log FILE            append one JSON line per API request (time, method, path,\n"
+	    "                        query, op, status, valid, errors, body, fault); never the\n"
+	    "                        credentials.\n"
+	    "  --seed N              seed for cf-ray values and generated timestamps (default\n"
+	    "                        %u), so runs are reproducible.\n"
+	    "%s"
+	    "  --version             print the version and exit.\n"
+	    "  --help                print this help and exit.\n"
+	    "\n"
+	    "Answers, in the order requests are checked: 429 code 971 (--rate-limit), 404\n"
+	    "code 7003 (unknown route), 405 code 7001 (wrong method), 401 code 10000 (no or\n"
+	    "wrong credential), --fault rules, 400 with one error per problem (code 1001 bad\n"
+	    "value, 1002 bad or missing body, 1003 wrong content type; source.pointer\n"
+	    "'/FIELD' into the body, '' for the whole body, '/query/NAME', '/path/NAME',\n"
+	    "'/headers/content-type'), 403 code 9109 (account not in the state), 404 code\n"
+	    "1404 (unknown domain id). Every answer has cf-ray, Ratelimit, Ratelimit-Policy\n"
+	    "and Content-Type: application/json.\n"
+	    "\n"
+	    "Statistics (--stats, /__sandbox/stats): {\"requests\": {\"total\", \"list\", "
+	    "\"get\",\n"
+	    "\"patch\", \"delete\", \"other\"}, \"status\": {\"200\": N, ...}, \"invalid\" "
+	    "(answered\n"
+	    "400 by validation), \"unauthorized\", \"rate_limited\" (by --rate-limit),\n"
+	    "\"faults\", \"dropped\" (connections closed by a drop fault; not in \"status\"),\n"
+	    "\"max_in_any_1s\", \"avg_rate\" ((arrivals-1)/(last_at-first_at)),\n"
+	    "\"max_concurrent\", \"first_at\", \"last_at\" (unix seconds, null before any "
+	    "request)}.\n",
+	    DEFAULT_SEED, faults_help());
 }
 
 static int parse_long(const char *text, long min, long max, long *out)
 {
-    char *end = NULL;
-    long v;
+	char *end = NULL;
+	long v;
 
-    errno = 0;
-    v = strtol(text, &end, 10);
-    if (!text[0] || *end || errno || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (!text[0] || *end || errno || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 /* Value of flag name at argv[*i], as "--name=V" or "--name V"; NULL if not this flag. */
 static const char *flag_value(int argc, char **argv, int *i, const char *name, int *missing)
 {
-    const char *arg = argv[*i];
-    size_t n = strlen(name);
+	const char *arg = argv[*i];
+	size_t n = strlen(name);
 
-    if (strncmp(arg, name, n) != 0)
-        return NULL;
-    if (arg[n] == '=')
-        return arg + n + 1;
-    if (arg[n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    (*i)++;
-    return argv[*i];
+	if (strncmp(arg, name, n) != 0)
+		return NULL;
+	if (arg[n] == '=')
+		return arg + n + 1;
+	if (arg[n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc) {
+		*missing = 1;
+		return NULL;
+	}
+	(*i)++;
+	return argv[*i];
 }
 
 /* Returns 0 to run, 1 after --help/--version, -1 on a usage error (reported). */
 static int parse_args(int argc, char **argv, options *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *v;
-        int missing = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i], *v;
+		int missing = 0;
 
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            print_help();
-            return 1;
-        }
-        if (strcmp(arg, "--version") == 0) {
-            printf(PROG " %s\n", MAILWARD_VERSION);
-            return 1;
-        }
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			print_help();
+			return 1;
+		}
+		if (strcmp(arg, "--version") == 0) {
+			printf(PROG " %s\n", MAILWARD_VERSION);
+			return 1;
+		}
 #define FLAG(name) ((v = flag_value(argc, argv, &i, name, &missing)) != NULL)
-        if (FLAG("--state")) {
-            o->state = v;
-        } else if (FLAG("--listen")) {
-            o->listen = v;
-        } else if (FLAG("--token")) {
-            if (!v[0]) {
-                fprintf(stderr, PROG ": --token must not be empty\n");
-                return -1;
-            }
-            o->token = v;
-        } else if (FLAG("--save")) {
-            o->save = v;
-        } else if (FLAG("--stats")) {
-            o->stats = v;
-        } else if (FLAG("--log")) {
-            o->log = v;
-        } else if (FLAG("--rate-limit")) {
-            o->rate_limit = v;
-        } else if (FLAG("--latency-ms")) {
-            if (parse_long(v, 0, 600000, &o->latency_ms) != 0) {
-                fprintf(stderr, PROG ": --latency-ms must be an integer from 0 to 600000, not '%s'\n",
-                        v);
-                return -1;
-            }
-        } else if (FLAG("--seed")) {
-            char *end = NULL;
+		if (FLAG("--state")) {
+			o->state = v;
+		} else if (FLAG("--listen")) {
+			o->listen = v;
+		} else if (FLAG("--token")) {
+			if (!v[0]) {
+				fprintf(stderr, PROG ": --token must not be empty\n");
+				return -1;
+			}
+			o->token = v;
+		} else if (FLAG("--save")) {
+			o->save = v;
+		} else if (FLAG("--stats")) {
+			o->stats = v;
+		} else if (FLAG("--log")) {
+			o->log = v;
+		} else if (FLAG("--rate-limit")) {
+			o->rate_limit = v;
+		} else if (FLAG("--latency-ms")) {
+			if (parse_long(v, 0, 600000, &o->latency_ms) != 0) {
+				fprintf(stderr,
+					PROG ": --latency-ms must be an integer from 0 to 600000, "
+					     "not '%s'\n",
+					v);
+				return -1;
+			}
+		} else if (FLAG("--seed")) {
+			char *end = NULL;
 
-            errno = 0;
-            o->seed = strtoull(v, &end, 10);
-            if (!v[0] || *end || errno || v[0] == '-') {
-                fprintf(stderr, PROG ": --seed must be a non-negative integer, not '%s'\n", v);
-                return -1;
-            }
-        } else if (FLAG("--fault")) {
-            const char **grown = realloc(o->faults, (o->nfaults + 1) * sizeof *grown);
+			errno = 0;
+			o->seed = strtoull(v, &end, 10);
+			if (!v[0] || *end || errno || v[0] == '-') {
+				fprintf(stderr,
+					PROG ": --seed must be a non-negative integer, not '%s'\n",
+					v);
+				return -1;
+			}
+		} else if (FLAG("--fault")) {
+			const char **grown = realloc(o->faults, (o->nfaults + 1) * sizeof *grown);
 
-            if (!grown) {
-                fprintf(stderr, PROG ": out of memory\n");
-                return -1;
-            }
-            o->faults = grown;
-            o->faults[o->nfaults++] = v;
-        } else if (missing) {
-            fprintf(stderr, PROG ": %s needs a value (see --help)\n", arg);
-            return -1;
-        } else {
-            fprintf(stderr, PROG ": unknown flag '%s' (see --help)\n", arg);
-            return -1;
-        }
+			if (!grown) {
+				fprintf(stderr, PROG ": out of memory\n");
+				return -1;
+			}
+			o->faults = grown;
+			o->faults[o->nfaults++] = v;
+		} else if (missing) {
+			fprintf(stderr, PROG ": %s needs a value (see --help)\n", arg);
+			return -1;
+		} else {
+			fprintf(stderr, PROG ": unknown flag '%s' (see --help)\n", arg);
+			return -1;
+		}
 #undef FLAG
-    }
-    if (!o->state) {
-        fprintf(stderr, PROG ": --state FILE is required (see --help)\n");
-        return -1;
-    }
-    return 0;
+	}
+	if (!o->state) {
+		fprintf(stderr, PROG ": --state FILE is required (see --help)\n");
+		return -1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-    options o = {.listen = "127.0.0.1:8787", .seed = DEFAULT_SEED};
-    spec *sp = NULL;
-    state *st = NULL;
-    faults *fl = NULL;
-    ratelimit *rl = NULL;
-    stats *stt = NULL;
-    reqlog *log = NULL;
-    server *srv = NULL;
-    char err[1024] = "", url[256];
-    sigset_t sigs;
-    int rc = 1, sig = 0, parsed;
+	options o = {.listen = "127.0.0.1:8787", .seed = DEFAULT_SEED};
+	spec *sp = NULL;
+	state *st = NULL;
+	faults *fl = NULL;
+	ratelimit *rl = NULL;
+	stats *stt = NULL;
+	reqlog *log = NULL;
+	server *srv = NULL;
+	char err[1024] = "", url[256];
+	sigset_t sigs;
+	int rc = 1, sig = 0, parsed;
 
-    /* block the stop signals before any server thread exists, so that they
-     * inherit the mask and only sigwait() below ever sees them; a signal
-     * that comes while a big state loads is answered once serving starts */
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    signal(SIGPIPE, SIG_IGN);
+	/* block the stop signals before any server thread exists, so that they
+	 * inherit the mask and only sigwait() below ever sees them; a signal
+	 * that comes while a big state loads is answered once serving starts */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
 
-    parsed = parse_args(argc, argv, &o);
-    if (parsed != 0) {
-        rc = parsed > 0 ? 0 : 1;
-        goto done;
-    }
-    /* check everything that can be wrong with the flags before binding */
-    if (server_check_listen(o.listen, err, sizeof err) != 0)
-        goto fail;
-    fl = faults_new();
-    if (!fl) {
-        snprintf(err, sizeof err, "out of memory");
-        goto fail;
-    }
-    for (size_t i = 0; i < o.nfaults; i++)
-        if (faults_add(fl, o.faults[i], err, sizeof err) != 0)
-            goto fail;
-    if (o.rate_limit) {
-        long limit, window;
+	parsed = parse_args(argc, argv, &o);
+	if (parsed != 0) {
+		rc = parsed > 0 ? 0 : 1;
+		goto done;
+	}
+	/* check everything that can be wrong with the flags before binding */
+	if (server_check_listen(o.listen, err, sizeof err) != 0)
+		goto fail;
+	fl = faults_new();
+	if (!fl) {
+		snprintf(err, sizeof err, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < o.nfaults; i++)
+		if (faults_add(fl, o.faults[i], err, sizeof err) != 0)
+			goto fail;
+	if (o.rate_limit) {
+		long limit, window;
 
-        if (ratelimit_parse(o.rate_limit, &limit, &window, err, sizeof err) != 0)
-            goto fail;
-        rl = ratelimit_new(limit, window);
-        if (!rl) {
-            snprintf(err, sizeof err, "out of memory");
-            goto fail;
-        }
-    }
-    if (spec_new((const char *)sandbox_spec_json, sandbox_spec_json_len, &sp, err, sizeof err) != 0)
-        goto fail;
-    if (state_load(o.state, o.seed, &st, err, sizeof err) != 0)
-        goto fail;
-    stt = stats_new();
-    if (!stt) {
-        snprintf(err, sizeof err, "out of memory");
-        goto fail;
-    }
-    if (o.log && reqlog_open(o.log, &log, err, sizeof err) != 0)
-        goto fail;
+		if (ratelimit_parse(o.rate_limit, &limit, &window, err, sizeof err) != 0)
+			goto fail;
+		rl = ratelimit_new(limit, window);
+		if (!rl) {
+			snprintf(err, sizeof err, "out of memory");
+			goto fail;
+		}
+	}
+	if (spec_new((const char *)sandbox_spec_json, sandbox_spec_json_len, &sp, err,
+		     sizeof err) != 0)
+		goto fail;
+	if (state_load(o.state, o.seed, &st, err, sizeof err) != 0)
+		goto fail;
+	stt = stats_new();
+	if (!stt) {
+		snprintf(err, sizeof err, "out of memory");
+		goto fail;
+	}
+	if (o.log && reqlog_open(o.log, &log, err, sizeof err) != 0)
+		goto fail;
 
-    {
-        server_config cfg = {
-            .listen = o.listen,
-            .token = o.token,
-            .latency_ms = o.latency_ms,
-            .seed = o.seed,
-            .spec = sp,
-            .state = st,
-            .faults = faults_count(fl) ? fl : NULL,
-            .ratelimit = rl,
-            .stats = stt,
-            .log = log,
-        };
+	{
+		server_config cfg = {
+		    .listen = o.listen,
+		    .token = o.token,
+		    .latency_ms = o.latency_ms,
+		    .seed = o.seed,
+		    .spec = sp,
+		    .state = st,
+		    .faults = faults_count(fl) ? fl : NULL,
+		    .ratelimit = rl,
+		    .stats = stt,
+		    .log = log,
+		};
 
-        if (server_start(&cfg, &srv, url, sizeof url, err, sizeof err) != 0)
-            goto fail;
-    }
-    printf("listening on %s\n", url);
-    fflush(stdout);
+		if (server_start(&cfg, &srv, url, sizeof url, err, sizeof err) != 0)
+			goto fail;
+	}
+	printf("listening on %s\n", url);
+	fflush(stdout);
 
-    while (sigwait(&sigs, &sig) != 0)
-        ;
-    fprintf(stderr, PROG ": %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    server_stop(srv);
-    srv = NULL;
-    rc = 0;
-    if (o.save && state_save(st, o.save, err, sizeof err) != 0) {
-        fprintf(stderr, PROG ": %s\n", err);
-        rc = 1;
-    }
-    if (o.stats && stats_write(stt, o.stats, err, sizeof err) != 0) {
-        fprintf(stderr, PROG ": %s\n", err);
-        rc = 1;
-    }
-    goto done;
+	while (sigwait(&sigs, &sig) != 0)
+		;
+	fprintf(stderr, PROG ": %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	server_stop(srv);
+	srv = NULL;
+	rc = 0;
+	if (o.save && state_save(st, o.save, err, sizeof err) != 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		rc = 1;
+	}
+	if (o.stats && stats_write(stt, o.stats, err, sizeof err) != 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		rc = 1;
+	}
+	goto done;
 fail:
-    fprintf(stderr, PROG ": %s\n", err);
-    rc = 1;
+	fprintf(stderr, PROG ": %s\n", err);
+	rc = 1;
 done:
-    server_stop(srv);
-    reqlog_close(log);
-    stats_free(stt);
-    state_free(st);
-    spec_free(sp);
-    ratelimit_free(rl);
-    faults_free(fl);
-    free(o.faults);
-    return rc;
+	server_stop(srv);
+	reqlog_close(log);
+	stats_free(stt);
+	state_free(st);
+	spec_free(sp);
+	ratelimit_free(rl);
+	faults_free(fl);
+	free(o.faults);
+	return rc;
 }

@@ -30,16 +30,16 @@ typedef struct server server;
 
 /* Everything the server uses; all borrowed and must outlive the server. */
 typedef struct server_config {
-    const char *listen;        /* "127.0.0.1:8787", "[::1]:0", "localhost:0" */
-    const char *token;         /* accepted credential; NULL = any non-empty one */
-    long latency_ms;           /* added before every API answer */
-    uint64_t seed;             /* seeds cf-ray values */
-    const spec *spec;
-    state *state;
-    faults *faults;            /* may be NULL */
-    ratelimit *ratelimit;      /* may be NULL: nothing enforced */
-    stats *stats;
-    reqlog *log;               /* may be NULL */
+	const char *listen; /* "127.0.0.1:8787", "[::1]:0", "localhost:0" */
+	const char *token; /* accepted credential; NULL = any non-empty one */
+	long latency_ms; /* added before every API answer */
+	uint64_t seed; /* seeds cf-ray values */
+	const spec *spec;
+	state *state;
+	faults *faults; /* may be NULL */
+	ratelimit *ratelimit; /* may be NULL: nothing enforced */
+	stats *stats;
+	reqlog *log; /* may be NULL */
 } server_config;
 
 /*
@@ -54,7 +54,7 @@ int server_check_listen(const char *text, char *err, size_t errlen);
  * actually bound) in url. Returns -1 with a message in err otherwise.
  */
 int server_start(const server_config *cfg, server **out, char *url, size_t urllen, char *err,
-                 size_t errlen);
+		 size_t errlen);
 
 /*
  * Stops accepting, waits for requests in progress to finish, and frees srv

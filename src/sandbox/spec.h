@@ -17,10 +17,10 @@
 #include <stddef.h>
 
 typedef enum spec_op_kind {
-    SPEC_OP_LIST,
-    SPEC_OP_GET,
-    SPEC_OP_PATCH,
-    SPEC_OP_DELETE,
+	SPEC_OP_LIST,
+	SPEC_OP_GET,
+	SPEC_OP_PATCH,
+	SPEC_OP_DELETE,
 } spec_op_kind;
 
 typedef struct spec spec;
@@ -30,25 +30,25 @@ typedef struct spec_operation spec_operation;
 
 /* A routed request: the operation and its path parameters. */
 typedef struct spec_match {
-    const spec_operation *op;
-    size_t nparams;
-    struct {
-        const char *name;   /* borrowed from the spec */
-        char *value;        /* owned; freed by spec_match_clear() */
-    } params[SPEC_MAX_PARAMS];
+	const spec_operation *op;
+	size_t nparams;
+	struct {
+		const char *name; /* borrowed from the spec */
+		char *value; /* owned; freed by spec_match_clear() */
+	} params[SPEC_MAX_PARAMS];
 } spec_match;
 
 enum {
-    SPEC_ROUTE_OK = 0,
-    SPEC_ROUTE_NONE = -1,    /* no path template matches */
-    SPEC_ROUTE_METHOD = -2,  /* a template matches but not with this method */
-    SPEC_ROUTE_NOMEM = -3,
+	SPEC_ROUTE_OK = 0,
+	SPEC_ROUTE_NONE = -1, /* no path template matches */
+	SPEC_ROUTE_METHOD = -2, /* a template matches but not with this method */
+	SPEC_ROUTE_NOMEM = -3,
 };
 
 /* One query argument as received, both strings borrowed from the caller. */
 typedef struct spec_arg {
-    const char *key;
-    const char *value;   /* may be NULL for "?key" without "=" */
+	const char *key;
+	const char *value; /* may be NULL for "?key" without "=" */
 } spec_arg;
 
 /* Returns 1 when path parameter name=value needs no format check (a domain
@@ -56,14 +56,14 @@ typedef struct spec_arg {
 typedef int (*spec_exempt_fn)(void *ud, const char *name, const char *value);
 
 typedef struct spec_request {
-    const spec_arg *query;
-    size_t nquery;
-    const char *content_type;   /* NULL when the header is absent */
-    const char *body;           /* may be NULL when body_len is 0 */
-    size_t body_len;
-    int body_too_large;         /* the server stopped reading the body */
-    spec_exempt_fn exempt;      /* optional */
-    void *exempt_ud;
+	const spec_arg *query;
+	size_t nquery;
+	const char *content_type; /* NULL when the header is absent */
+	const char *body; /* may be NULL when body_len is 0 */
+	size_t body_len;
+	int body_too_large; /* the server stopped reading the body */
+	spec_exempt_fn exempt; /* optional */
+	void *exempt_ud;
 } spec_request;
 
 /*
@@ -111,7 +111,7 @@ const char *spec_op_name(const spec_operation *op);
  * valid), or -1 when memory runs out.
  */
 int spec_validate_request(const spec *s, const spec_match *m, const spec_request *req,
-                          json_t *errors, json_t **query_out, json_t **body_out);
+			  json_t *errors, json_t **query_out, json_t **body_out);
 
 /*
  * The schema of op's JSON answer for an HTTP status: the exact code if the

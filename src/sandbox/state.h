@@ -53,7 +53,7 @@ int state_remove(state *st, const char *account, const char *id);
  * (borrowed), or NULL when there is no such domain or memory runs out.
  */
 json_t *state_update(state *st, const char *account, const char *id, const json_t *changes,
-                     const char *now);
+		     const char *now);
 
 /*
  * Writes the id of domain as text into buf ("" when it has none) and

@@ -21,12 +21,12 @@ typedef struct stats stats;
 
 /* What the server learned about one finished request. */
 typedef struct stats_outcome {
-    const char *op;       /* "list", "get", "patch", "delete" or "other" */
-    int status;           /* HTTP status, 0 when the connection was dropped */
-    int invalid;          /* answered 400 by validation */
-    int unauthorized;     /* answered 401 */
-    int rate_limited;     /* answered 429 by --rate-limit */
-    int fault;            /* a --fault rule applied */
+	const char *op; /* "list", "get", "patch", "delete" or "other" */
+	int status; /* HTTP status, 0 when the connection was dropped */
+	int invalid; /* answered 400 by validation */
+	int unauthorized; /* answered 401 */
+	int rate_limited; /* answered 429 by --rate-limit */
+	int fault; /* a --fault rule applied */
 } stats_outcome;
 
 /* Returns zeroed statistics, or NULL when memory runs out. */

@@ -23,23 +23,23 @@
 #include <stddef.h>
 
 enum {
-    /* Reject object members that the schema does not declare, and members
-     * whose schema is readOnly (request bodies). */
-    VALIDATE_REQUEST = 1u << 0,
+	/* Reject object members that the schema does not declare, and members
+	 * whose schema is readOnly (request bodies). */
+	VALIDATE_REQUEST = 1u << 0,
 };
 
 typedef struct validate_ctx {
-    const json_t *root;         /* whole document, target of "$ref"s (borrowed) */
-    json_t *errors;             /* array that receives error items (borrowed) */
-    int code;                   /* "code" of each error item */
-    unsigned flags;             /* VALIDATE_* */
-    /* Optional schema of the resource a request body updates. Used only to
-     * word the error for an undeclared member of the top-level object: a
-     * member the resource has and marks readOnly is "read-only", one it has
-     * but the body schema lacks "cannot be changed", others are unknown. */
-    const json_t *hint;
-    const char *root_label;     /* how messages name the value itself, e.g. "request body" */
-    const char *label_prefix;   /* prefix for named parts, e.g. "query parameter " or "" */
+	const json_t *root; /* whole document, target of "$ref"s (borrowed) */
+	json_t *errors; /* array that receives error items (borrowed) */
+	int code; /* "code" of each error item */
+	unsigned flags; /* VALIDATE_* */
+	/* Optional schema of the resource a request body updates. Used only to
+	 * word the error for an undeclared member of the top-level object: a
+	 * member the resource has and marks readOnly is "read-only", one it has
+	 * but the body schema lacks "cannot be changed", others are unknown. */
+	const json_t *hint;
+	const char *root_label; /* how messages name the value itself, e.g. "request body" */
+	const char *label_prefix; /* prefix for named parts, e.g. "query parameter " or "" */
 } validate_ctx;
 
 /*
@@ -64,7 +64,7 @@ const json_t *validate_pointer(const json_t *root, const char *pointer);
  * item saying so is appended when possible.
  */
 int validate_value(const validate_ctx *ctx, const json_t *schema, const json_t *value,
-                   const char *pointer, const char *path);
+		   const char *pointer, const char *path);
 
 /*
  * Appends {"code", "message", "source": {"pointer"}} to errors; pointer NULL

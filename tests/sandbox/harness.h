@@ -21,23 +21,23 @@
 
 /* One running (or finished) sandbox and its scratch directory. */
 typedef struct sandbox {
-    char dir[256];          /* temporary directory, removed by sandbox_cleanup() */
-    char state_path[300];   /* dir/state.json */
-    char err_path[300];     /* dir/stderr.txt: the sandbox's stderr */
-    pid_t pid;              /* 0 when not running */
-    char base[128];         /* "http://127.0.0.1:PORT/client/v4" */
-    char root[128];         /* "http://127.0.0.1:PORT" */
-    char domains[256];      /* base + "/accounts/" TEST_ACCOUNT "/email-security/settings/domains" */
+	char dir[256]; /* temporary directory, removed by sandbox_cleanup() */
+	char state_path[300]; /* dir/state.json */
+	char err_path[300]; /* dir/stderr.txt: the sandbox's stderr */
+	pid_t pid; /* 0 when not running */
+	char base[128]; /* "http://127.0.0.1:PORT/client/v4" */
+	char root[128]; /* "http://127.0.0.1:PORT" */
+	char domains[256]; /* base + "/accounts/" TEST_ACCOUNT "/email-security/settings/domains" */
 } sandbox;
 
 typedef struct http_resp {
-    int curl_code;          /* CURLcode; 0 when an answer came */
-    long status;
-    char *body;             /* NUL-terminated */
-    size_t len;
-    char *headers;          /* raw header block */
-    json_t *json;           /* parsed body or NULL */
-    double seconds;         /* wall time of the exchange */
+	int curl_code; /* CURLcode; 0 when an answer came */
+	long status;
+	char *body; /* NUL-terminated */
+	size_t len;
+	char *headers; /* raw header block */
+	json_t *json; /* parsed body or NULL */
+	double seconds; /* wall time of the exchange */
 } http_resp;
 
 /* 1 when the sandbox runs under $MAILWARD_SANDBOX_WRAPPER. */
@@ -76,7 +76,7 @@ char *harness_slurp(const char *path);
  * possible. Free with http_free().
  */
 void http(http_resp *r, const char *method, const char *url, const char *const *headers,
-          const char *body);
+	  const char *body);
 
 /* Like http() with "Authorization: Bearer TEST_TOKEN", plus
  * "Content-Type: application/json" when body is given. */
