@@ -310,6 +310,14 @@ int cmd_apply(struct cli_opts *o)
 		return EXIT_ERROR;
 	}
 	session_init(&s, o);
+	if (planfile) {
+		rc = plan_load_file(&p, planfile);
+		if (rc < 0)
+			goto fail;
+		/* The policies and the account are read where the plan's documents were. */
+		if (!o->path && p.source.path && !p.source.worktree)
+			o->path = p.source.path;
+	}
 	/* A saved plan's own commit is what --require-ancestor vouches for. */
 	if (planfile)
 		o->require_ancestor = NULL;
@@ -318,9 +326,6 @@ int cmd_apply(struct cli_opts *o)
 	if (rc < 0)
 		goto fail;
 	if (planfile) {
-		rc = plan_load_file(&p, planfile);
-		if (rc < 0)
-			goto fail;
 		if (ancestor) {
 			struct source_opts so = { .repo = o->repo, .cache_dir = o->cache_dir,
 						  .require_ancestor = ancestor };

@@ -13,6 +13,7 @@ int cmd_drift(struct cli_opts *o)
 	struct plan p = { 0 };
 	struct buf out = BUF_INIT;
 	struct session s;
+	const char *notify = o->notify;
 	int format = RENDER_TEXT;
 	int rc, code = EXIT_ERROR;
 
@@ -40,17 +41,22 @@ int cmd_drift(struct cli_opts *o)
 		cli_error("%s", err_msg());
 		goto done;
 	}
-	render_plan(&out, &p, (enum render_format)format, &ro);
-	fwrite(out.ptr, 1, out.len, stdout);
-	fflush(stdout);
 	code = plan_has_changes(&p) ? EXIT_CHANGES : EXIT_OK;
-	if (code == EXIT_CHANGES && o->notify) {
+	/* A cron job mails what it prints: with --quiet, in sync says nothing. */
+	if (code == EXIT_CHANGES || !o->quiet) {
+		render_plan(&out, &p, (enum render_format)format, &ro);
+		fwrite(out.ptr, 1, out.len, stdout);
+		fflush(stdout);
+	}
+	if (!notify && getenv("MAILWARD_NOTIFY_URL") && *getenv("MAILWARD_NOTIFY_URL"))
+		notify = getenv("MAILWARD_NOTIFY_URL");
+	if (code == EXIT_CHANGES && notify) {
 		struct http_opts ho = { 0 };
 
 		ho.retries = o->retries;
 		ho.timeout_ms = o->timeout_s * 1000;
 		ho.ca_file = o->ca_file;
-		rc = notify_drift(o->notify, &p, &ho);
+		rc = notify_drift(notify, &p, &ho);
 		if (rc < 0) {
 			cli_error("drift found, but %s", err_msg());
 			code = EXIT_ERROR;

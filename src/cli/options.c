@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/source.h"
 #include "util/err.h"
 #include "util/mem.h"
 #include "util/suggest.h"
@@ -22,7 +23,8 @@ const struct cli_option cli_options[] = {
 	{ OPT_WORKTREE, "worktree", 0, NULL, SRC, "Desired state",
 	  "read the files on disk instead of a commit; the plan records no commit" },
 	{ OPT_PATH, "path", 0, "DIR", SRC, "Desired state",
-	  "folder inside the repository that holds the documents (default: the root)" },
+	  "folder inside the repository that holds the documents (default: the root; "
+	  "apply PLANFILE: the plan's)" },
 	{ OPT_REQUIRE_ANCESTOR, "require-ancestor", 0, "REF", SRC, "Desired state",
 	  "refuse unless the commit read is REF or an ancestor of it" },
 	{ OPT_CACHE_DIR, "cache-dir", 0, "DIR", SRC, "Desired state",
@@ -41,7 +43,9 @@ const struct cli_option cli_options[] = {
 	{ OPT_CONCURRENCY, "concurrency", 0, "N", NET, "Account and API",
 	  "requests in flight at most (default: 4; 1..64)" },
 	{ OPT_RATE, "rate", 0, "R", NET, "Account and API",
-	  "requests per second at most, 0 for no limit (default: 4 for apply, none otherwise)" },
+	  "requests per second: a token bucket of max(1, R) tokens refilled at R per second, so a "
+	  "burst never exceeds one second's worth; 0 for no limit (default: 4 for apply, none "
+	  "otherwise)" },
 	{ OPT_RETRIES, "retries", 0, "N", NET, "Account and API",
 	  "retries of a request after 429, 5xx or a connection failure (default: 4)" },
 	{ OPT_TIMEOUT, "timeout", 0, "SECONDS", NET, "Account and API",
@@ -65,9 +69,10 @@ const struct cli_option cli_options[] = {
 	{ OPT_ACTOR, "actor", 0, "NAME", ON(CMD_APPLY), "Apply",
 	  "who applies, for the audit log (else GITHUB_ACTOR, GITLAB_USER_LOGIN, USER)" },
 	{ OPT_NOTIFY, "notify", 0, "URL", ON(CMD_DRIFT), "Drift",
-	  "POST a JSON summary (with a Slack-compatible 'text') to URL when drift is found" },
+	  "POST a JSON summary (with a Slack-compatible 'text') to URL when drift is found "
+	  "(else MAILWARD_NOTIFY_URL, which keeps the URL's secret out of the process list)" },
 	{ OPT_QUIET, "quiet", 'q', NULL, NET | ON(CMD_VALIDATE), "General",
-	  "print only results and errors" },
+	  "print only results and errors (drift: nothing at all when in sync)" },
 	{ OPT_VERBOSE, "verbose", 'v', NULL, NET, "General",
 	  "also print every HTTP request (method, URL, status, cf-ray; never credentials)" },
 	{ OPT_HELP, "help", 'h', NULL, ~0u, "General", "show this help" },
@@ -131,6 +136,7 @@ const char *const cli_environment[][2] = {
 	{ "CLOUDFLARE_EMAIL", "with CLOUDFLARE_API_KEY: legacy key authentication" },
 	{ "CLOUDFLARE_API_KEY", "with CLOUDFLARE_EMAIL: legacy key authentication" },
 	{ "MAILWARD_API_URL", "API base URL, when --api-url is not given" },
+	{ "MAILWARD_NOTIFY_URL", "drift's webhook, when --notify is not given" },
 	{ "NO_COLOR", "when set and not empty, text output has no colours" },
 	{ "XDG_CACHE_HOME", "base of the default --cache-dir" },
 	{ "SOURCE_DATE_EPOCH", "when set, the time recorded in plans (reproducible output)" },
@@ -388,6 +394,12 @@ int cli_parse(struct cli_opts *o, const struct cli_command *cmd, int argc, char 
 	o->n_args = argc - optind;
 	if (o->quiet && o->verbose) {
 		usage_error(cmd, "--quiet and --verbose exclude each other");
+		rc = -1;
+	} else if (o->worktree && o->repo && source_is_url(o->repo)) {
+		usage_error(cmd, "--worktree reads files on disk: give a local --repo, not a URL");
+		rc = -1;
+	} else if (o->worktree && o->require_ancestor) {
+		usage_error(cmd, "--require-ancestor needs a commit: it cannot be used with --worktree");
 		rc = -1;
 	}
 done:

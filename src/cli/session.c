@@ -117,8 +117,20 @@ static int read_token_file(char **out, const char *path)
 
 	*out = NULL;
 	rc = fs_read_file(&data, &len, path, 64 * 1024);
-	if (rc < 0)
-		return err_wrap(MW_ECONFIG, "--token-file: ");
+	if (rc < 0) {
+		char reason[256];
+		const char *tail = strrchr(err_msg(), ':');
+
+		/*
+		 * A bare word may be the token itself, typed where its file
+		 * belongs: name the file only when it looks like a path.
+		 */
+		snprintf(reason, sizeof(reason), "%s", tail ? tail + 2 : "unreadable");
+		if (strchr(path, '/'))
+			return err_set(MW_ECONFIG, "--token-file: cannot read '%s': %s", path, reason);
+		return err_set(MW_ECONFIG, "--token-file: cannot read the file it names (%s); it "
+			       "takes the path of a file holding the token, never the token", reason);
+	}
 	while (start < len && isspace((unsigned char)data[start]))
 		start++;
 	while (len > start && isspace((unsigned char)data[len - 1]))

@@ -207,18 +207,34 @@ static char *default_cache_dir(void)
 	return xstrdup(".mailward-cache");
 }
 
+/*
+ * Point HEAD at the remote's default branch, as a clone does: the mirror
+ * fetch brings the branches, not which one HEAD is. `remote` is connected.
+ */
+static void follow_remote_head(git_repository *repo, git_remote *remote)
+{
+	git_buf head = GIT_BUF_INIT;
+
+	if (git_remote_default_branch(&head, remote) == 0 && head.ptr)
+		git_repository_set_head(repo, head.ptr);
+	git_buf_dispose(&head);
+	/* A remote without branches has no HEAD to follow: not an error here. */
+	git_error_clear();
+}
+
 static int open_remote(git_repository **out, const struct source_opts *opts, const char *shown,
 		       bool fetch)
 {
-	git_clone_options clone_opts = GIT_CLONE_OPTIONS_INIT;
 	git_fetch_options fetch_opts = GIT_FETCH_OPTIONS_INIT;
 	struct cred_state cred = { 0, opts->repo };
 	char *cache = opts->cache_dir ? xstrdup(opts->cache_dir) : default_cache_dir();
 	char *dir = NULL;
 	char key[HASH_HEX_SIZE];
 	git_remote *remote = NULL;
+	const char *doing = "fetch";
 	int rc = 0;
 
+	*out = NULL;
 	/* The key ignores credentials, so that rotating a token keeps the cache. */
 	hash_sha256_hex(key, shown, strlen(shown));
 	dir = xasprintf("%s/repos/%.16s.git", cache, key + 7);
@@ -229,24 +245,25 @@ static int open_remote(git_repository **out, const struct source_opts *opts, con
 	fetch_opts.callbacks.payload = &cred;
 	fetch_opts.prune = GIT_FETCH_PRUNE;
 	if (git_repository_open_bare(out, dir) == 0) {
-		if (!fetch)
-			goto done;
-		if (git_remote_lookup(&remote, *out, "origin") < 0 ||
-		    git_remote_fetch(remote, NULL, &fetch_opts, "mailward fetch") < 0) {
-			rc = err_set(MW_EGIT, "cannot fetch '%s' into '%s': %s", shown, dir, git_msg());
-			goto done;
-		}
-		goto done;
+		if (git_remote_lookup(&remote, *out, "origin") < 0)
+			goto fail;
+	} else {
+		/* The stored remote URL never holds credentials: acquire_cred adds them. */
+		doing = "clone";
+		if (git_repository_init(out, dir, 1) < 0 ||
+		    create_mirror_remote(&remote, *out, "origin", shown, NULL) < 0)
+			goto fail;
 	}
-	clone_opts.bare = 1;
-	clone_opts.remote_cb = create_mirror_remote;
-	clone_opts.fetch_opts = fetch_opts;
-	/* The stored remote URL never holds credentials: acquire_cred adds them. */
-	if (git_clone(out, shown, dir, &clone_opts) < 0) {
-		*out = NULL;
-		rc = err_set(MW_EGIT, "cannot clone '%s' into '%s': %s", shown, dir, git_msg());
+	if (!fetch)
 		goto done;
-	}
+	if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &fetch_opts.callbacks, NULL, NULL) < 0)
+		goto fail;
+	follow_remote_head(*out, remote);
+	if (git_remote_fetch(remote, NULL, &fetch_opts, "mailward fetch") < 0)
+		goto fail;
+	goto done;
+fail:
+	rc = err_set(MW_EGIT, "cannot %s '%s' into '%s': %s", doing, shown, dir, git_msg());
 done:
 	if (rc < 0 && *out) {
 		git_repository_free(*out);
@@ -276,6 +293,13 @@ static int walk_cb(const char *root, const git_tree_entry *entry, void *payload)
 	char *path = NULL;
 	size_t size;
 
+	/*
+	 * Hidden files and folders (.github/, .gitlab-ci.yml) are other tools'
+	 * YAML, never desired state: a positive return skips them, and what
+	 * is under them.
+	 */
+	if (name[0] == '.')
+		return 1;
 	/* Never follow links; submodules are other repositories. */
 	if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE)
 		return 0;
@@ -424,8 +448,8 @@ static int walk_disk(struct disk_walk *w, const char *rel)
 		goto done;
 	}
 	while ((de = readdir(dir))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-		    !strcmp(de->d_name, ".git"))
+		/* As in a commit's tree: hidden entries are other tools'. */
+		if (de->d_name[0] == '.')
 			continue;
 		ARRAY_GROW(names, n + 1, alloc);
 		names[n++] = xstrdup(de->d_name);

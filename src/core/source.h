@@ -5,7 +5,8 @@
  * clone of a URL (kept in a cache directory and fetched on later runs),
  * resolves a ref to a commit, and reads every *.yaml and *.yml blob under a
  * folder of that commit's tree, in byte order of path, never following
- * symbolic links. In worktree mode it reads the files on disk instead.
+ * symbolic links and skipping hidden entries (a name starting with '.',
+ * such as .github/ or .gitlab-ci.yml: other tools' YAML). In worktree mode it reads the files on disk instead.
  * What it hands on is plain data: a list of files and where they came from.
  */
 #ifndef MW_CORE_SOURCE_H

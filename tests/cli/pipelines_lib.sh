@@ -1,0 +1,148 @@
+# tests/cli/pipelines_lib.sh: what the pipeline examples' tests
+# (pipelines_*.sh) source after lib.sh. Not a test itself.
+#
+# The examples' scripts (examples/pipelines/bin/) run as a CI job, cron or
+# a container would run them: with `mailward` on PATH. Under `meson test
+# --setup valgrind` that `mailward` runs the real one under memcheck, and
+# any error it finds fails the test.
+#
+#   run_script NAME ARGS...     run bin/NAME (output to $OUT and $ERR, status in $RC)
+#   expect_script N NAME ARGS...   the same, and fail unless it exits N
+#   sink_start [FLAG...]        start webhook-sink: $SINK_URL, bodies in $SINK_OUT,
+#                               requests and headers in $SINK_LOG
+#   sink_stop
+#   origin_repo                 a bare "origin" in $ORIGIN with main holding
+#                               examples/desired as desired/, cloned to $WORK
+#   skip MESSAGE                skip the test (exit 77)
+
+: "${YAML_CHECK:?YAML_CHECK must name the yaml-check helper}"
+: "${WEBHOOK_SINK:?WEBHOOK_SINK must name the webhook-sink helper}"
+
+PIPE=$EXAMPLES/pipelines
+BIN=$PIPE/bin
+SINK_PID=
+SINK_URL=
+SINK_OUT=$T/sink.out
+SINK_LOG=$T/sink.log
+
+# `mailward` for the scripts, first on PATH (scripts run in other folders).
+MAILWARD=$(cd "$(dirname "$MAILWARD")" && pwd)/$(basename "$MAILWARD")
+mkdir -p "$T/path"
+if [ "${MAILWARD_VALGRIND:-}" = 1 ]; then
+	# libgit2 1.5 (Debian bookworm) leaks the pcre2 match data of its
+	# config regex lookups in git_remote_create_with_opts and
+	# git_remote_lookup, i.e. on every clone or fetch of a URL repository
+	# (a bare git_clone() in a 10-line program does the same): not
+	# mailward's, so suppressed here, and only that.
+	cat >"$T/libgit2.supp" <<'SUPP'
+{
+   libgit2-1.5-config-regex-pcre2_match_data
+   Memcheck:Leak
+   match-leak-kinds: definite
+   fun:malloc
+   obj:*libpcre2-8.so*
+   fun:pcre2_match_data_create_8
+   obj:*libgit2.so.1.5*
+}
+SUPP
+	cat >"$T/path/mailward" <<EOF
+#!/bin/sh
+valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \\
+	--show-leak-kinds=definite --suppressions="$T/libgit2.supp" "$MAILWARD" "\$@"
+rc=\$?
+if [ "\$rc" = 99 ]; then echo "mailward \$*" >>"$T/valgrind.failed"; fi
+exit "\$rc"
+EOF
+else
+	printf '#!/bin/sh\nexec "%s" "$@"\n' "$MAILWARD" >"$T/path/mailward"
+fi
+chmod +x "$T/path/mailward"
+export PATH="$T/path:$PATH"
+# The same leak under LeakSanitizer (an ASan build): its stacks stop in
+# libpcre2, which only libgit2 uses. Kept quiet, so that "prints nothing"
+# checks hold.
+printf 'leak:libpcre2-8.so\n' >"$T/lsan.supp"
+export LSAN_OPTIONS="suppressions=$T/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+# What a test that runs a command in a clean environment (env -i: cron,
+# systemd, a container) passes on all the same.
+KEEP_ENV=(LSAN_OPTIONS="$LSAN_OPTIONS")
+[ -z "${ASAN_OPTIONS:-}" ] || KEEP_ENV+=(ASAN_OPTIONS="$ASAN_OPTIONS")
+[ -z "${UBSAN_OPTIONS:-}" ] || KEEP_ENV+=(UBSAN_OPTIONS="$UBSAN_OPTIONS")
+
+check_valgrind() {
+	if [ -s "$T/valgrind.failed" ]; then
+		fail "valgrind found errors in: $(cat "$T/valgrind.failed")"
+	fi
+}
+
+run_script() {
+	local name=$1
+	shift
+	set +e
+	env -u MAILWARD "$BIN/$name" "$@" >"$OUT" 2>"$ERR"
+	RC=$?
+	set -e
+	check_valgrind
+}
+
+expect_script() {
+	local want=$1 name=$2
+	shift 2
+	run_script "$name" "$@"
+	[ "$RC" = "$want" ] || fail "$name $* exited $RC, expected $want"
+}
+
+sink_start() {
+	sink_stop
+	rm -f "$T/sink.stdout"
+	"$WEBHOOK_SINK" --out "$SINK_OUT" --log "$SINK_LOG" "$@" >"$T/sink.stdout" 2>"$T/sink.err" &
+	SINK_PID=$!
+	for _ in $(seq 1 200); do
+		if grep -q '^listening on ' "$T/sink.stdout" 2>/dev/null; then
+			SINK_URL=$(sed -n 's/^listening on //p' "$T/sink.stdout")
+			return 0
+		fi
+		kill -0 "$SINK_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$T/sink.err" >&2
+	fail "webhook-sink did not start"
+}
+
+sink_stop() {
+	if [ -n "$SINK_PID" ]; then
+		kill -TERM "$SINK_PID" 2>/dev/null || true
+		wait "$SINK_PID" 2>/dev/null || true
+		SINK_PID=
+	fi
+}
+
+trap 'sink_stop; cleanup' EXIT
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+# origin_repo: $ORIGIN (bare, as on the git host) whose main holds the demo
+# desired state under desired/ and the scripts under ci/mailward/, and $WORK,
+# a full clone of it (as CI checks out with fetch-depth: 0).
+origin_repo() {
+	ORIGIN=$T/origin.git
+	WORK=$T/work
+	mkdir -p "$T/seed/desired" "$T/seed/ci"
+	cp -R "$EXAMPLES/desired/." "$T/seed/desired/"
+	cp -R "$BIN" "$T/seed/ci/mailward"
+	make_repo "$T/seed"
+	git clone -q --bare "$T/seed" "$ORIGIN"
+	git clone -q "$ORIGIN" "$WORK"
+}
+
+# merge_pr BRANCH: merge BRANCH of $ORIGIN into its main with a merge commit,
+# as the git host's "Create a merge commit" does.
+merge_pr() {
+	rm -rf "$T/merger"
+	git clone -q "$ORIGIN" "$T/merger"
+	git -C "$T/merger" merge -q --no-ff -m "Merge branch '$1'" "origin/$1"
+	git -C "$T/merger" push -q origin main
+}
