@@ -10,4 +10,5 @@ case "$1" in
 esac
 exec valgrind --quiet --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite --show-leak-kinds=definite \
+	--suppressions="$(dirname "$0")/valgrind.supp" \
 	--child-silent-after-fork=yes "$@"

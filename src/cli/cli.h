@@ -139,6 +139,12 @@ void cli_opts_release(struct cli_opts *o);
 void cli_print_main_help(FILE *out);
 void cli_print_command_help(FILE *out, const struct cli_command *cmd);
 
+/*
+ * Print the error slot's message to stderr as "mailward: <message>", with
+ * the pointer to `mailward CMD --help` when it is a usage error.
+ */
+void cli_report(const struct cli_opts *o);
+
 /* Print "mailward: <message>" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Informational line to stderr, unless --quiet. */

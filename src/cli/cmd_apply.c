@@ -75,8 +75,8 @@ static void print_result(const struct apply_item *it)
 		break;
 	case APPLY_NOT_SENT:
 	case APPLY_PENDING:
-		printf("  - %s %s (%s) not sent: %s", c->action == PLAN_UPDATE ? "update" : "delete",
-		       c->domain, c->id, it->error ? it->error : "interrupted");
+		printf("  - %s %s (%s): %s", c->action == PLAN_UPDATE ? "update" : "delete",
+		       c->domain, c->id, it->error ? it->error : "not sent: interrupted");
 		break;
 	}
 	if (it->op.req.cf_ray[0])
@@ -92,12 +92,14 @@ static int on_finished(struct apply_item *it, void *ctx)
 	pr->done++;
 	if (it->outcome == APPLY_FAILED || it->outcome == APPLY_NOT_SENT)
 		pr->failed++;
-	if (pr->audit && audit_record(pr->audit, it) < 0) {
+	/* After one failed record, the rest are only reported, once, here. */
+	if (pr->audit && !pr->audit_failed && audit_record(pr->audit, it) < 0) {
 		clear_progress(pr);
 		cli_error("%s; stopping: no further operation is started", err_msg());
 		pr->audit_failed = true;
-		rc = -1;
 	}
+	if (pr->audit_failed)
+		rc = -1;
 	clear_progress(pr);
 	print_result(it);
 	fflush(stdout);
@@ -207,7 +209,7 @@ static void print_summary(const struct plan *p, const struct apply_item *items, 
 	for (size_t i = 0; i < n; i++)
 		if (items[i].outcome == APPLY_FAILED || items[i].outcome == APPLY_NOT_SENT)
 			printf("  %s (%s): %s\n", items[i].change->domain, items[i].change->id,
-			       items[i].error ? items[i].error : "not sent");
+			       items[i].error ? items[i].error : "not sent: interrupted");
 	puts("Run 'mailward plan' to see what is left.");
 }
 
@@ -256,7 +258,7 @@ static int execute(struct session *s, struct plan *p)
 	if (rc == 0 && s->o->audit_log)
 		rc = audit_open(&pr.audit, s->o->audit_log, &actx);
 	if (rc < 0) {
-		cli_error("%s", err_msg());
+		cli_report(s->o);
 		code = exit_code_for(rc);
 		goto done;
 	}
@@ -272,11 +274,11 @@ static int execute(struct session *s, struct plan *p)
 	rc = apply_run(s->api, items, n, &hooks);
 	clear_progress(&pr);
 	if (audit_close(pr.audit) < 0 && !pr.audit_failed) {
-		cli_error("%s", err_msg());
+		cli_report(s->o);
 		pr.audit_failed = true;
 	}
 	if (rc < 0) {
-		cli_error("%s", err_msg());
+		cli_report(s->o);
 		goto done;
 	}
 	print_summary(p, items, n);
@@ -375,7 +377,7 @@ int cmd_apply(struct cli_opts *o)
 	code = execute(&s, &p);
 	goto done;
 fail:
-	cli_error("%s", err_msg());
+	cli_report(o);
 	code = exit_code_for(rc);
 done:
 	buf_release(&out);

@@ -38,7 +38,7 @@ int cmd_drift(struct cli_opts *o)
 	if (rc == 0)
 		rc = session_plan(&s, &p);
 	if (rc < 0) {
-		cli_error("%s", err_msg());
+		cli_report(o);
 		goto done;
 	}
 	code = plan_has_changes(&p) ? EXIT_CHANGES : EXIT_OK;

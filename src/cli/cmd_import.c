@@ -192,7 +192,7 @@ int cmd_import(struct cli_opts *o)
 	if (rc == 0)
 		rc = format == IMPORT_STATE ? write_state(&s, v, n) : write_yaml(&s, v, n, &notes);
 	if (rc < 0) {
-		cli_error("%s", err_msg());
+		cli_report(o);
 		goto done;
 	}
 	for (size_t i = 0; i < notes.nr && !o->quiet; i++)

@@ -43,7 +43,7 @@ int cmd_plan(struct cli_opts *o)
 	if (rc == 0)
 		rc = session_plan(&s, &p);
 	if (rc < 0) {
-		cli_error("%s", err_msg());
+		cli_report(o);
 		goto done;
 	}
 	render_plan(&out, &p, (enum render_format)format, &ro);
@@ -54,7 +54,7 @@ int cmd_plan(struct cli_opts *o)
 		rc = fs_write_atomic(o->out, text, strlen(text), 0644);
 		free(text);
 		if (rc < 0) {
-			cli_error("%s", err_msg());
+			cli_report(o);
 			goto done;
 		}
 		cli_info(o, "plan saved to %s (%s)", o->out, p.digest);

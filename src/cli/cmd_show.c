@@ -22,7 +22,7 @@ int cmd_show(struct cli_opts *o)
 		return EXIT_ERROR;
 	}
 	if (plan_load_file(&p, o->args[0]) < 0) {
-		cli_error("%s", err_msg());
+		cli_report(o);
 		return EXIT_ERROR;
 	}
 	render_plan(&out, &p, (enum render_format)format, &ro);

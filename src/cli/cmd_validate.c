@@ -18,16 +18,16 @@ int cmd_validate(struct cli_opts *o)
 	session_init(&s, o);
 	rc = session_load_desired(&s, stdout);
 	if (rc == MW_EINVALID) {
-		cli_error("%s", err_msg());
+		cli_report(o);
 		goto done;
 	}
 	if (rc < 0) {
-		cli_error("%s", err_msg());
+		cli_report(o);
 		goto done;
 	}
 	rc = session_resolve_account(&s, false);
 	if (rc < 0) {
-		cli_error("%s", err_msg());
+		cli_report(o);
 		goto done;
 	}
 	for (size_t i = 0; i < s.src->nr; i++)

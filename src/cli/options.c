@@ -162,6 +162,15 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void cli_report(const struct cli_opts *o)
+{
+	if (err_code() == MW_EUSAGE && o && o->cmd)
+		fprintf(stderr, "mailward %s: %s (see 'mailward %s --help')\n", o->cmd->name,
+			err_msg(), o->cmd->name);
+	else
+		cli_error("%s", err_msg());
+}
+
 void cli_info(const struct cli_opts *o, const char *fmt, ...)
 {
 	va_list ap;
@@ -271,6 +280,42 @@ static const struct cli_option *option_by_val(int val)
 	return NULL;
 }
 
+static void unknown_option(const struct cli_command *cmd, const char *arg);
+
+/*
+ * getopt_long takes any unambiguous prefix: "--token SECRET" would be read
+ * as --token-file SECRET and the secret echoed back. Long options must be
+ * spelled out; what follows '=' is never printed.
+ */
+static int check_spelled_out(const struct cli_command *cmd, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const struct cli_option *opt = NULL;
+		size_t len;
+		char name[64];
+
+		if (!strcmp(a, "--"))
+			return 0;
+		if (strncmp(a, "--", 2) || !a[2])
+			continue;
+		len = strcspn(a + 2, "=");
+		for (size_t k = 0; cli_options[k].name; k++) {
+			if ((cli_options[k].commands & ON(cmd->id)) && strlen(cli_options[k].name) == len &&
+			    !strncmp(cli_options[k].name, a + 2, len))
+				opt = &cli_options[k];
+		}
+		if (!opt) {
+			snprintf(name, sizeof(name), "--%.*s", (int)(len < 60 ? len : 60), a + 2);
+			unknown_option(cmd, name);
+			return -1;
+		}
+		if (opt->arg && !a[2 + len])
+			i++;
+	}
+	return 0;
+}
+
 static void unknown_option(const struct cli_command *cmd, const char *arg)
 {
 	const char *names[64];
@@ -371,9 +416,16 @@ int cli_parse(struct cli_opts *o, const struct cli_command *cmd, int argc, char 
 	o->rate = cmd->id == CMD_APPLY ? 4.0 : 0.0;
 	opterr = 0;
 	optind = 1;
+	if (check_spelled_out(cmd, argc, argv) < 0) {
+		rc = -1;
+		goto done;
+	}
 	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
 		if (c == '?') {
-			unknown_option(cmd, argv[optind - 1]);
+			/* A short option: "-x", or "-xVALUE" whose value is not printed. */
+			char shown[3] = { '-', (char)(optopt ? optopt : '?'), '\0' };
+
+			unknown_option(cmd, shown);
 			rc = -1;
 			goto done;
 		}

@@ -40,6 +40,14 @@ struct http_client {
 	double tokens;
 	double refilled_at;
 	double paused_until;
+	/*
+	 * The start times of the last `window_n` requests (a ring): besides
+	 * the bucket, no `window_n` requests start within `window_s`, so that
+	 * even after a pause fills the bucket, no second holds more than R.
+	 */
+	double *starts;
+	size_t window_n, n_starts, next_start;
+	double window_s;
 	struct http_stats stats;
 	uint64_t rng;
 };
@@ -133,6 +141,11 @@ int http_client_new(struct http_client **out, const struct http_opts *opts)
 	curl_multi_setopt(c->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)c->opts.concurrency);
 	c->tokens = 1.0;
 	c->refilled_at = time_mono();
+	if (c->opts.rate > 0) {
+		c->window_n = c->opts.rate >= 1 ? (size_t)c->opts.rate : 1;
+		c->window_s = (double)c->window_n / c->opts.rate * RATE_MARGIN;
+		c->starts = xcalloc(c->window_n, sizeof(*c->starts));
+	}
 	c->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)c;
 	if (!c->rng)
 		c->rng = 88172645463325252ULL;
@@ -153,6 +166,7 @@ void http_client_free(struct http_client *c)
 		curl_multi_cleanup(c->multi);
 	curl_slist_free_all(c->headers);
 	free(c->ca_blob);
+	free(c->starts);
 	free(c);
 	curl_global_cleanup();
 }
@@ -409,10 +423,25 @@ static void refill(struct http_client *c, double now)
 	c->refilled_at = now;
 }
 
-/* Seconds until a request may start, given the bucket and any 429 pause. */
+static void note_start(struct http_client *c, double now)
+{
+	if (!c->window_n)
+		return;
+	c->starts[c->next_start] = now;
+	c->next_start = (c->next_start + 1) % c->window_n;
+	if (c->n_starts < c->window_n)
+		c->n_starts++;
+}
+
+/* Seconds until a request may start, given the bucket, the window and any 429 pause. */
 static double gate_wait(struct http_client *c, double now)
 {
 	double wait = c->paused_until > now ? c->paused_until - now : 0;
+
+	/* The oldest of the last window_n starts sits where the next one goes. */
+	if (c->window_n && c->n_starts == c->window_n &&
+	    c->starts[c->next_start] + c->window_s - now > wait)
+		wait = c->starts[c->next_start] + c->window_s - now;
 
 	if (c->opts.rate > 0 && c->tokens < 1) {
 		double t = (1 - c->tokens) * RATE_MARGIN / c->opts.rate;
@@ -443,6 +472,7 @@ int http_run(struct http_client *c, struct http_req **reqs, size_t n,
 		double now = time_mono();
 		double next_wake = now + POLL_MAX_MS / 1000.0;
 		int running = 0, numfds = 0;
+		bool progressed;
 		CURLMsg *msg;
 		int left;
 
@@ -483,6 +513,7 @@ int http_run(struct http_client *c, struct http_req **reqs, size_t n,
 			}
 			if (c->opts.rate > 0)
 				c->tokens -= 1;
+			note_start(c, time_mono());
 			flying++;
 		}
 		if (finished >= n)
@@ -495,6 +526,7 @@ int http_run(struct http_client *c, struct http_req **reqs, size_t n,
 			continue;
 		}
 		curl_multi_perform(c->multi, &running);
+		progressed = false;
 		while ((msg = curl_multi_info_read(c->multi, &left))) {
 			struct slot *s = NULL;
 
@@ -502,6 +534,7 @@ int http_run(struct http_client *c, struct http_req **reqs, size_t n,
 				continue;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
 			flying--;
+			progressed = true;
 			if (finish(c, s, msg->data.result)) {
 				finished++;
 				if (done)
@@ -512,6 +545,9 @@ int http_run(struct http_client *c, struct http_req **reqs, size_t n,
 		}
 		if (finished >= n)
 			break;
+		/* A slot just freed: start the next request now, not after a poll. */
+		if (progressed)
+			continue;
 		{
 			double wait_s = next_wake - time_mono();
 			int timeout_ms = wait_s > 0 ? (int)(wait_s * 1000) + 1 : 0;

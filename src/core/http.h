@@ -6,7 +6,9 @@
  * taking a token from a bucket that refills at `rate` per second (2% less,
  * so that no one-second window seen by the server holds more than `rate`)
  * and holds at most max(1, rate) tokens (it starts with one, so the first
- * second carries no burst). 429 answers pause every request until Retry-After;
+ * second carries no burst); and, since a bucket filled during a pause would
+ * let nearly 2R through in one second, no more than max(1, floor(rate))
+ * requests start within any window of that many 1/rate seconds. 429 answers pause every request until Retry-After;
  * 5xx answers and transport failures are retried with exponential backoff
  * and jitter, at most `retries` times. Every other answer is final and goes
  * to the caller as it came: this module knows nothing of the API's JSON.

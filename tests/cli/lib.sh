@@ -45,11 +45,15 @@ unset CLOUDFLARE_ACCOUNT_ID CLOUDFLARE_EMAIL CLOUDFLARE_API_KEY MAILWARD_API_URL
 	GITLAB_USER_LOGIN SOURCE_DATE_EPOCH
 mkdir -p "$HOME"
 
+TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WRAP=()
 if [ "${MAILWARD_VALGRIND:-}" = 1 ]; then
 	WRAP=(valgrind --quiet --error-exitcode=99 --leak-check=full
-		--errors-for-leak-kinds=definite --show-leak-kinds=definite)
+		--errors-for-leak-kinds=definite --show-leak-kinds=definite
+		--suppressions="$TESTS_DIR/valgrind.supp")
 fi
+# In an ASan build, LeakSanitizer knows the same leaks that are not ours.
+export LSAN_OPTIONS="suppressions=$TESTS_DIR/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 cleanup() {
 	sandbox_stop
@@ -91,6 +95,8 @@ sandbox_start() {
 	local state=$1
 	shift
 	sandbox_stop
+	# The last sandbox's "listening on" line must not be read for this one.
+	rm -f "$T/sandbox.out"
 	"$SANDBOX" --state "$state" --listen 127.0.0.1:0 --token "$TOKEN" "$@" \
 		>"$T/sandbox.out" 2>"$T/sandbox.err" &
 	SANDBOX_PID=$!
@@ -225,22 +231,3 @@ under_valgrind() {
 	[ "${MAILWARD_VALGRIND:-}" = 1 ]
 }
 
-# libgit2 1.5 leaks pcre2 match data in git_regexp_match() when a config
-# entry does not match (fixed in later libgit2); creating or looking up a
-# remote (a --repo URL) hits it once per config entry. Suppress exactly that
-# allocation, nothing of mailward's own.
-valgrind_allow_libgit2_regexp_leak() {
-	under_valgrind || return 0
-	cat >"$T/libgit2-regexp.supp" <<'SUPP'
-{
-   libgit2-1.5-git_regexp_match-leaks-pcre2-match-data
-   Memcheck:Leak
-   match-leak-kinds: definite
-   fun:malloc
-   obj:*libpcre2-8.so*
-   fun:pcre2_match_data_create_8
-   obj:*libgit2.so.1.5*
-}
-SUPP
-	WRAP+=(--suppressions="$T/libgit2-regexp.supp")
-}

@@ -29,26 +29,10 @@ SINK_LOG=$T/sink.log
 MAILWARD=$(cd "$(dirname "$MAILWARD")" && pwd)/$(basename "$MAILWARD")
 mkdir -p "$T/path"
 if [ "${MAILWARD_VALGRIND:-}" = 1 ]; then
-	# libgit2 1.5 (Debian bookworm) leaks the pcre2 match data of its
-	# config regex lookups in git_remote_create_with_opts and
-	# git_remote_lookup, i.e. on every clone or fetch of a URL repository
-	# (a bare git_clone() in a 10-line program does the same): not
-	# mailward's, so suppressed here, and only that.
-	cat >"$T/libgit2.supp" <<'SUPP'
-{
-   libgit2-1.5-config-regex-pcre2_match_data
-   Memcheck:Leak
-   match-leak-kinds: definite
-   fun:malloc
-   obj:*libpcre2-8.so*
-   fun:pcre2_match_data_create_8
-   obj:*libgit2.so.1.5*
-}
-SUPP
 	cat >"$T/path/mailward" <<EOF
 #!/bin/sh
 valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \\
-	--show-leak-kinds=definite --suppressions="$T/libgit2.supp" "$MAILWARD" "\$@"
+	--show-leak-kinds=definite --suppressions="$TESTS_DIR/valgrind.supp" "$MAILWARD" "\$@"
 rc=\$?
 if [ "\$rc" = 99 ]; then echo "mailward \$*" >>"$T/valgrind.failed"; fi
 exit "\$rc"
@@ -58,11 +42,6 @@ else
 fi
 chmod +x "$T/path/mailward"
 export PATH="$T/path:$PATH"
-# The same leak under LeakSanitizer (an ASan build): its stacks stop in
-# libpcre2, which only libgit2 uses. Kept quiet, so that "prints nothing"
-# checks hold.
-printf 'leak:libpcre2-8.so\n' >"$T/lsan.supp"
-export LSAN_OPTIONS="suppressions=$T/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 # What a test that runs a command in a clean environment (env -i: cron,
 # systemd, a container) passes on all the same.
 KEEP_ENV=(LSAN_OPTIONS="$LSAN_OPTIONS")
