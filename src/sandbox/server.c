@@ -365,13 +365,17 @@ static void op_list(const json_t *domains, const json_t *query, const fault *f, 
 		items[n].idx = i;
 		n++;
 	}
-	/* sort keys only when sorting: 10,000 lookups per page add up */
+	/* sort keys only when sorting, and only the one sorted on: 10,000 per page add up */
 	for (i = 0; order && i < n; i++) {
-		const json_t *created = json_object_get(items[i].dom, "created_at");
+		const json_t *created;
 
-		items[i].name = json_string_value(json_object_get(items[i].dom, "domain"));
-		if (!items[i].name)
-			items[i].name = "";
+		if (strcmp(order, "created_at")) {
+			items[i].name = json_string_value(json_object_get(items[i].dom, "domain"));
+			if (!items[i].name)
+				items[i].name = "";
+			continue;
+		}
+		created = json_object_get(items[i].dom, "created_at");
 		items[i].t = -1e300;
 		if (json_is_string(created))
 			state_parse_time(json_string_value(created), &items[i].t);
