@@ -37,7 +37,45 @@ typedef struct options {
 	const char *rate_limit;
 	const char **faults;
 	size_t nfaults;
+	const char *tls_cert;
+	const char *tls_key;
 } options;
+
+/* A whole PEM file as a string (free() it), or NULL with a message in err. */
+static char *read_pem(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *data = NULL;
+	size_t len = 0, cap = 0, n;
+
+	if (!f) {
+		snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	do {
+		if (len + 4096 + 1 > cap) {
+			char *grown = realloc(data, cap = cap ? cap * 2 : 8192);
+
+			if (!grown) {
+				snprintf(err, errlen, "out of memory reading '%s'", path);
+				free(data);
+				fclose(f);
+				return NULL;
+			}
+			data = grown;
+		}
+		n = fread(data + len, 1, 4096, f);
+		len += n;
+	} while (n > 0 && len < (1u << 20));
+	fclose(f);
+	data[len] = '\0';
+	if (!strstr(data, "-----BEGIN ")) {
+		snprintf(err, errlen, "'%s' is not a PEM file", path);
+		free(data);
+		return NULL;
+	}
+	return data;
+}
 
 static void print_help(void)
 {
@@ -45,6 +83,7 @@ static void print_help(void)
 	    "usage: " PROG " --state FILE [--listen 127.0.0.1:PORT] [--token TOKEN] [--save FILE]\n"
 	    "                        [--latency-ms N] [--fault RULE]... [--rate-limit N/SECONDS]\n"
 	    "                        [--stats FILE] [--log FILE] [--seed N]\n"
+	    "                        [--tls-cert FILE --tls-key FILE]\n"
 	    "\n"
 	    "A local stand-in of the Cloudflare Email Security protected-domain API\n"
 	    "(list, get, PATCH and DELETE under\n"
@@ -62,6 +101,10 @@ static void print_help(void)
 	    "  --token TOKEN         the accepted credential: 'Authorization: Bearer TOKEN', or\n"
 	    "                        'X-Auth-Key: TOKEN' with a non-empty X-Auth-Email. Without\n"
 	    "                        it any non-empty credential is accepted.\n"
+	    "  --tls-cert FILE, --tls-key FILE\n"
+	    "                        serve HTTPS with this PEM certificate (chain) and key, so\n"
+	    "                        that clients' certificate checks can be exercised; the\n"
+	    "                        line printed then says https://.\n"
 	    "  --save FILE           on SIGINT/SIGTERM write the state to FILE (pretty JSON, the\n"
 	    "                        --state format) before exiting 0.\n"
 	    "  --latency-ms N        wait N ms before answering every API request (requests wait\n"
@@ -164,6 +207,10 @@ static int parse_args(int argc, char **argv, options *o)
 			o->token = v;
 		} else if (FLAG("--save")) {
 			o->save = v;
+		} else if (FLAG("--tls-cert")) {
+			o->tls_cert = v;
+		} else if (FLAG("--tls-key")) {
+			o->tls_key = v;
 		} else if (FLAG("--stats")) {
 			o->stats = v;
 		} else if (FLAG("--log")) {
@@ -211,6 +258,10 @@ static int parse_args(int argc, char **argv, options *o)
 		fprintf(stderr, PROG ": --state FILE is required (see --help)\n");
 		return -1;
 	}
+	if (!o->tls_cert != !o->tls_key) {
+		fprintf(stderr, PROG ": --tls-cert and --tls-key go together (see --help)\n");
+		return -1;
+	}
 	return 0;
 }
 
@@ -224,6 +275,7 @@ int main(int argc, char **argv)
 	stats *stt = NULL;
 	reqlog *log = NULL;
 	server *srv = NULL;
+	char *cert = NULL, *key = NULL;
 	char err[1024] = "", url[256];
 	sigset_t sigs;
 	int rc = 1, sig = 0, parsed;
@@ -276,6 +328,9 @@ int main(int argc, char **argv)
 	}
 	if (o.log && reqlog_open(o.log, &log, err, sizeof err) != 0)
 		goto fail;
+	if (o.tls_cert && (!(cert = read_pem(o.tls_cert, err, sizeof err)) ||
+			   !(key = read_pem(o.tls_key, err, sizeof err))))
+		goto fail;
 
 	{
 		server_config cfg = {
@@ -289,6 +344,8 @@ int main(int argc, char **argv)
 		    .ratelimit = rl,
 		    .stats = stt,
 		    .log = log,
+		    .tls_cert = cert,
+		    .tls_key = key,
 		};
 
 		if (server_start(&cfg, &srv, url, sizeof url, err, sizeof err) != 0)
@@ -324,5 +381,7 @@ done:
 	ratelimit_free(rl);
 	faults_free(fl);
 	free(o.faults);
+	free(cert);
+	free(key);
 	return rc;
 }

@@ -955,12 +955,26 @@ int server_start(const server_config *cfg, server **out, char *url, size_t urlle
 	locks = 2;
 	if (addr.v6)
 		flags |= MHD_USE_IPv6;
-	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_access, srv, MHD_OPTION_SOCK_ADDR,
-				       (struct sockaddr *)&addr.ss, MHD_OPTION_URI_LOG_CALLBACK,
-				       on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-				       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)IDLE_TIMEOUT_S,
-				       MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
-				       MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv, MHD_OPTION_END);
+	{
+		struct MHD_OptionItem tls[] = {
+			{ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cfg->tls_cert },
+			{ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key },
+			{ MHD_OPTION_END, 0, NULL },
+		};
+
+		if (cfg->tls_cert)
+			flags |= MHD_USE_TLS;
+		else
+			tls[0].option = MHD_OPTION_END;
+		/* The logger first: libmicrohttpd logs by itself until it sees it. */
+		srv->daemon = MHD_start_daemon(
+			flags, 0, NULL, NULL, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+			srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr.ss,
+			MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED,
+			on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT,
+			(unsigned int)IDLE_TIMEOUT_S, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+			(unsigned int)1, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+	}
 	if (!srv->daemon) {
 		snprintf(err, errlen, "cannot listen on '%s' (address in use?)", cfg->listen);
 		goto fail;
@@ -970,8 +984,8 @@ int server_start(const server_config *cfg, server **out, char *url, size_t urlle
 		snprintf(err, errlen, "cannot learn the port bound for '%s'", cfg->listen);
 		goto fail;
 	}
-	snprintf(url, urllen, "http://%s:%u%s", addr.host, (unsigned)info->port,
-		 spec_base_path(cfg->spec));
+	snprintf(url, urllen, "%s://%s:%u%s", cfg->tls_cert ? "https" : "http", addr.host,
+		 (unsigned)info->port, spec_base_path(cfg->spec));
 	*out = srv;
 	return 0;
 fail:

@@ -40,6 +40,8 @@ typedef struct server_config {
 	ratelimit *ratelimit; /* may be NULL: nothing enforced */
 	stats *stats;
 	reqlog *log; /* may be NULL */
+	const char *tls_cert; /* PEM; with tls_key, serve HTTPS. NULL: plain HTTP */
+	const char *tls_key;
 } server_config;
 
 /*
@@ -50,7 +52,7 @@ int server_check_listen(const char *text, char *err, size_t errlen);
 
 /*
  * Binds and starts serving. On success returns 0, a new server in *out and
- * the API base URL ("http://127.0.0.1:PORT/client/v4", with the port
+ * the API base URL ("http(s)://127.0.0.1:PORT/client/v4", with the port
  * actually bound) in url. Returns -1 with a message in err otherwise.
  */
 int server_start(const server_config *cfg, server **out, char *url, size_t urllen, char *err,

@@ -122,14 +122,20 @@ sandbox_stop() {
 	fi
 }
 
+# The CA of a sandbox serving https (tls.sh), for curl's checks.
+SANDBOX_CA=${SANDBOX_CA:-}
+curl_sandbox() {
+	curl -s --noproxy '*' ${SANDBOX_CA:+--cacert "$SANDBOX_CA"} "$@"
+}
+
 # The sandbox's statistics, live (curl on loopback only).
 stats() {
-	curl -s --noproxy '*' "$SANDBOX_BASE/__sandbox/stats" >"$T/stats.json"
+	curl_sandbox "$SANDBOX_BASE/__sandbox/stats" >"$T/stats.json"
 	jget "$T/stats.json" "$1"
 }
 
 reset_stats() {
-	curl -s --noproxy '*' -X POST "$SANDBOX_BASE/__sandbox/reset-stats" >/dev/null
+	curl_sandbox -X POST "$SANDBOX_BASE/__sandbox/reset-stats" >/dev/null
 }
 
 # Every request any test sends must validate against the OpenAPI document.
@@ -143,7 +149,7 @@ assert_all_valid() {
 api() {
 	local method=$1 path=$2
 	shift 2
-	curl -s --noproxy '*' -X "$method" -H "Authorization: Bearer $TOKEN" \
+	curl_sandbox -X "$method" -H "Authorization: Bearer $TOKEN" \
 		-H 'Content-Type: application/json' "$MAILWARD_API_URL$path" "$@"
 }
 
