@@ -104,7 +104,7 @@ int main(int argc, char **argv)
 	} else if (json_is_string(v)) {
 		printf("%s\n", json_string_value(v));
 	} else {
-		char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
 
 		printf("%s\n", s);
 		free(s);
