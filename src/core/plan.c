@@ -449,6 +449,16 @@ static bool valid_fingerprint(const char *s)
 	return true;
 }
 
+static bool valid_commit(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (!strchr("0123456789abcdef", s[n]))
+			return false;
+	return n == 40;
+}
+
 /* A body holds only writable fields, each valid; a diff agrees with it. */
 static void check_update(struct reader *r, const json_t *jc, const char *ctx)
 {
@@ -619,6 +629,8 @@ static void read_body(struct reader *r, struct plan *p, const json_t *obj)
 	p->source.repo = dup_or_null(get_str(r, src, "repo", true, "source: "));
 	p->source.ref = dup_or_null(get_str(r, src, "ref", true, "source: "));
 	p->source.commit = dup_or_null(get_str(r, src, "commit", true, "source: "));
+	if (p->source.commit && !valid_commit(p->source.commit) && !r->why.len)
+		buf_puts(&r->why, "source: 'commit' must be 40 hexadecimal digits or null");
 	p->source.path = dup_or_null(get_str(r, src, "path", true, "source: "));
 	wt = json_object_get(src, "worktree");
 	p->source.worktree = json_is_true(wt);

@@ -222,10 +222,11 @@ static void resolve_plain(struct ynode *n)
 
 static void resolve_tagged(struct builder *b, struct ynode *n, const char *tag)
 {
-	const char *t = tag + strlen(TAG_PREFIX);
+	/* tag_supported() let through "!" and the core schema's tags only. */
+	const char *t = strcmp(tag, "!") ? tag + strlen(TAG_PREFIX) : "str";
 	int bv;
 
-	if (!strcmp(tag, "!") || !strcmp(t, "str")) {
+	if (!strcmp(t, "str")) {
 		n->type = YS_STR;
 	} else if (!strcmp(t, "null")) {
 		if (!is_null_text(n->text))

@@ -21,13 +21,30 @@ void diags_release(struct diags *d)
 void diags_add(struct diags *d, enum diag_level level, const char *file, int line, int col,
 	       const char *fmt, ...)
 {
-	struct buf msg = BUF_INIT;
+	struct buf msg = BUF_INIT, raw = BUF_INIT;
 	struct diag *e;
 	va_list ap;
 
 	va_start(ap, fmt);
-	buf_vprintf(&msg, fmt, ap);
+	buf_vprintf(&raw, fmt, ap);
 	va_end(ap);
+	/*
+	 * One problem, one line: a key or value quoted from a document may
+	 * hold a line break that would otherwise forge a line of output.
+	 */
+	for (const unsigned char *p = (const unsigned char *)raw.ptr; *p; p++) {
+		if (*p == '\n')
+			buf_puts(&msg, "\\n");
+		else if (*p == '\r')
+			buf_puts(&msg, "\\r");
+		else if (*p == '\t')
+			buf_puts(&msg, "\\t");
+		else if (*p < 0x20 || *p == 0x7f)
+			buf_printf(&msg, "\\x%02x", *p);
+		else
+			buf_putc(&msg, (char)*p);
+	}
+	buf_release(&raw);
 	ARRAY_GROW(d->v, d->nr + 1, d->alloc);
 	e = &d->v[d->nr++];
 	e->level = level;
