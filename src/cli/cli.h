@@ -14,11 +14,11 @@
 
 /* Exit codes of the contract. */
 enum exit_code {
-	EXIT_OK = 0,      /* success; no changes; in sync */
-	EXIT_ERROR = 1,   /* any error, including usage errors */
+	EXIT_OK = 0, /* success; no changes; in sync */
+	EXIT_ERROR = 1, /* any error, including usage errors */
 	EXIT_CHANGES = 2, /* plan: changes; drift: drift found */
-	EXIT_DENIED = 3,  /* a policy denies the plan */
-	EXIT_STALE = 4,   /* apply: live state changed since the plan */
+	EXIT_DENIED = 3, /* a policy denies the plan */
+	EXIT_STALE = 4, /* apply: live state changed since the plan */
 	EXIT_PARTIAL = 5, /* apply: some operations failed */
 };
 
@@ -70,12 +70,12 @@ enum opt_id {
 
 struct cli_option {
 	enum opt_id id;
-	const char *name;     /* long name, without "--" */
-	char short_name;      /* 0: none */
-	const char *arg;      /* argument placeholder; NULL for a switch */
-	unsigned commands;    /* ON(CMD_x) of the commands that take it */
-	const char *group;    /* heading in --help */
-	const char *help;     /* one or two lines */
+	const char *name; /* long name, without "--" */
+	char short_name; /* 0: none */
+	const char *arg; /* argument placeholder; NULL for a switch */
+	unsigned commands; /* ON(CMD_x) of the commands that take it */
+	const char *group; /* heading in --help */
+	const char *help; /* one or two lines */
 };
 
 struct cli_opts;
@@ -83,10 +83,10 @@ struct cli_opts;
 struct cli_command {
 	enum cmd_id id;
 	const char *name;
-	const char *args;        /* positional arguments, for the usage line */
-	const char *summary;     /* one line */
+	const char *args; /* positional arguments, for the usage line */
+	const char *summary; /* one line */
 	const char *description; /* a paragraph */
-	const char *exit_codes;  /* one line */
+	const char *exit_codes; /* one line */
 	int (*run)(struct cli_opts *o); /* returns an exit code */
 };
 

@@ -53,8 +53,8 @@ static void show_progress(struct progress *pr)
 
 	if (!pr->tty)
 		return;
-	fprintf(stderr, "\r\033[Kmailward: applied %zu/%zu, %zu failed, %.1f/s", pr->done, pr->total,
-		pr->failed, elapsed > 0 ? (double)pr->done / elapsed : 0.0);
+	fprintf(stderr, "\r\033[Kmailward: applied %zu/%zu, %zu failed, %.1f/s", pr->done,
+		pr->total, pr->failed, elapsed > 0 ? (double)pr->done / elapsed : 0.0);
 }
 
 static void print_result(const struct apply_item *it)
@@ -115,7 +115,8 @@ static int confirm(const struct cli_opts *o)
 	if (o->auto_approve)
 		return 0;
 	if (!isatty(STDIN_FILENO))
-		return err_set(MW_ECANCELLED, "refusing to apply without confirmation: standard input "
+		return err_set(MW_ECANCELLED,
+			       "refusing to apply without confirmation: standard input "
 			       "is not a terminal; review a saved plan and run 'mailward apply "
 			       "PLANFILE', or pass --auto-approve");
 	fputs("\nApply these changes to the live account? Only 'yes' is accepted: ", stderr);
@@ -132,11 +133,15 @@ static int confirm(const struct cli_opts *o)
 static int check_target(const struct session *s, const struct plan *p)
 {
 	if (strcmp(p->account_id, s->account_id))
-		return err_set(MW_ESTALE, "the plan is for account %s, but this run is configured "
-			       "for account %s; nothing was applied", p->account_id, s->account_id);
+		return err_set(MW_ESTALE,
+			       "the plan is for account %s, but this run is configured "
+			       "for account %s; nothing was applied",
+			       p->account_id, s->account_id);
 	if (strcmp(p->api_url, s->api_url))
-		return err_set(MW_ESTALE, "the plan is for API %s, but this run uses %s; nothing was "
-			       "applied", p->api_url, s->api_url);
+		return err_set(MW_ESTALE,
+			       "the plan is for API %s, but this run uses %s; nothing was "
+			       "applied",
+			       p->api_url, s->api_url);
 	return 0;
 }
 
@@ -170,8 +175,10 @@ static int recheck_policy(struct session *s, const struct plan *p, struct apply_
 	json_decref(findings);
 	if (!violations)
 		return 0;
-	return err_set(MW_EDENIED, "the plan is denied by policy (%zu violation%s); nothing was "
-		       "applied", violations, violations == 1 ? "" : "s");
+	return err_set(MW_EDENIED,
+		       "the plan is denied by policy (%zu violation%s); nothing was "
+		       "applied",
+		       violations, violations == 1 ? "" : "s");
 }
 
 static void print_summary(const struct plan *p, const struct apply_item *items, size_t n)
@@ -243,8 +250,10 @@ static int execute(struct session *s, struct plan *p)
 		goto done;
 	}
 	if (n == 0) {
-		cli_info(s->o, "nothing to apply%s", p->summary.missing ? " (missing domains must be "
-			 "onboarded first)" : "");
+		cli_info(s->o, "nothing to apply%s",
+			 p->summary.missing ? " (missing domains must be "
+					      "onboarded first)"
+					    : "");
 		code = EXIT_OK;
 		goto done;
 	}
@@ -308,7 +317,7 @@ int cmd_apply(struct cli_opts *o)
 
 	if (o->n_args > 1) {
 		fprintf(stderr, "mailward apply: takes at most one plan file (see 'mailward apply "
-			"--help')\n");
+				"--help')\n");
 		return EXIT_ERROR;
 	}
 	session_init(&s, o);
@@ -329,7 +338,8 @@ int cmd_apply(struct cli_opts *o)
 		goto fail;
 	if (planfile) {
 		if (ancestor) {
-			struct source_opts so = { .repo = o->repo, .cache_dir = o->cache_dir,
+			struct source_opts so = { .repo = o->repo,
+						  .cache_dir = o->cache_dir,
 						  .require_ancestor = ancestor };
 
 			rc = source_check_ancestor(&so, p.source.commit);
@@ -349,20 +359,15 @@ int cmd_apply(struct cli_opts *o)
 		cli_info(o, "applying plan %s (%s, commit %.12s)", planfile, p.digest,
 			 p.source.commit ? p.source.commit : "none");
 	} else {
-		rc = session_resolve_account(&s, true);
-		if (rc == 0)
-			rc = session_connect(&s);
-		if (rc == 0)
-			rc = session_read_live(&s, false);
-		if (rc == 0)
-			rc = session_plan(&s, &p);
+		rc = session_run_plan(&s, &p);
 		if (rc < 0)
 			goto fail;
 		render_plan(&out, &p, RENDER_TEXT, &ro);
 		fwrite(out.ptr, 1, out.len, stdout);
 		fflush(stdout);
 		if (plan_violations(&p)) {
-			rc = err_set(MW_EDENIED, "the plan is denied by policy; nothing was applied");
+			rc = err_set(MW_EDENIED,
+				     "the plan is denied by policy; nothing was applied");
 			goto fail;
 		}
 		if (p.summary.update + p.summary.del == 0) {

@@ -18,25 +18,23 @@ int cmd_drift(struct cli_opts *o)
 	int rc, code = EXIT_ERROR;
 
 	if (o->n_args) {
-		fprintf(stderr, "mailward drift: unexpected argument '%s' (see 'mailward drift "
-			"--help')\n", o->args[0]);
+		fprintf(stderr,
+			"mailward drift: unexpected argument '%s' (see 'mailward drift "
+			"--help')\n",
+			o->args[0]);
 		return EXIT_ERROR;
 	}
 	if (o->format && (format = render_parse_format(o->format)) < 0) {
-		fprintf(stderr, "mailward drift: --format takes text, json or markdown, not '%s' (see "
-			"'mailward drift --help')\n", o->format);
+		fprintf(stderr,
+			"mailward drift: --format takes text, json or markdown, not '%s' (see "
+			"'mailward drift --help')\n",
+			o->format);
 		return EXIT_ERROR;
 	}
 	session_init(&s, o);
 	rc = session_load_desired(&s, stderr);
 	if (rc == 0)
-		rc = session_resolve_account(&s, true);
-	if (rc == 0)
-		rc = session_connect(&s);
-	if (rc == 0)
-		rc = session_read_live(&s, false);
-	if (rc == 0)
-		rc = session_plan(&s, &p);
+		rc = session_run_plan(&s, &p);
 	if (rc < 0) {
 		cli_report(o);
 		goto done;

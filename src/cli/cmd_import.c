@@ -47,7 +47,8 @@ static int select_domains(const struct session *s, const struct live_domain ***o
 		fields_normalize_domain(&want, o->domains[j], false, NULL);
 		if (!live_find_name(&s->live, want, &first)) {
 			free(v);
-			err_set(MW_EUSAGE, "--domain '%s': no live domain has that name in account %s",
+			err_set(MW_EUSAGE,
+				"--domain '%s': no live domain has that name in account %s",
 				o->domains[j], s->account_id);
 			free(want);
 			return MW_EUSAGE;
@@ -72,7 +73,8 @@ static bool shared_name(const struct session *s, const struct live_domain *d, bo
 	return count > 1;
 }
 
-static int write_yaml(struct session *s, const struct live_domain **v, size_t n, struct diags *notes)
+static int write_yaml(struct session *s, const struct live_domain **v, size_t n,
+		      struct diags *notes)
 {
 	const char *out = s->o->out;
 	bool per_file = out && (out[strlen(out) - 1] == '/' || fs_is_dir(out));
@@ -91,14 +93,16 @@ static int write_yaml(struct session *s, const struct live_domain **v, size_t n,
 		bool first, shared = shared_name(s, v[i], &first);
 
 		if (shared && !first) {
-			diags_add(notes, DIAG_WARNING, v[i]->name, 0, 0,
-				  "skipped live domain %s: its name is shared, and the first of them "
-				  "is imported with an id: pin; this one stays unmanaged", v[i]->id);
+			diags_add(
+				notes, DIAG_WARNING, v[i]->name, 0, 0,
+				"skipped live domain %s: its name is shared, and the first of them "
+				"is imported with an id: pin; this one stays unmanaged",
+				v[i]->id);
 			continue;
 		}
 		if (per_file) {
-			char *path = xasprintf("%s%s%s.yaml", out, out[strlen(out) - 1] == '/' ? "" : "/",
-					       v[i]->name);
+			char *path = xasprintf("%s%s%s.yaml", out,
+					       out[strlen(out) - 1] == '/' ? "" : "/", v[i]->name);
 
 			buf_truncate(&doc, 0);
 			import_header(&doc, s->account_id);
@@ -134,7 +138,7 @@ static int write_state(struct session *s, const struct live_domain **v, size_t n
 	if (out && (out[strlen(out) - 1] == '/' || fs_is_dir(out))) {
 		json_decref(list);
 		return err_set(MW_EUSAGE, "--format state writes one file: give --out FILE, not a "
-			       "folder");
+					  "folder");
 	}
 	for (size_t i = 0; i < n; i++)
 		json_array_append(list, v[i]->obj);
@@ -164,15 +168,19 @@ int cmd_import(struct cli_opts *o)
 	int rc, code = EXIT_ERROR;
 
 	if (o->n_args) {
-		fprintf(stderr, "mailward import: unexpected argument '%s' (see 'mailward import "
-			"--help')\n", o->args[0]);
+		fprintf(stderr,
+			"mailward import: unexpected argument '%s' (see 'mailward import "
+			"--help')\n",
+			o->args[0]);
 		return EXIT_ERROR;
 	}
 	if (o->format && !strcmp(o->format, "state"))
 		format = IMPORT_STATE;
 	else if (o->format && strcmp(o->format, "yaml")) {
-		fprintf(stderr, "mailward import: --format takes yaml or state, not '%s' (see "
-			"'mailward import --help')\n", o->format);
+		fprintf(stderr,
+			"mailward import: --format takes yaml or state, not '%s' (see "
+			"'mailward import --help')\n",
+			o->format);
 		return EXIT_ERROR;
 	}
 	if (o->out && !*o->out) {

@@ -18,30 +18,27 @@ int cmd_plan(struct cli_opts *o)
 	int rc, code = EXIT_ERROR;
 
 	if (o->n_args) {
-		fprintf(stderr, "mailward plan: unexpected argument '%s' (see 'mailward plan --help')\n",
+		fprintf(stderr,
+			"mailward plan: unexpected argument '%s' (see 'mailward plan --help')\n",
 			o->args[0]);
 		return EXIT_ERROR;
 	}
 	if (o->format && (format = render_parse_format(o->format)) < 0) {
-		fprintf(stderr, "mailward plan: --format takes text, json or markdown, not '%s' (see "
-			"'mailward plan --help')\n", o->format);
+		fprintf(stderr,
+			"mailward plan: --format takes text, json or markdown, not '%s' (see "
+			"'mailward plan --help')\n",
+			o->format);
 		return EXIT_ERROR;
 	}
 	if (o->out && !strcmp(o->out, "-")) {
 		fprintf(stderr, "mailward plan: --out takes a file name; for the plan on standard "
-			"output use --format json (see 'mailward plan --help')\n");
+				"output use --format json (see 'mailward plan --help')\n");
 		return EXIT_ERROR;
 	}
 	session_init(&s, o);
 	rc = session_load_desired(&s, stderr);
 	if (rc == 0)
-		rc = session_resolve_account(&s, true);
-	if (rc == 0)
-		rc = session_connect(&s);
-	if (rc == 0)
-		rc = session_read_live(&s, false);
-	if (rc == 0)
-		rc = session_plan(&s, &p);
+		rc = session_run_plan(&s, &p);
 	if (rc < 0) {
 		cli_report(o);
 		goto done;

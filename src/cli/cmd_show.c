@@ -17,8 +17,10 @@ int cmd_show(struct cli_opts *o)
 		return EXIT_ERROR;
 	}
 	if (o->format && (format = render_parse_format(o->format)) < 0) {
-		fprintf(stderr, "mailward show: --format takes text, json or markdown, not '%s' (see "
-			"'mailward show --help')\n", o->format);
+		fprintf(stderr,
+			"mailward show: --format takes text, json or markdown, not '%s' (see "
+			"'mailward show --help')\n",
+			o->format);
 		return EXIT_ERROR;
 	}
 	if (plan_load_file(&p, o->args[0]) < 0) {

@@ -11,8 +11,10 @@ int cmd_validate(struct cli_opts *o)
 	int rc;
 
 	if (o->n_args) {
-		fprintf(stderr, "mailward validate: unexpected argument '%s' (see 'mailward validate "
-			"--help')\n", o->args[0]);
+		fprintf(stderr,
+			"mailward validate: unexpected argument '%s' (see 'mailward validate "
+			"--help')\n",
+			o->args[0]);
 		return EXIT_ERROR;
 	}
 	session_init(&s, o);

@@ -56,7 +56,8 @@ static int man(const char *version)
 
 	fprintf(out, ".TH MAILWARD 1 \"\" \"mailward %s\" \"User Commands\"\n", version);
 	fputs(".SH NAME\nmailward \\- configuration as code for Cloudflare Email Security "
-	      "protected domains\n", out);
+	      "protected domains\n",
+	      out);
 	fputs(".SH SYNOPSIS\n", out);
 	for (size_t i = 0; cli_commands[i].name; i++) {
 		fprintf(out, ".B mailward %s\n", cli_commands[i].name);
@@ -74,7 +75,8 @@ static int man(const char *version)
 	      "state (YAML) at a commit, validates it, lists the live settings from the API, and "
 	      "plans the minimal PATCH and DELETE calls that make live equal to git; it prints "
 	      "the plan, saves it for review, checks it against policies, applies it, and keeps "
-	      "an append\\-only audit log.\n", out);
+	      "an append\\-only audit log.\n",
+	      out);
 	fputs(".SH COMMANDS\n", out);
 	for (size_t i = 0; cli_commands[i].name; i++) {
 		const struct cli_command *c = &cli_commands[i];
@@ -104,15 +106,18 @@ static int man(const char *version)
 	      ".TP\n.B 2\nplan: there are changes; drift: drift found\n"
 	      ".TP\n.B 3\na policy denies the plan\n"
 	      ".TP\n.B 4\napply: the plan is stale; nothing was sent\n"
-	      ".TP\n.B 5\napply: some operations failed; the others were applied\n", out);
+	      ".TP\n.B 5\napply: some operations failed; the others were applied\n",
+	      out);
 	fputs(".SH EXAMPLES\n.nf\n"
 	      "mailward validate\n"
 	      "mailward plan \\-\\-out plan.json\n"
 	      "mailward show plan.json \\-\\-format markdown > comment.md\n"
-	      "mailward apply plan.json \\-\\-require\\-ancestor main \\-\\-audit\\-log audit.jsonl\n"
+	      "mailward apply plan.json \\-\\-require\\-ancestor main \\-\\-audit\\-log "
+	      "audit.jsonl\n"
 	      "mailward drift \\-\\-notify https://hooks.slack.com/services/...\n"
 	      "mailward import \\-\\-out domains/\n"
-	      ".fi\n", out);
+	      ".fi\n",
+	      out);
 	fputs(".SH SEE ALSO\n\\fBmailward\\-sandbox\\fR(1) \\-\\-help, \\fBgit\\fR(1)\n", out);
 	return 0;
 }
@@ -126,7 +131,8 @@ static int bash_completion(void)
 	      "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
 	      "\tlocal cmd=${COMP_WORDS[1]}\n"
 	      "\tif [ \"$COMP_CWORD\" -eq 1 ]; then\n"
-	      "\t\tCOMPREPLY=($(compgen -W '", out);
+	      "\t\tCOMPREPLY=($(compgen -W '",
+	      out);
 	for (size_t i = 0; cli_commands[i].name; i++)
 		fprintf(out, "%s ", cli_commands[i].name);
 	fputs("--help --version' -- \"$cur\"))\n\t\treturn\n\tfi\n", out);
@@ -136,14 +142,16 @@ static int bash_completion(void)
 	      "\t\t\tCOMPREPLY=($(compgen -W 'yaml state' -- \"$cur\"))\n"
 	      "\t\telse\n"
 	      "\t\t\tCOMPREPLY=($(compgen -W 'text json markdown' -- \"$cur\"))\n"
-	      "\t\tfi\n\t\treturn ;;\n", out);
+	      "\t\tfi\n\t\treturn ;;\n",
+	      out);
 	fputs("\t--repo|--path|--cache-dir|--policy)\n"
 	      "\t\tCOMPREPLY=($(compgen -d -- \"$cur\")); return ;;\n"
 	      "\t--token-file|--ca-file|--out|--audit-log)\n"
 	      "\t\tCOMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
 	      "\t--ref|--require-ancestor)\n"
 	      "\t\tCOMPREPLY=($(compgen -W \"$(git for-each-ref --format='%(refname:short)' "
-	      "2>/dev/null) HEAD\" -- \"$cur\")); return ;;\n", out);
+	      "2>/dev/null) HEAD\" -- \"$cur\")); return ;;\n",
+	      out);
 	fputs("\t", out);
 	{
 		bool first = true;
@@ -167,14 +175,16 @@ static int bash_completion(void)
 			if (!(o->commands & ON(c->id)))
 				continue;
 			for (size_t j = 0; j < k; j++)
-				if (cli_options[j].id == o->id && (cli_options[j].commands & ON(c->id)))
+				if (cli_options[j].id == o->id &&
+				    (cli_options[j].commands & ON(c->id)))
 					dup = true;
 			if (!dup)
 				fprintf(out, "--%s ", o->name);
 		}
 		fputs("' -- \"$cur\"))\n", out);
 		if (c->id == CMD_SHOW || c->id == CMD_APPLY)
-			fputs("\t\t[[ $cur != -* ]] && COMPREPLY+=($(compgen -f -- \"$cur\"))\n", out);
+			fputs("\t\t[[ $cur != -* ]] && COMPREPLY+=($(compgen -f -- \"$cur\"))\n",
+			      out);
 		if (c->id == CMD_HELP) {
 			fputs("\t\tCOMPREPLY+=($(compgen -W '", out);
 			for (size_t k = 0; cli_commands[k].name; k++)

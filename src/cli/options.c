@@ -80,19 +80,16 @@ const struct cli_option cli_options[] = {
 };
 
 const struct cli_command cli_commands[] = {
-	{ CMD_VALIDATE, "validate", "",
-	  "check the desired state and the policies",
+	{ CMD_VALIDATE, "validate", "", "check the desired state and the policies",
 	  "Loads every document under --path at --ref (or the working tree) and the policies, "
 	  "and prints every problem as FILE:LINE:COL: message. Sends no request.",
 	  "0 valid, 1 invalid", cmd_validate },
-	{ CMD_PLAN, "plan", "",
-	  "show what apply would change",
+	{ CMD_PLAN, "plan", "", "show what apply would change",
 	  "Reads the desired state from git and the live settings from the API (GET only), and "
 	  "prints the minimal PATCH and DELETE operations that make live equal to git. "
 	  "--out saves the plan for review and for `mailward apply PLANFILE`.",
 	  "0 no changes, 2 changes, 3 a policy denies the plan, 1 error", cmd_plan },
-	{ CMD_APPLY, "apply", "[PLANFILE]",
-	  "carry out a saved plan, or plan and apply in one go",
+	{ CMD_APPLY, "apply", "[PLANFILE]", "carry out a saved plan, or plan and apply in one go",
 	  "With PLANFILE: checks its digest, that it targets this account and API, that live "
 	  "state still matches what it was made from (else exit 4, nothing sent) and that no "
 	  "policy denies it, then sends exactly its PATCH and DELETE operations. Without: plans "
@@ -100,33 +97,27 @@ const struct cli_command cli_commands[] = {
 	  "Requests run concurrently under --concurrency and --rate; 429 waits for Retry-After, "
 	  "5xx and dropped connections are retried; one failure does not stop the others.",
 	  "0 all applied (or nothing to do), 3 policy denies, 4 plan is stale, 5 some "
-	  "operations failed, 1 error", cmd_apply },
-	{ CMD_DRIFT, "drift", "",
-	  "is live state still what git says? (for cron)",
+	  "operations failed, 1 error",
+	  cmd_apply },
+	{ CMD_DRIFT, "drift", "", "is live state still what git says? (for cron)",
 	  "Compares like plan (GET only) and reports each drifted field with its git value and "
 	  "its live value, plus missing and unmanaged domains. With --notify, POSTs a JSON "
 	  "summary with a Slack-compatible 'text' field when drift is found.",
 	  "0 in sync, 2 drift found, 1 error (including a notification that failed)", cmd_drift },
-	{ CMD_IMPORT, "import", "",
-	  "write desired-state YAML from live state",
+	{ CMD_IMPORT, "import", "", "write desired-state YAML from live state",
 	  "Writes the live domains' writable settings as desired-state YAML, so that committing "
 	  "it and running plan shows no changes: to standard output, --out FILE, or --out DIR/ "
 	  "for one file per domain. --domain limits it; --format state writes the full live "
 	  "objects in mailward-sandbox's --state format instead.",
 	  "0, 1 error", cmd_import },
-	{ CMD_SHOW, "show", "PLANFILE",
-	  "render a saved plan",
+	{ CMD_SHOW, "show", "PLANFILE", "render a saved plan",
 	  "Prints a plan saved with `plan --out` as text, JSON or Markdown, after checking its "
 	  "digest. Sends no request.",
 	  "0, 1 error", cmd_show },
-	{ CMD_VERSION, "version", "",
-	  "print the version",
-	  "Prints mailward's version and those of the libraries it uses.",
-	  "0", cmd_version },
-	{ CMD_HELP, "help", "[COMMAND]",
-	  "show help for mailward or a command",
-	  "Prints the list of commands, or everything about one command.",
-	  "0", cmd_help },
+	{ CMD_VERSION, "version", "", "print the version",
+	  "Prints mailward's version and those of the libraries it uses.", "0", cmd_version },
+	{ CMD_HELP, "help", "[COMMAND]", "show help for mailward or a command",
+	  "Prints the list of commands, or everything about one command.", "0", cmd_help },
 	{ 0, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -219,7 +210,8 @@ static int parse_long(const struct cli_command *cmd, const char *flag, const cha
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || !*s || *end || v < lo || v > hi) {
-		usage_error(cmd, "--%s takes a whole number from %ld to %ld, not '%s'", flag, lo, hi, s);
+		usage_error(cmd, "--%s takes a whole number from %ld to %ld, not '%s'", flag, lo,
+			    hi, s);
 		return -1;
 	}
 	*out = v;
@@ -234,7 +226,9 @@ static int parse_rate(const struct cli_command *cmd, const char *s, double *out)
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || !*s || *end || !isfinite(v) || v < 0 || v > 10000) {
-		usage_error(cmd, "--rate takes requests per second from 0 (no limit) to 10000, not '%s'", s);
+		usage_error(cmd,
+			    "--rate takes requests per second from 0 (no limit) to 10000, not '%s'",
+			    s);
 		return -1;
 	}
 	*out = v;
@@ -274,8 +268,8 @@ static struct option *build_longopts(const struct cli_command *cmd, char *shorts
 static const struct cli_option *option_by_val(int val)
 {
 	for (size_t i = 0; cli_options[i].name; i++)
-		if ((int)cli_options[i].id == val || (cli_options[i].short_name &&
-						      cli_options[i].short_name == val))
+		if ((int)cli_options[i].id == val ||
+		    (cli_options[i].short_name && cli_options[i].short_name == val))
 			return &cli_options[i];
 	return NULL;
 }
@@ -301,7 +295,8 @@ static int check_spelled_out(const struct cli_command *cmd, int argc, char **arg
 			continue;
 		len = strcspn(a + 2, "=");
 		for (size_t k = 0; cli_options[k].name; k++) {
-			if ((cli_options[k].commands & ON(cmd->id)) && strlen(cli_options[k].name) == len &&
+			if ((cli_options[k].commands & ON(cmd->id)) &&
+			    strlen(cli_options[k].name) == len &&
 			    !strncmp(cli_options[k].name, a + 2, len))
 				opt = &cli_options[k];
 		}
@@ -331,7 +326,8 @@ static void unknown_option(const struct cli_command *cmd, const char *arg)
 	names[n] = NULL;
 	close = suggest_closest(word, names);
 	for (size_t i = 0; cli_options[i].name; i++) {
-		if (!strcmp(cli_options[i].name, word) && !(cli_options[i].commands & ON(cmd->id))) {
+		if (!strcmp(cli_options[i].name, word) &&
+		    !(cli_options[i].commands & ON(cmd->id))) {
 			usage_error(cmd, "option '--%s' does not apply to %s", word, cmd->name);
 			return;
 		}
@@ -350,23 +346,49 @@ static int apply_option(struct cli_opts *o, const struct cli_command *cmd, int v
 	if (!opt)
 		return -1;
 	switch (opt->id) {
-	case OPT_REPO: o->repo = arg; break;
-	case OPT_REF: o->ref = arg; break;
-	case OPT_WORKTREE: o->worktree = true; break;
-	case OPT_PATH: o->path = arg; break;
-	case OPT_REQUIRE_ANCESTOR: o->require_ancestor = arg; break;
-	case OPT_CACHE_DIR: o->cache_dir = arg; break;
-	case OPT_ACCOUNT_ID: o->account_id = arg; break;
-	case OPT_API_URL: o->api_url = arg; break;
-	case OPT_TOKEN_FILE: o->token_file = arg; break;
-	case OPT_CA_FILE: o->ca_file = arg; break;
-	case OPT_PRUNE: o->prune = true; break;
+	case OPT_REPO:
+		o->repo = arg;
+		break;
+	case OPT_REF:
+		o->ref = arg;
+		break;
+	case OPT_WORKTREE:
+		o->worktree = true;
+		break;
+	case OPT_PATH:
+		o->path = arg;
+		break;
+	case OPT_REQUIRE_ANCESTOR:
+		o->require_ancestor = arg;
+		break;
+	case OPT_CACHE_DIR:
+		o->cache_dir = arg;
+		break;
+	case OPT_ACCOUNT_ID:
+		o->account_id = arg;
+		break;
+	case OPT_API_URL:
+		o->api_url = arg;
+		break;
+	case OPT_TOKEN_FILE:
+		o->token_file = arg;
+		break;
+	case OPT_CA_FILE:
+		o->ca_file = arg;
+		break;
+	case OPT_PRUNE:
+		o->prune = true;
+		break;
 	case OPT_POLICY:
 		ARRAY_GROW(o->policies, o->n_policies + 1, o->policies_alloc);
 		o->policies[o->n_policies++] = arg;
 		break;
-	case OPT_FORMAT: o->format = arg; break;
-	case OPT_OUT: o->out = arg; break;
+	case OPT_FORMAT:
+		o->format = arg;
+		break;
+	case OPT_OUT:
+		o->out = arg;
+		break;
 	case OPT_DOMAIN:
 		ARRAY_GROW(o->domains, o->n_domains + 1, o->domains_alloc);
 		o->domains[o->n_domains++] = arg;
@@ -391,13 +413,26 @@ static int apply_option(struct cli_opts *o, const struct cli_command *cmd, int v
 			return -1;
 		o->timeout_s = n;
 		break;
-	case OPT_AUTO_APPROVE: o->auto_approve = true; break;
-	case OPT_AUDIT_LOG: o->audit_log = arg; break;
-	case OPT_ACTOR: o->actor = arg; break;
-	case OPT_NOTIFY: o->notify = arg; break;
-	case OPT_QUIET: o->quiet = true; break;
-	case OPT_VERBOSE: o->verbose = true; break;
-	case OPT_HELP: return 1;
+	case OPT_AUTO_APPROVE:
+		o->auto_approve = true;
+		break;
+	case OPT_AUDIT_LOG:
+		o->audit_log = arg;
+		break;
+	case OPT_ACTOR:
+		o->actor = arg;
+		break;
+	case OPT_NOTIFY:
+		o->notify = arg;
+		break;
+	case OPT_QUIET:
+		o->quiet = true;
+		break;
+	case OPT_VERBOSE:
+		o->verbose = true;
+		break;
+	case OPT_HELP:
+		return 1;
 	}
 	return 0;
 }
@@ -451,7 +486,8 @@ int cli_parse(struct cli_opts *o, const struct cli_command *cmd, int argc, char 
 		usage_error(cmd, "--worktree reads files on disk: give a local --repo, not a URL");
 		rc = -1;
 	} else if (o->worktree && o->require_ancestor) {
-		usage_error(cmd, "--require-ancestor needs a commit: it cannot be used with --worktree");
+		usage_error(cmd,
+			    "--require-ancestor needs a commit: it cannot be used with --worktree");
 		rc = -1;
 	}
 done:
@@ -472,7 +508,8 @@ void cli_print_main_help(FILE *out)
 	fputs("usage: mailward COMMAND [options]\n\n"
 	      "Keeps the settings of Cloudflare Email Security protected domains equal to what a\n"
 	      "git repository says: plan the minimal changes, review them, apply them.\n\n"
-	      "Commands:\n", out);
+	      "Commands:\n",
+	      out);
 	for (size_t i = 0; cli_commands[i].name; i++)
 		fprintf(out, "  %-10s %s\n", cli_commands[i].name, cli_commands[i].summary);
 	fputs("\nEnvironment:\n", out);
@@ -535,11 +572,11 @@ void cli_print_command_help(FILE *out, const struct cli_command *cmd)
 		}
 		any = true;
 		if (opt->short_name)
-			n = snprintf(left, sizeof(left), "  -%c, --%s%s%s", opt->short_name, opt->name,
-				     opt->arg ? " " : "", opt->arg ? opt->arg : "");
+			n = snprintf(left, sizeof(left), "  -%c, --%s%s%s", opt->short_name,
+				     opt->name, opt->arg ? " " : "", opt->arg ? opt->arg : "");
 		else
-			n = snprintf(left, sizeof(left), "  --%s%s%s", opt->name, opt->arg ? " " : "",
-				     opt->arg ? opt->arg : "");
+			n = snprintf(left, sizeof(left), "  --%s%s%s", opt->name,
+				     opt->arg ? " " : "", opt->arg ? opt->arg : "");
 		fputs(left, out);
 		if (n >= 28) {
 			fputc('\n', out);

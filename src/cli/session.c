@@ -87,14 +87,16 @@ int session_resolve_account(struct session *s, bool required)
 	}
 	if (given) {
 		if (!desired_is_account_id(given))
-			return err_set(MW_ECONFIG, "%s '%s' is not an account id (32 hexadecimal digits)",
-				       from, given);
+			return err_set(MW_ECONFIG,
+				       "%s '%s' is not an account id (32 hexadecimal digits)", from,
+				       given);
 		s->account_id = lower(given);
 		if (d->account_id && strcmp(d->account_id, s->account_id))
-			return err_set(MW_ECONFIG, "account mismatch: %s names account %s, but the "
+			return err_set(MW_ECONFIG,
+				       "account mismatch: %s names account %s, but the "
 				       "documents are for account %s (%s:%d:%d); refusing to use "
-				       "configuration written for one account on another", from,
-				       s->account_id, d->account_id, d->account_file,
+				       "configuration written for one account on another",
+				       from, s->account_id, d->account_id, d->account_file,
 				       d->account_line, d->account_col);
 		return 0;
 	}
@@ -103,7 +105,8 @@ int session_resolve_account(struct session *s, bool required)
 		return 0;
 	}
 	if (required)
-		return err_set(MW_ECONFIG, "no account: give --account-id, set CLOUDFLARE_ACCOUNT_ID, "
+		return err_set(MW_ECONFIG,
+			       "no account: give --account-id, set CLOUDFLARE_ACCOUNT_ID, "
 			       "or write account_id: in a document");
 	return 0;
 }
@@ -127,9 +130,12 @@ static int read_token_file(char **out, const char *path)
 		 */
 		snprintf(reason, sizeof(reason), "%s", tail ? tail + 2 : "unreadable");
 		if (strchr(path, '/'))
-			return err_set(MW_ECONFIG, "--token-file: cannot read '%s': %s", path, reason);
-		return err_set(MW_ECONFIG, "--token-file: cannot read the file it names (%s); it "
-			       "takes the path of a file holding the token, never the token", reason);
+			return err_set(MW_ECONFIG, "--token-file: cannot read '%s': %s", path,
+				       reason);
+		return err_set(MW_ECONFIG,
+			       "--token-file: cannot read the file it names (%s); it "
+			       "takes the path of a file holding the token, never the token",
+			       reason);
 	}
 	while (start < len && isspace((unsigned char)data[start]))
 		start++;
@@ -141,8 +147,10 @@ static int read_token_file(char **out, const char *path)
 	}
 	for (size_t i = start; i < len; i++) {
 		if (isspace((unsigned char)data[i]) || iscntrl((unsigned char)data[i])) {
-			rc = err_set(MW_ECONFIG, "--token-file '%s' holds more than one token (white "
-				     "space inside)", path);
+			rc = err_set(MW_ECONFIG,
+				     "--token-file '%s' holds more than one token (white "
+				     "space inside)",
+				     path);
 			goto done;
 		}
 	}
@@ -190,7 +198,8 @@ int session_connect(struct session *s)
 		if (ao.key && !*ao.key)
 			ao.key = NULL;
 		if (!!ao.email != !!ao.key) {
-			rc = err_set(MW_ECONFIG, "CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY go together: "
+			rc = err_set(MW_ECONFIG,
+				     "CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY go together: "
 				     "set both, or use CLOUDFLARE_API_TOKEN");
 			goto done;
 		}
@@ -244,7 +253,7 @@ void session_plan_source(const struct session *s, struct plan_source *out)
 	out->worktree = s->src->worktree;
 }
 
-int session_plan(struct session *s, struct plan *out)
+static int build_plan(struct session *s, struct plan *out)
 {
 	struct policy_subject *subjects = NULL;
 	struct plan_source ps;
@@ -260,8 +269,23 @@ int session_plan(struct session *s, struct plan *out)
 	rc = plan_build(out, &s->desired, &s->live, &meta);
 	if (rc < 0)
 		return rc;
-	n = policy_needs_subjects(&s->policies) ? policy_subjects(&subjects, out, &s->desired, &s->live) : 0;
+	n = policy_needs_subjects(&s->policies)
+		    ? policy_subjects(&subjects, out, &s->desired, &s->live)
+		    : 0;
 	plan_set_policy(out, policy_findings(&s->policies, out, subjects, n, s->live.nr));
 	policy_subjects_free(subjects, n);
 	return 0;
+}
+
+int session_run_plan(struct session *s, struct plan *out)
+{
+	int rc = session_resolve_account(s, true);
+
+	if (rc == 0)
+		rc = session_connect(s);
+	if (rc == 0)
+		rc = session_read_live(s, false);
+	if (rc == 0)
+		rc = build_plan(s, out);
+	return rc;
 }

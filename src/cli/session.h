@@ -60,10 +60,11 @@ int session_connect(struct session *s);
 int session_read_live(struct session *s, bool full);
 
 /*
- * Build the plan for the loaded desired and live state and check it against
- * the policies (the findings go into the plan).
+ * After session_load_desired(): settle the account, connect, list the live
+ * state, build the plan and check it against the policies (the findings go
+ * into the plan). What plan, drift and apply-without-a-plan-file share.
  */
-int session_plan(struct session *s, struct plan *out);
+int session_run_plan(struct session *s, struct plan *out);
 
 /* The plan's source record, from s->src. Strings borrowed from the session. */
 void session_plan_source(const struct session *s, struct plan_source *out);

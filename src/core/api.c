@@ -40,7 +40,8 @@ int api_new(struct api **out, const struct api_opts *opts)
 	a->account_id = xstrdup(opts->account_id);
 	if (opts->token) {
 		if (!header_safe(opts->token)) {
-			rc = err_set(MW_ECONFIG, "the API token contains control characters (a stray "
+			rc = err_set(MW_ECONFIG,
+				     "the API token contains control characters (a stray "
 				     "line break?)");
 			goto done;
 		}
@@ -48,13 +49,14 @@ int api_new(struct api **out, const struct api_opts *opts)
 	} else if (opts->email && opts->key) {
 		if (!header_safe(opts->email) || !header_safe(opts->key)) {
 			rc = err_set(MW_ECONFIG, "CLOUDFLARE_EMAIL or CLOUDFLARE_API_KEY contains "
-				     "control characters");
+						 "control characters");
 			goto done;
 		}
 		a->headers[nh++] = xasprintf("X-Auth-Email: %s", opts->email);
 		a->headers[nh++] = xasprintf("X-Auth-Key: %s", opts->key);
 	} else {
-		rc = err_set(MW_ECONFIG, "no API credentials: set CLOUDFLARE_API_TOKEN, or use "
+		rc = err_set(MW_ECONFIG,
+			     "no API credentials: set CLOUDFLARE_API_TOKEN, or use "
 			     "--token-file, or set CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY");
 		goto done;
 	}
@@ -145,8 +147,8 @@ static void describe_errors(struct buf *why, const json_t *errors)
 	json_array_foreach(errors, i, e) {
 		json_t *code = json_object_get(e, "code");
 		json_t *msg = json_object_get(e, "message");
-		const char *pointer = json_string_value(
-			json_object_get(json_object_get(e, "source"), "pointer"));
+		const char *pointer =
+			json_string_value(json_object_get(json_object_get(e, "source"), "pointer"));
 
 		buf_puts(why, any ? "; " : "");
 		any = true;
@@ -185,7 +187,8 @@ static int read_envelope(const struct http_req *req, json_t **root, json_t **err
 	}
 	doc = json_loadb(req->response.ptr, req->response.len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc || !json_is_object(doc)) {
-		buf_printf(why, "the API answered HTTP %ld with a body that is not a JSON envelope: ",
+		buf_printf(why,
+			   "the API answered HTTP %ld with a body that is not a JSON envelope: ",
 			   req->status);
 		excerpt(why, &req->response);
 		goto done;
@@ -193,7 +196,8 @@ static int read_envelope(const struct http_req *req, json_t **root, json_t **err
 	success = json_object_get(doc, "success");
 	errs = json_object_get(doc, "errors");
 	if (!json_is_boolean(success)) {
-		buf_printf(why, "the API answered HTTP %ld without the 'success' field of its envelope",
+		buf_printf(why,
+			   "the API answered HTTP %ld without the 'success' field of its envelope",
 			   req->status);
 		goto done;
 	}
@@ -207,7 +211,7 @@ static int read_envelope(const struct http_req *req, json_t **root, json_t **err
 			buf_puts(why, "the API reported a failure without error details");
 		if (req->status == 401 || req->status == 403)
 			buf_puts(why, " (check the credentials and that the token has the Cloud "
-				 "Email Security permission for this account)");
+				      "Email Security permission for this account)");
 		if (errors && json_is_array(errs))
 			*errors = json_incref(errs);
 		goto done;
@@ -220,8 +224,7 @@ done:
 	return rc;
 }
 
-int api_read_envelope(const struct http_req *req, json_t **result, json_t **errors,
-		      struct buf *why)
+int api_read_envelope(const struct http_req *req, json_t **result, json_t **errors, struct buf *why)
 {
 	json_t *root = NULL;
 
@@ -332,8 +335,8 @@ struct page {
 	long number;
 	enum api_list_keep keep;
 	json_t *items; /* the page's domains, as kept */
-	json_t *info;  /* its result_info, or NULL */
-	int rc;        /* how reading it went; the message in `why` */
+	json_t *info; /* its result_info, or NULL */
+	int rc; /* how reading it went; the message in `why` */
 	struct buf why;
 };
 
@@ -413,7 +416,8 @@ static int page_read(struct page *p)
 	json_array_foreach(result, i, item) {
 		if (!json_is_object(item) || !json_is_string(json_object_get(item, "id")) ||
 		    !json_is_string(json_object_get(item, "domain"))) {
-			buf_printf(&p->why, "item %zu is not a domain with an 'id' and a 'domain' name",
+			buf_printf(&p->why,
+				   "item %zu is not a domain with an 'id' and a 'domain' name",
 				   i + 1);
 			p->rc = MW_EAPI;
 			goto done;
@@ -460,10 +464,12 @@ static int take_items(json_t *all, json_t *seen, const struct page *p)
 		json_t *first = json_object_get(seen, id);
 
 		if (first)
-			return err_set(MW_ECONSISTENCY, "the domain listing is inconsistent: id '%s' "
-				       "appears on page %lld and again on page %ld (domains changed "
-				       "while listing?); nothing was planned, run again",
-				       id, (long long)json_integer_value(first), p->number);
+			return err_set(
+				MW_ECONSISTENCY,
+				"the domain listing is inconsistent: id '%s' "
+				"appears on page %lld and again on page %ld (domains changed "
+				"while listing?); nothing was planned, run again",
+				id, (long long)json_integer_value(first), p->number);
 		json_object_set_new(seen, id, json_integer(p->number));
 		json_array_append(all, item);
 	}
@@ -509,10 +515,12 @@ static int list_rest_concurrently(struct api *a, json_t *all, json_t *seen, long
 			break;
 		}
 		if ((long)json_array_size(p[i].items) != expect) {
-			rc = err_set(MW_ECONSISTENCY, "the domain listing is inconsistent: page %ld "
-				     "holds %zu domains where %ld were announced (%ld in all); nothing "
-				     "was planned, run again", p[i].number,
-				     json_array_size(p[i].items), expect, total);
+			rc = err_set(
+				MW_ECONSISTENCY,
+				"the domain listing is inconsistent: page %ld "
+				"holds %zu domains where %ld were announced (%ld in all); nothing "
+				"was planned, run again",
+				p[i].number, json_array_size(p[i].items), expect, total);
 			break;
 		}
 		rc = take_items(all, seen, &p[i]);
@@ -535,8 +543,10 @@ static int list_rest_sequentially(struct api *a, json_t *all, json_t *seen, long
 		size_t got;
 
 		if (number > API_MAX_PAGES) {
-			return err_set(MW_ECONSISTENCY, "the domain listing goes on past %d pages; "
-				       "refusing to plan on it", API_MAX_PAGES);
+			return err_set(MW_ECONSISTENCY,
+				       "the domain listing goes on past %d pages; "
+				       "refusing to plan on it",
+				       API_MAX_PAGES);
 		}
 		p.keep = keep;
 		page_url(&p, a, number, per_page);
@@ -574,14 +584,17 @@ int api_list_domains(struct api *a, json_t **out, enum api_list_keep keep)
 	if (announced_pp > 0 && announced_pp < per_page && got == announced_pp)
 		per_page = announced_pp;
 	if (got > per_page) {
-		rc = err_set(MW_ECONSISTENCY, "the domain listing is inconsistent: page 1 holds %ld "
-			     "domains, more than the %ld asked for", got, per_page);
+		rc = err_set(MW_ECONSISTENCY,
+			     "the domain listing is inconsistent: page 1 holds %ld "
+			     "domains, more than the %ld asked for",
+			     got, per_page);
 		goto done;
 	}
 	if (total >= 0 && (total < got || (got < per_page && total != got))) {
-		rc = err_set(MW_ECONSISTENCY, "the domain listing is inconsistent: page 1 holds %ld "
-			     "domains but the API announced %ld in all; nothing was planned", got,
-			     total);
+		rc = err_set(MW_ECONSISTENCY,
+			     "the domain listing is inconsistent: page 1 holds %ld "
+			     "domains but the API announced %ld in all; nothing was planned",
+			     got, total);
 		goto done;
 	}
 	if (got < per_page)
@@ -592,9 +605,10 @@ int api_list_domains(struct api *a, json_t **out, enum api_list_keep keep)
 	}
 	pages = (total + per_page - 1) / per_page;
 	if (pages > API_MAX_PAGES) {
-		rc = err_set(MW_ECONSISTENCY, "the API announced %ld domains (%ld pages); more than "
-			     "%d pages is beyond what mailward will plan on", total, pages,
-			     API_MAX_PAGES);
+		rc = err_set(MW_ECONSISTENCY,
+			     "the API announced %ld domains (%ld pages); more than "
+			     "%d pages is beyond what mailward will plan on",
+			     total, pages, API_MAX_PAGES);
 		goto done;
 	}
 	if (pages > 1)
@@ -603,8 +617,10 @@ done_check:
 	if (rc < 0)
 		goto done;
 	if (total >= 0 && (long)json_array_size(all) != total) {
-		rc = err_set(MW_ECONSISTENCY, "the domain listing is inconsistent: %zu domains "
-			     "listed, %ld announced", json_array_size(all), total);
+		rc = err_set(MW_ECONSISTENCY,
+			     "the domain listing is inconsistent: %zu domains "
+			     "listed, %ld announced",
+			     json_array_size(all), total);
 		goto done;
 	}
 finished:

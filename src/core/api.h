@@ -22,12 +22,12 @@
 #define API_MAX_PAGES 1000
 
 struct api_opts {
-	const char *base_url;   /* checked with http_check_base_url() */
+	const char *base_url; /* checked with http_check_base_url() */
 	const char *account_id; /* 32 hex digits */
-	const char *token;      /* Authorization: Bearer; or NULL */
-	const char *email;      /* X-Auth-Email, with `key` when no token */
-	const char *key;        /* X-Auth-Key */
-	struct http_opts http;  /* concurrency, rate, retries, timeout, CA, trace */
+	const char *token; /* Authorization: Bearer; or NULL */
+	const char *email; /* X-Auth-Email, with `key` when no token */
+	const char *key; /* X-Auth-Key */
+	struct http_opts http; /* concurrency, rate, retries, timeout, CA, trace */
 };
 
 struct api;
@@ -45,13 +45,13 @@ struct api_op {
 	const json_t *body; /* PATCH only */
 	void *user;
 
-	struct http_req req;  /* status, cf-ray, attempts; the raw answer */
-	char *path;           /* the request path under the base URL, for records */
-	char *body_text;      /* the exact bytes sent, or NULL */
-	bool ok;              /* success: the envelope said so */
-	json_t *result;       /* the envelope's `result` on success */
-	json_t *errors;       /* the envelope's `errors` array, or NULL */
-	char *message;        /* on failure: one line, with the API's codes */
+	struct http_req req; /* status, cf-ray, attempts; the raw answer */
+	char *path; /* the request path under the base URL, for records */
+	char *body_text; /* the exact bytes sent, or NULL */
+	bool ok; /* success: the envelope said so */
+	json_t *result; /* the envelope's `result` on success */
+	json_t *errors; /* the envelope's `errors` array, or NULL */
+	char *message; /* on failure: one line, with the API's codes */
 };
 
 /* A new client (api_free()). Fails with MW_ECONFIG or MW_ENET. */
@@ -64,7 +64,7 @@ const char *api_base_url(const struct api *a);
 /* What api_list_domains() keeps of each Domain object. */
 enum api_list_keep {
 	API_KEEP_SETTINGS, /* id, domain and the writable fields: all planning needs */
-	API_KEEP_ALL,      /* the whole object, read-only fields too (import --format state) */
+	API_KEEP_ALL, /* the whole object, read-only fields too (import --format state) */
 };
 
 /*

@@ -134,9 +134,10 @@ static int refresh_by_get(struct api *api, struct apply_item *items, size_t n)
 		} else if (ops[i].req.status == 404) {
 			items[i].live = NULL;
 		} else {
-			rc = err_set(ops[i].req.status ? MW_EAPI : MW_ENET, "re-reading '%s' (%s): %s",
-				     items[i].change->domain, items[i].change->id,
-				     ops[i].message ? ops[i].message : "the answer is not a domain");
+			rc = err_set(
+				ops[i].req.status ? MW_EAPI : MW_ENET, "re-reading '%s' (%s): %s",
+				items[i].change->domain, items[i].change->id,
+				ops[i].message ? ops[i].message : "the answer is not a domain");
 		}
 	}
 	for (size_t i = 0; i < n; i++)
@@ -176,19 +177,22 @@ int apply_refresh(struct api *api, struct apply_item *items, size_t n, size_t li
 		fields_normalize_domain(&name, live_name ? live_name : "", false, NULL);
 		fields_fingerprint(fp, items[i].live);
 		if (strcmp(name, c->domain)) {
-			buf_printf(&stale, "\n  %s (%s): the id is now domain '%s'", c->domain, c->id, name);
+			buf_printf(&stale, "\n  %s (%s): the id is now domain '%s'", c->domain,
+				   c->id, name);
 			n_stale++;
 		} else if (strcmp(fp, c->fingerprint)) {
-			buf_printf(&stale, "\n  %s (%s): its settings changed since the plan", c->domain,
-				   c->id);
+			buf_printf(&stale, "\n  %s (%s): its settings changed since the plan",
+				   c->domain, c->id);
 			n_stale++;
 		}
 		free(name);
 	}
 	if (n_stale)
-		rc = err_set(MW_ESTALE, "the plan is stale: live state changed since it was made, so "
+		rc = err_set(MW_ESTALE,
+			     "the plan is stale: live state changed since it was made, so "
 			     "nothing was applied; run plan again and review the new plan (%zu "
-			     "domain%s):%s", n_stale, n_stale == 1 ? "" : "s", stale.ptr);
+			     "domain%s):%s",
+			     n_stale, n_stale == 1 ? "" : "s", stale.ptr);
 	buf_release(&stale);
 	return rc;
 }
@@ -243,7 +247,8 @@ static void op_done(struct api_op *op, void *ctx)
 	if (op->req.not_sent) {
 		it->outcome = APPLY_NOT_SENT;
 		it->error = xstrdup(st->stopped ? "not sent: stopped after an earlier failure to "
-				    "record" : "not sent: interrupted");
+						  "record"
+						: "not sent: interrupted");
 	} else if (op->ok) {
 		if (op->method == API_PATCH)
 			verify_update(it);

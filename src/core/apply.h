@@ -22,20 +22,20 @@
 #include "core/plan.h"
 
 enum apply_outcome {
-	APPLY_PENDING,  /* not finished */
-	APPLY_DONE,     /* the API confirmed it (a PATCH also verified) */
-	APPLY_GONE,     /* DELETE answered 404: the domain was already gone */
-	APPLY_FAILED,   /* the API refused, answered garbage, or did not apply it */
+	APPLY_PENDING, /* not finished */
+	APPLY_DONE, /* the API confirmed it (a PATCH also verified) */
+	APPLY_GONE, /* DELETE answered 404: the domain was already gone */
+	APPLY_FAILED, /* the API refused, answered garbage, or did not apply it */
 	APPLY_NOT_SENT, /* interrupted, or stopped by a hook, before it was sent */
 };
 
 struct apply_item {
 	const struct plan_change *change; /* borrowed from the plan */
 	enum apply_outcome outcome;
-	json_t *live;       /* the live Domain object re-read before applying */
-	json_t *after;      /* update: the Domain object the API answered */
-	char *error;        /* why it failed, with the API's codes when given */
-	struct api_op op;   /* method, path, body sent, status, cf-ray, attempts */
+	json_t *live; /* the live Domain object re-read before applying */
+	json_t *after; /* update: the Domain object the API answered */
+	char *error; /* why it failed, with the API's codes when given */
+	struct api_op op; /* method, path, body sent, status, cf-ray, attempts */
 };
 
 /* The plan's updates and deletes as items, in plan order. */

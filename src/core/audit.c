@@ -52,8 +52,9 @@ json_t *audit_entry(const struct audit_context *ctx, const struct apply_item *it
 	json_object_set_new(o, "time", json_string(stamp));
 	json_object_set_new(o, "run_id", json_string(ctx->run_id));
 	json_object_set_new(o, "actor", json_string(ctx->actor));
-	json_object_set_new(o, "tool", json_pack("{s:s, s:s}", "name", "mailward", "version",
-						 MAILWARD_VERSION));
+	json_object_set_new(
+		o, "tool",
+		json_pack("{s:s, s:s}", "name", "mailward", "version", MAILWARD_VERSION));
 	json_object_set_new(o, "account_id", json_string(p->account_id));
 	json_object_set_new(o, "api_url", json_string(p->api_url));
 	json_object_set_new(o, "repo", str_or_null(p->source.repo));
@@ -67,8 +68,10 @@ json_t *audit_entry(const struct audit_context *ctx, const struct apply_item *it
 	if (op->body_text)
 		body = json_loads(op->body_text, 0, NULL);
 	json_object_set_new(o, "request_body", body ? body : json_null());
-	json_object_set_new(o, "status", op->req.status ? json_integer(op->req.status) : json_null());
-	json_object_set_new(o, "cf_ray", op->req.cf_ray[0] ? json_string(op->req.cf_ray) : json_null());
+	json_object_set_new(o, "status",
+			    op->req.status ? json_integer(op->req.status) : json_null());
+	json_object_set_new(o, "cf_ray",
+			    op->req.cf_ray[0] ? json_string(op->req.cf_ray) : json_null());
 	json_object_set_new(o, "attempts", json_integer(op->req.attempts));
 	json_object_set_new(o, "outcome", json_string(apply_outcome_name(item->outcome)));
 	json_object_set_new(o, "error", str_or_null(item->error));
@@ -80,8 +83,8 @@ json_t *audit_entry(const struct audit_context *ctx, const struct apply_item *it
 		 c->action == PLAN_DELETE)
 		json_object_set_new(o, "after", json_null());
 	else
-		json_object_set_new(o, "after", item->live ? apply_settings_of(item->live)
-							   : json_null());
+		json_object_set_new(o, "after",
+				    item->live ? apply_settings_of(item->live) : json_null());
 	return o;
 }
 
@@ -100,7 +103,8 @@ int audit_record(struct audit *a, const struct apply_item *item)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
-			rc = err_set(MW_EIO, "cannot write audit log '%s': %s", a->path, strerror(errno));
+			rc = err_set(MW_EIO, "cannot write audit log '%s': %s", a->path,
+				     strerror(errno));
 			goto done;
 		}
 		off += (size_t)w;

@@ -17,25 +17,10 @@ struct loader {
 	struct desired *d;
 	struct diags *diags;
 	const char *file; /* interned in d->paths */
-	size_t seq;       /* order of declaration, to keep the first of two */
-	size_t *order;    /* seq of each entry of d->domains */
+	size_t seq; /* order of declaration, to keep the first of two */
+	size_t *order; /* seq of each entry of d->domains */
 	size_t order_alloc;
 };
-
-static void error_at(struct loader *l, const struct ynode *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void error_at(struct loader *l, const struct ynode *n, const char *fmt, ...)
-{
-	struct buf msg = BUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	buf_vprintf(&msg, fmt, ap);
-	va_end(ap);
-	diags_add(l->diags, DIAG_ERROR, l->file, n ? n->line : 0, n ? n->col : 0, "%s", msg.ptr);
-	buf_release(&msg);
-}
 
 bool desired_is_account_id(const char *s)
 {
@@ -73,25 +58,27 @@ static void unknown_key(struct loader *l, const struct ynode *key, const char *w
 	const char *close = suggest_closest(key->text, candidates);
 
 	if (close)
-		error_at(l, key, "unknown %s '%s' (did you mean '%s'?)", where, key->text, close);
+		ydoc_error(l->diags, l->file, key, "unknown %s '%s' (did you mean '%s'?)", where,
+			   key->text, close);
 	else
-		error_at(l, key, "unknown %s '%s'", where, key->text);
+		ydoc_error(l->diags, l->file, key, "unknown %s '%s'", where, key->text);
 }
 
 /* The text of a scalar that a field wants as a string; NULL (reported) else. */
 static const char *string_of(struct loader *l, const struct field *f, const struct ynode *n)
 {
 	if (n->kind != YNODE_SCALAR) {
-		error_at(l, n, "%s takes a string, not %s", f->name, ynode_describe(n));
+		ydoc_error(l->diags, l->file, n, "%s takes a string, not %s", f->name,
+			   ynode_describe(n));
 		return NULL;
 	}
 	if (n->type != YS_STR) {
-		error_at(l, n, "%s takes a string, not %s; quote it: \"%s\"", f->name,
-			 ynode_describe(n), n->text);
+		ydoc_error(l->diags, l->file, n, "%s takes a string, not %s; quote it: \"%s\"",
+			   f->name, ynode_describe(n), n->text);
 		return NULL;
 	}
 	if (strlen(n->text) != n->len) {
-		error_at(l, n, "%s cannot contain a NUL character", f->name);
+		ydoc_error(l->diags, l->file, n, "%s cannot contain a NUL character", f->name);
 		return NULL;
 	}
 	return n->text;
@@ -104,7 +91,8 @@ static json_t *set_from_node(struct loader *l, const struct field *f, const stru
 	bool ok = true;
 
 	if (n->kind != YNODE_SEQ) {
-		error_at(l, n, "%s takes a list, not %s", f->name, ynode_describe(n));
+		ydoc_error(l->diags, l->file, n, "%s takes a list, not %s", f->name,
+			   ynode_describe(n));
 		ok = false;
 		goto done;
 	}
@@ -122,7 +110,7 @@ static json_t *set_from_node(struct loader *l, const struct field *f, const stru
 		}
 		one = json_pack("[s]", s);
 		if (fields_check(f, one, &bad, &why) < 0) {
-			error_at(l, item, "%s", why.ptr);
+			ydoc_error(l->diags, l->file, item, "%s", why.ptr);
 			ok = false;
 		} else {
 			/* Repeats do not count in a set: keep the first spelling. */
@@ -163,16 +151,19 @@ static json_t *value_from_node(struct loader *l, const struct field *f, const st
 			if (n->kind == YNODE_SCALAR && n->type == YS_BOOL)
 				v = json_boolean(n->bool_value);
 			else
-				error_at(l, n, "%s takes true or false, not %s", f->name,
-					 n->kind == YNODE_SCALAR && n->type == YS_STR ? "a string"
-										     : ynode_describe(n));
+				ydoc_error(l->diags, l->file, n, "%s takes true or false, not %s",
+					   f->name,
+					   n->kind == YNODE_SCALAR && n->type == YS_STR
+						   ? "a string"
+						   : ynode_describe(n));
 			break;
 		case FIELD_INT:
 			if (n->kind == YNODE_SCALAR && n->type == YS_INT)
 				v = json_integer(n->int_value);
 			else
-				error_at(l, n, "%s takes an integer from %lld to %lld, not %s", f->name,
-					 f->min, f->max, ynode_describe(n));
+				ydoc_error(l->diags, l->file, n,
+					   "%s takes an integer from %lld to %lld, not %s", f->name,
+					   f->min, f->max, ynode_describe(n));
 			break;
 		case FIELD_ENUM_SET:
 		case FIELD_CIDR_SET:
@@ -185,7 +176,7 @@ static json_t *value_from_node(struct loader *l, const struct field *f, const st
 		}
 	}
 	if (v && fields_check(f, v, &bad, &why) < 0) {
-		error_at(l, n, "%s", why.ptr);
+		ydoc_error(l->diags, l->file, n, "%s", why.ptr);
 		json_decref(v);
 		v = NULL;
 	}
@@ -204,12 +195,14 @@ static bool explain_non_setting(struct loader *l, const struct ynode *key)
 	if (!f || (f->flags & FIELD_WRITABLE))
 		return false;
 	if (!strcmp(f->name, "domain"))
-		error_at(l, key, "'domain' cannot be set: the domain name is the key of this entry");
+		ydoc_error(l->diags, l->file, key,
+			   "'domain' cannot be set: the domain name is the key of this entry");
 	else if (f->flags & FIELD_IDENTITY)
 		return false;
 	else
-		error_at(l, key, "'%s' is read-only: the API reports it and no document can set it",
-			 f->name);
+		ydoc_error(l->diags, l->file, key,
+			   "'%s' is read-only: the API reports it and no document can set it",
+			   f->name);
 	return true;
 }
 
@@ -218,7 +211,8 @@ static void load_defaults(struct loader *l, const struct ynode *map, json_t *out
 	if (map->kind == YNODE_SCALAR && map->type == YS_NULL)
 		return;
 	if (map->kind != YNODE_MAP) {
-		error_at(l, map, "'defaults' takes a map of settings, not %s", ynode_describe(map));
+		ydoc_error(l->diags, l->file, map, "'defaults' takes a map of settings, not %s",
+			   ynode_describe(map));
 		return;
 	}
 	for (size_t i = 0; i < map->n_pairs; i++) {
@@ -227,7 +221,8 @@ static void load_defaults(struct loader *l, const struct ynode *map, json_t *out
 		json_t *v;
 
 		if (!strcmp(key->text, "id") || !strcmp(key->text, "absent")) {
-			error_at(l, key, "'%s' belongs to one domain and cannot be a default", key->text);
+			ydoc_error(l->diags, l->file, key,
+				   "'%s' belongs to one domain and cannot be a default", key->text);
 			continue;
 		}
 		if (explain_non_setting(l, key))
@@ -264,7 +259,7 @@ static void load_domain(struct loader *l, const struct ynode *key, const struct 
 	if (key->type != YS_STR || fields_normalize_domain(&dd.name, key->text, true, &why) < 0) {
 		if (!why.len)
 			buf_printf(&why, "'%s' is not a domain name", key->text);
-		error_at(l, key, "%s", why.ptr);
+		ydoc_error(l->diags, l->file, key, "%s", why.ptr);
 		ok = false;
 	}
 	dd.settings = json_object();
@@ -274,8 +269,8 @@ static void load_domain(struct loader *l, const struct ynode *key, const struct 
 	if (body->kind == YNODE_SCALAR && body->type == YS_NULL) {
 		/* `example.com:` alone declares the domain and manages nothing. */
 	} else if (body->kind != YNODE_MAP) {
-		error_at(l, body, "domain '%s' takes a map of settings, not %s", key->text,
-			 ynode_describe(body));
+		ydoc_error(l->diags, l->file, body, "domain '%s' takes a map of settings, not %s",
+			   key->text, ynode_describe(body));
 		ok = false;
 	} else {
 		for (size_t i = 0; i < body->n_pairs; i++) {
@@ -287,15 +282,17 @@ static void load_domain(struct loader *l, const struct ynode *key, const struct 
 			if (!strcmp(k->text, "id")) {
 				if (v->kind != YNODE_SCALAR || v->type == YS_NULL || !v->len ||
 				    strlen(v->text) != v->len || v->type == YS_BOOL) {
-					error_at(l, v, "'id' takes the domain's identifier (a UUID)");
+					ydoc_error(l->diags, l->file, v,
+						   "'id' takes the domain's identifier (a UUID)");
 					ok = false;
 				} else {
 					dd.id = xstrdup(v->text);
 				}
 			} else if (!strcmp(k->text, "absent")) {
 				if (v->kind != YNODE_SCALAR || v->type != YS_BOOL) {
-					error_at(l, v, "'absent' takes true or false, not %s",
-						 ynode_describe(v));
+					ydoc_error(l->diags, l->file, v,
+						   "'absent' takes true or false, not %s",
+						   ynode_describe(v));
 					ok = false;
 				} else {
 					dd.absent = v->bool_value;
@@ -317,8 +314,8 @@ static void load_domain(struct loader *l, const struct ynode *key, const struct 
 		}
 	}
 	if (dd.absent && first_setting) {
-		error_at(l, first_setting, "domain '%s' is absent: it cannot also have settings",
-			 key->text);
+		ydoc_error(l->diags, l->file, first_setting,
+			   "domain '%s' is absent: it cannot also have settings", key->text);
 		ok = false;
 	}
 	if (!dd.absent && defaults) {
@@ -351,7 +348,8 @@ static void load_account(struct loader *l, const struct ynode *v)
 
 	if (v->kind != YNODE_SCALAR || v->type == YS_NULL || v->type == YS_BOOL ||
 	    !desired_is_account_id(v->text)) {
-		error_at(l, v, "account_id takes a Cloudflare account id: 32 hexadecimal digits");
+		ydoc_error(l->diags, l->file, v,
+			   "account_id takes a Cloudflare account id: 32 hexadecimal digits");
 		return;
 	}
 	low = xstrdup(v->text);
@@ -365,8 +363,9 @@ static void load_account(struct loader *l, const struct ynode *v)
 		return;
 	}
 	if (strcmp(d->account_id, low))
-		error_at(l, v, "account_id '%s' disagrees with '%s' given at %s:%d:%d", low,
-			 d->account_id, d->account_file, d->account_line, d->account_col);
+		ydoc_error(l->diags, l->file, v,
+			   "account_id '%s' disagrees with '%s' given at %s:%d:%d", low,
+			   d->account_id, d->account_file, d->account_line, d->account_col);
 	free(low);
 }
 
@@ -378,8 +377,9 @@ static void load_document(struct loader *l, const struct ynode *root)
 	if (!root || (root->kind == YNODE_SCALAR && root->type == YS_NULL))
 		goto done;
 	if (root->kind != YNODE_MAP) {
-		error_at(l, root, "a desired-state document is a map with 'domains', not %s",
-			 ynode_describe(root));
+		ydoc_error(l->diags, l->file, root,
+			   "a desired-state document is a map with 'domains', not %s",
+			   ynode_describe(root));
 		goto done;
 	}
 	for (size_t i = 0; i < root->n_pairs; i++) {
@@ -398,8 +398,9 @@ static void load_document(struct loader *l, const struct ynode *root)
 	if (!domains || (domains->kind == YNODE_SCALAR && domains->type == YS_NULL))
 		goto done;
 	if (domains->kind != YNODE_MAP) {
-		error_at(l, domains, "'domains' takes a map of domain names, not %s",
-			 ynode_describe(domains));
+		ydoc_error(l->diags, l->file, domains,
+			   "'domains' takes a map of domain names, not %s",
+			   ynode_describe(domains));
 		goto done;
 	}
 	for (size_t i = 0; i < domains->n_pairs; i++)
@@ -468,8 +469,7 @@ static void sort_and_dedupe(struct loader *l)
 	free(r);
 }
 
-int desired_load(struct desired *d, const struct source_file *files, size_t n,
-		 struct diags *diags)
+int desired_load(struct desired *d, const struct source_file *files, size_t n, struct diags *diags)
 {
 	struct loader l = { 0 };
 	size_t errors_before = diags->errors;

@@ -18,12 +18,12 @@
 #include "util/diag.h"
 
 struct desired_domain {
-	char *name;       /* normalised: lower case, no trailing dot */
-	char *id;         /* the pinned id, or NULL */
-	bool absent;      /* `absent: true`: to be unprotected */
+	char *name; /* normalised: lower case, no trailing dot */
+	char *id; /* the pinned id, or NULL */
+	bool absent; /* `absent: true`: to be unprotected */
 	json_t *settings; /* writable field name -> desired value, defaults applied */
 	const char *file; /* borrowed from struct desired */
-	int line, col;    /* of the domain's key */
+	int line, col; /* of the domain's key */
 };
 
 /*
@@ -42,15 +42,17 @@ struct desired {
 	size_t n_paths, paths_alloc;
 };
 
-#define DESIRED_INIT { 0 }
+#define DESIRED_INIT                                                                               \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 /*
  * Load every non-policy file of `files` into `d` (initialised with
  * DESIRED_INIT). All problems go to `diags`; returns 0 when there was no
  * error, MW_EINVALID otherwise (warnings do not fail).
  */
-int desired_load(struct desired *d, const struct source_file *files, size_t n,
-		 struct diags *diags);
+int desired_load(struct desired *d, const struct source_file *files, size_t n, struct diags *diags);
 
 void desired_release(struct desired *d);
 

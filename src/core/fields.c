@@ -13,8 +13,8 @@ static const char *const delivery_modes[] = {
 };
 
 static const char *const dispositions[] = {
-	"MALICIOUS", "MALICIOUS-BEC", "SUSPICIOUS", "SPOOF", "SPAM",
-	"BULK", "ENCRYPTED", "EXTERNAL", "UNKNOWN", "NONE", NULL,
+	"MALICIOUS", "MALICIOUS-BEC", "SUSPICIOUS", "SPOOF", "SPAM", "BULK",
+	"ENCRYPTED", "EXTERNAL",      "UNKNOWN",    "NONE",  NULL,
 };
 
 static const char *const folders[] = { "AllItems", "Inbox", NULL };
@@ -49,20 +49,14 @@ const struct field fields_table[] = {
 	  "mailbox folder that is scanned (null: the default)" },
 	{ "integration_id", FIELD_UUID, W | FIELD_NULLABLE, NULL, 0, 0,
 	  "integration the domain belongs to" },
-	{ "ip_restrictions", FIELD_CIDR_SET, W, NULL, 0, 0,
-	  "addresses (CIDR) allowed to deliver" },
+	{ "ip_restrictions", FIELD_CIDR_SET, W, NULL, 0, 0, "addresses (CIDR) allowed to deliver" },
 	{ "lookback_hops", FIELD_INT, W, NULL, 1, 20,
 	  "received headers to look back through (1..20)" },
-	{ "regions", FIELD_ENUM_SET, W, regions, 0, 0,
-	  "regions where mail is processed" },
-	{ "require_tls_inbound", FIELD_BOOL, W, NULL, 0, 0,
-	  "refuse inbound mail without TLS" },
-	{ "require_tls_outbound", FIELD_BOOL, W, NULL, 0, 0,
-	  "refuse outbound mail without TLS" },
-	{ "transport", FIELD_STRING, W, NULL, 0, 0,
-	  "transport (next hop) for delivered mail" },
-	{ "id", FIELD_STRING, FIELD_IDENTITY, NULL, 0, 0,
-	  "domain identifier (a UUID; opaque)" },
+	{ "regions", FIELD_ENUM_SET, W, regions, 0, 0, "regions where mail is processed" },
+	{ "require_tls_inbound", FIELD_BOOL, W, NULL, 0, 0, "refuse inbound mail without TLS" },
+	{ "require_tls_outbound", FIELD_BOOL, W, NULL, 0, 0, "refuse outbound mail without TLS" },
+	{ "transport", FIELD_STRING, W, NULL, 0, 0, "transport (next hop) for delivered mail" },
+	{ "id", FIELD_STRING, FIELD_IDENTITY, NULL, 0, 0, "domain identifier (a UUID; opaque)" },
 	{ "domain", FIELD_STRING, FIELD_IDENTITY, NULL, 0, 0,
 	  "domain name, immutable after creation" },
 	{ "authorization", FIELD_OBJECT, RO, NULL, 0, 0, "authorization state" },
@@ -238,12 +232,13 @@ int fields_check(const struct field *f, const json_t *value, long *bad_item, str
 		return -1;
 	case FIELD_INT:
 		if (!json_is_integer(value)) {
-			buf_printf(why, "%s must be an integer from %lld to %lld", f->name, f->min, f->max);
+			buf_printf(why, "%s must be an integer from %lld to %lld", f->name, f->min,
+				   f->max);
 			return -1;
 		}
 		if (json_integer_value(value) < f->min || json_integer_value(value) > f->max) {
-			buf_printf(why, "%s must be from %lld to %lld, not %lld", f->name, f->min, f->max,
-				   (long long)json_integer_value(value));
+			buf_printf(why, "%s must be from %lld to %lld, not %lld", f->name, f->min,
+				   f->max, (long long)json_integer_value(value));
 			return -1;
 		}
 		return 0;
@@ -321,7 +316,8 @@ static json_t *canonical_set(const struct field *f, const json_t *value)
 		const char *s = json_string_value(item);
 
 		if (!s) {
-			char *dumped = json_dumps(item, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
+			char *dumped =
+				json_dumps(item, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
 
 			keys[i] = xasprintf("\x01%s", dumped ? dumped : "");
 			free(dumped);
@@ -396,7 +392,8 @@ json_t *fields_writable_of(const json_t *domain)
 
 		if (!(f->flags & FIELD_WRITABLE))
 			continue;
-		json_object_set_new(out, f->name, fields_canonical(f, json_object_get(domain, f->name)));
+		json_object_set_new(out, f->name,
+				    fields_canonical(f, json_object_get(domain, f->name)));
 	}
 	return out;
 }
@@ -440,8 +437,10 @@ int fields_normalize_domain(char **out, const char *name, bool strict, struct bu
 	}
 	for (size_t i = 0; i < len; i++) {
 		if ((unsigned char)low[i] >= 0x80) {
-			buf_printf(why, "'%s' is not an ASCII host name: write internationalised names "
-				   "in their xn-- (punycode) form", name);
+			buf_printf(why,
+				   "'%s' is not an ASCII host name: write internationalised names "
+				   "in their xn-- (punycode) form",
+				   name);
 			goto bad;
 		}
 	}
@@ -449,11 +448,13 @@ int fields_normalize_domain(char **out, const char *name, bool strict, struct bu
 		buf_printf(why, "'%s' is not a valid domain name (1 to 253 characters)", name);
 		goto bad;
 	}
-	for (p = low; ; p = dot + 1) {
+	for (p = low;; p = dot + 1) {
 		dot = strchr(p, '.');
 		if (!valid_label(p, dot ? (size_t)(dot - p) : strlen(p))) {
-			buf_printf(why, "'%s' is not a valid domain name: labels are letters, digits "
-				   "and inner hyphens, 1 to 63 characters", name);
+			buf_printf(why,
+				   "'%s' is not a valid domain name: labels are letters, digits "
+				   "and inner hyphens, 1 to 63 characters",
+				   name);
 			goto bad;
 		}
 		labels++;

@@ -21,22 +21,22 @@
 #include "util/hash.h"
 
 enum field_kind {
-	FIELD_BOOL,      /* true or false */
-	FIELD_INT,       /* an integer in [min, max] */
-	FIELD_ENUM,      /* one of `values` */
-	FIELD_ENUM_SET,  /* a set of `values`: order and repeats do not count */
-	FIELD_CIDR_SET,  /* a set of IPv4/IPv6 prefixes, compared by value */
-	FIELD_UUID,      /* a UUID, compared case-insensitively */
-	FIELD_STRING,    /* any string */
-	FIELD_OBJECT,    /* read-only structure, never compared */
+	FIELD_BOOL, /* true or false */
+	FIELD_INT, /* an integer in [min, max] */
+	FIELD_ENUM, /* one of `values` */
+	FIELD_ENUM_SET, /* a set of `values`: order and repeats do not count */
+	FIELD_CIDR_SET, /* a set of IPv4/IPv6 prefixes, compared by value */
+	FIELD_UUID, /* a UUID, compared case-insensitively */
+	FIELD_STRING, /* any string */
+	FIELD_OBJECT, /* read-only structure, never compared */
 	FIELD_TIMESTAMP, /* read-only RFC 3339 time, never compared */
 };
 
 enum field_flags {
-	FIELD_WRITABLE = 1u << 0,   /* in UpdateDomain: managed, diffed, sent */
-	FIELD_NULLABLE = 1u << 1,   /* UpdateDomain accepts null */
-	FIELD_READONLY = 1u << 2,   /* reported by the API, never sent */
-	FIELD_IDENTITY = 1u << 3,   /* id and domain: identify, never sent */
+	FIELD_WRITABLE = 1u << 0, /* in UpdateDomain: managed, diffed, sent */
+	FIELD_NULLABLE = 1u << 1, /* UpdateDomain accepts null */
+	FIELD_READONLY = 1u << 2, /* reported by the API, never sent */
+	FIELD_IDENTITY = 1u << 3, /* id and domain: identify, never sent */
 	FIELD_DEPRECATED = 1u << 4, /* do not depend on it */
 };
 
@@ -45,8 +45,8 @@ struct field {
 	enum field_kind kind;
 	unsigned flags;
 	const char *const *values; /* NULL-terminated members of an enum kind */
-	long long min, max;        /* range of FIELD_INT */
-	const char *summary;       /* one line for --help, docs and import comments */
+	long long min, max; /* range of FIELD_INT */
+	const char *summary; /* one line for --help, docs and import comments */
 };
 
 /* The table, in the stable order that plans, import and docs use. */

@@ -243,7 +243,8 @@ static int start(struct http_client *c, struct slot *s)
 	curl_easy_setopt(e, CURLOPT_PRIVATE, s);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->opts.timeout_ms);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->opts.timeout_ms < 15000 ? c->opts.timeout_ms : 15000L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+			 c->opts.timeout_ms < 15000 ? c->opts.timeout_ms : 15000L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -366,8 +367,8 @@ static bool finish(struct http_client *c, struct slot *s, CURLcode code)
 	header_value(s->easy, "retry-after", retry_after, sizeof(retry_after));
 	if (code != CURLE_OK) {
 		if (code == CURLE_WRITE_ERROR)
-			snprintf(req->error, sizeof(req->error), "the answer is larger than %u bytes",
-				 MAX_RESPONSE_BYTES);
+			snprintf(req->error, sizeof(req->error),
+				 "the answer is larger than %u bytes", MAX_RESPONSE_BYTES);
 		else
 			snprintf(req->error, sizeof(req->error), "%s",
 				 s->errbuf[0] ? s->errbuf : curl_easy_strerror(code));
@@ -582,7 +583,8 @@ static bool loopback_host(const char *host)
 	if (len > 2 && host[0] == '[' && host[len - 1] == ']' && len - 2 < sizeof(inner)) {
 		memcpy(inner, host + 1, len - 2);
 		inner[len - 2] = '\0';
-		return inet_pton(AF_INET6, inner, a) == 1 && !memcmp(a, in6addr_loopback.s6_addr, 16);
+		return inet_pton(AF_INET6, inner, a) == 1 &&
+		       !memcmp(a, in6addr_loopback.s6_addr, 16);
 	}
 	return false;
 }
@@ -614,16 +616,19 @@ static int check_url(struct buf *out, const char *url, bool webhook)
 	}
 	if (!webhook && (user || password)) {
 		rc = err_set(MW_ECONFIG, "the API URL must not carry credentials; use "
-			     "CLOUDFLARE_API_TOKEN or --token-file");
+					 "CLOUDFLARE_API_TOKEN or --token-file");
 		goto done;
 	}
 	if ((!webhook && query) || fragment) {
-		rc = err_set(MW_ECONFIG, "the %s must not have a %s", what, fragment ? "fragment" : "query");
+		rc = err_set(MW_ECONFIG, "the %s must not have a %s", what,
+			     fragment ? "fragment" : "query");
 		goto done;
 	}
 	if (!strcasecmp(scheme, "http") && !loopback_host(host ? host : "")) {
-		rc = err_set(MW_ECONFIG, "the %s uses plain http: only a loopback host (localhost, "
-			     "127.0.0.0/8, [::1]) may; use https", what);
+		rc = err_set(MW_ECONFIG,
+			     "the %s uses plain http: only a loopback host (localhost, "
+			     "127.0.0.0/8, [::1]) may; use https",
+			     what);
 		goto done;
 	}
 	buf_puts(out, url);

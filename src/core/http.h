@@ -8,10 +8,10 @@
  * and holds at most max(1, rate) tokens (it starts with one, so the first
  * second carries no burst); and, since a bucket filled during a pause would
  * let nearly 2R through in one second, no more than max(1, floor(rate))
- * requests start within any window of that many 1/rate seconds. 429 answers pause every request until Retry-After;
- * 5xx answers and transport failures are retried with exponential backoff
- * and jitter, at most `retries` times. Every other answer is final and goes
- * to the caller as it came: this module knows nothing of the API's JSON.
+ * requests start within any window of that many 1/rate seconds. 429 answers pause every request
+ * until Retry-After; 5xx answers and transport failures are retried with exponential backoff and
+ * jitter, at most `retries` times. Every other answer is final and goes to the caller as it came:
+ * this module knows nothing of the API's JSON.
  */
 #ifndef MW_CORE_HTTP_H
 #define MW_CORE_HTTP_H
@@ -23,11 +23,11 @@
 #include "util/buf.h"
 
 struct http_opts {
-	int concurrency;         /* requests in flight at most; >= 1 */
-	double rate;             /* request starts per second; 0: no limit */
-	int retries;             /* further attempts after a retryable failure */
-	long timeout_ms;         /* per attempt, whole transfer */
-	const char *ca_file;     /* a trust anchor added to the system's; NULL: none */
+	int concurrency; /* requests in flight at most; >= 1 */
+	double rate; /* request starts per second; 0: no limit */
+	int retries; /* further attempts after a retryable failure */
+	long timeout_ms; /* per attempt, whole transfer */
+	const char *ca_file; /* a trust anchor added to the system's; NULL: none */
 	const char *const *headers; /* NULL-terminated "Name: value" lines sent with
 				       every request (credentials: never logged) */
 	/* Called with one line per finished attempt when not NULL (--verbose). */
@@ -46,17 +46,17 @@ struct http_req {
 	size_t body_len;
 	void *user;
 
-	long status;        /* final HTTP status; 0 when no answer was received */
+	long status; /* final HTTP status; 0 when no answer was received */
 	struct buf response; /* body of the final answer */
-	char cf_ray[96];    /* the answer's cf-ray header, "" when absent */
-	char error[256];    /* transport failure of the last attempt, "" when none */
+	char cf_ray[96]; /* the answer's cf-ray header, "" when absent */
+	char error[256]; /* transport failure of the last attempt, "" when none */
 	int attempts;
-	bool not_sent;      /* interrupted before it was ever sent */
+	bool not_sent; /* interrupted before it was ever sent */
 };
 
 struct http_stats {
-	size_t attempts;     /* requests put on the wire */
-	size_t retries;      /* of which were retries */
+	size_t attempts; /* requests put on the wire */
+	size_t retries; /* of which were retries */
 	size_t rate_limited; /* 429 answers received */
 };
 

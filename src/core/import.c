@@ -6,7 +6,8 @@
 
 void import_header(struct buf *out, const char *account_id)
 {
-	buf_printf(out, "# Written by `mailward import` (mailward %s) from the live settings of\n"
+	buf_printf(out,
+		   "# Written by `mailward import` (mailward %s) from the live settings of\n"
 		   "# account %s. Only writable settings; a setting left out is unmanaged.\n",
 		   MAILWARD_VERSION, account_id);
 	buf_printf(out, "account_id: %s\ndomains:\n", account_id);

@@ -40,7 +40,8 @@ int live_load(struct live *out, const json_t *array)
 		struct live_domain *d = &l.v[l.nr];
 
 		if (!json_is_object(item) || !id || !name) {
-			rc = err_set(MW_EAPI, "live domain #%zu has no string 'id' and 'domain'", i + 1);
+			rc = err_set(MW_EAPI, "live domain #%zu has no string 'id' and 'domain'",
+				     i + 1);
 			goto done;
 		}
 		d->id = xstrdup(id);
@@ -55,7 +56,8 @@ int live_load(struct live *out, const json_t *array)
 	qsort(l.by_id, l.nr, sizeof(*l.by_id), cmp_by_id);
 	for (i = 1; i < l.nr; i++) {
 		if (!strcasecmp(l.by_id[i - 1]->id, l.by_id[i]->id)) {
-			rc = err_set(MW_ECONSISTENCY, "the live state holds id '%s' twice ('%s' and '%s')",
+			rc = err_set(MW_ECONSISTENCY,
+				     "the live state holds id '%s' twice ('%s' and '%s')",
 				     l.by_id[i]->id, l.by_id[i - 1]->name, l.by_id[i]->name);
 			goto done;
 		}

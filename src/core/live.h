@@ -14,8 +14,8 @@
 #include <stddef.h>
 
 struct live_domain {
-	char *id;    /* as the API gave it */
-	char *name;  /* normalised: lower case, no trailing dot */
+	char *id; /* as the API gave it */
+	char *name; /* normalised: lower case, no trailing dot */
 	json_t *obj; /* the whole Domain object; a reference owned here */
 };
 
@@ -29,7 +29,10 @@ struct live {
 	struct live_domain **by_id;
 };
 
-#define LIVE_INIT { NULL, 0, NULL }
+#define LIVE_INIT                                                                                  \
+	{                                                                                          \
+		NULL, 0, NULL                                                                      \
+	}
 
 /*
  * Index the Domain objects of `array` (references are taken, the array is

@@ -32,8 +32,9 @@ void notify_text(struct buf *out, const struct plan *p)
 		if (c->action == PLAN_MISSING) {
 			buf_puts(out, "in git, not protected in Cloudflare");
 		} else if (c->action == PLAN_DELETE) {
-			buf_puts(out, strcmp(c->reason, "prune") ? "absent in git, still protected live"
-							       : "live, declared nowhere in git");
+			buf_puts(out, strcmp(c->reason, "prune")
+					      ? "absent in git, still protected live"
+					      : "live, declared nowhere in git");
 		} else {
 			json_array_foreach(c->diff, k, d) {
 				buf_printf(out, "%s%s git ", k ? "; " : "",
@@ -85,7 +86,8 @@ int notify_drift(const char *url, const struct plan *p, const struct http_opts *
 		rc = err_set(MW_ENET, "notification to %s failed after %d attempt%s: %s", shown.ptr,
 			     req.attempts, req.attempts == 1 ? "" : "s", req.error);
 	else if (req.status < 200 || req.status >= 300)
-		rc = err_set(MW_EAPI, "notification to %s refused: HTTP %ld", shown.ptr, req.status);
+		rc = err_set(MW_EAPI, "notification to %s refused: HTTP %ld", shown.ptr,
+			     req.status);
 done:
 	if (rc == MW_ECONFIG)
 		err_wrap(rc, "--notify %s: ", shown.ptr);

@@ -103,9 +103,10 @@ static int match(const struct live_domain **out, const struct desired_domain *dd
 		const struct live_domain *ld = live_find_id(live, dd->id);
 
 		if (ld && strcmp(ld->name, dd->name)) {
-			buf_printf(problems, "\n  %s:%d:%d: domain '%s' pins id '%s', but that id is "
-				   "live domain '%s'", dd->file, dd->line, dd->col, dd->name, dd->id,
-				   ld->name);
+			buf_printf(problems,
+				   "\n  %s:%d:%d: domain '%s' pins id '%s', but that id is "
+				   "live domain '%s'",
+				   dd->file, dd->line, dd->col, dd->name, dd->id, ld->name);
 			(*n_problems)++;
 			return -1;
 		}
@@ -326,33 +327,43 @@ static json_t *plan_body_json(const struct plan *p)
 {
 	json_t *o = json_object();
 	json_t *changes = json_array();
-	json_t *unmanaged = json_array();
 
 	json_object_set_new(o, "format_version", json_integer(p->format_version));
-	json_object_set_new(o, "tool", json_pack("{s:s, s:s}", "name", "mailward", "version",
-						 p->tool_version));
+	json_object_set_new(
+		o, "tool", json_pack("{s:s, s:s}", "name", "mailward", "version", p->tool_version));
 	json_object_set_new(o, "created_at", json_string(p->created_at));
 	json_object_set_new(o, "account_id", json_string(p->account_id));
 	json_object_set_new(o, "api_url", str_or_null(p->api_url));
-	json_object_set_new(o, "source", json_pack("{s:o, s:o, s:o, s:o, s:b}",
-		"repo", str_or_null(p->source.repo), "ref", str_or_null(p->source.ref),
-		"commit", str_or_null(p->source.commit), "path", str_or_null(p->source.path),
-		"worktree", p->source.worktree));
+	json_object_set_new(
+		o, "source",
+		json_pack("{s:o, s:o, s:o, s:o, s:b}", "repo", str_or_null(p->source.repo), "ref",
+			  str_or_null(p->source.ref), "commit", str_or_null(p->source.commit),
+			  "path", str_or_null(p->source.path), "worktree", p->source.worktree));
 	json_object_set_new(o, "prune", json_boolean(p->prune));
 	json_object_set_new(o, "live_count", json_integer((json_int_t)p->live_count));
-	json_object_set_new(o, "summary", json_pack("{s:I, s:I, s:I, s:I, s:I}",
-		"update", (json_int_t)p->summary.update, "delete", (json_int_t)p->summary.del,
-		"missing", (json_int_t)p->summary.missing, "noop", (json_int_t)p->summary.noop,
-		"unmanaged", (json_int_t)p->summary.unmanaged));
+	json_object_set_new(
+		o, "summary",
+		json_pack("{s:I, s:I, s:I, s:I, s:I}", "update", (json_int_t)p->summary.update,
+			  "delete", (json_int_t)p->summary.del, "missing",
+			  (json_int_t)p->summary.missing, "noop", (json_int_t)p->summary.noop,
+			  "unmanaged", (json_int_t)p->summary.unmanaged));
 	for (size_t i = 0; i < p->nr; i++)
 		json_array_append_new(changes, change_to_json(&p->changes[i]));
 	json_object_set_new(o, "changes", changes);
-	for (size_t i = 0; i < p->n_unmanaged; i++)
-		json_array_append_new(unmanaged, json_pack("{s:s, s:s}", "domain",
-			p->unmanaged[i].domain, "id", p->unmanaged[i].id));
-	json_object_set_new(o, "unmanaged", unmanaged);
+	json_object_set_new(o, "unmanaged", plan_unmanaged_json(p));
 	json_object_set(o, "policy", p->policy);
 	return o;
+}
+
+json_t *plan_unmanaged_json(const struct plan *p)
+{
+	json_t *unmanaged = json_array();
+
+	for (size_t i = 0; i < p->n_unmanaged; i++)
+		json_array_append_new(unmanaged,
+				      json_pack("{s:s, s:s}", "domain", p->unmanaged[i].domain,
+						"id", p->unmanaged[i].id));
+	return unmanaged;
 }
 
 static void digest_of(char out[HASH_HEX_SIZE], const json_t *body)
@@ -424,7 +435,8 @@ static const char *get_str(struct reader *r, const json_t *o, const char *key, b
 	if (nullable && json_is_null(v))
 		return NULL;
 	if (!r->why.len)
-		buf_printf(&r->why, "%s'%s' must be a string%s", ctx, key, nullable ? " or null" : "");
+		buf_printf(&r->why, "%s'%s' must be a string%s", ctx, key,
+			   nullable ? " or null" : "");
 	return NULL;
 }
 
@@ -478,8 +490,8 @@ static void check_update(struct reader *r, const json_t *jc, const char *ctx)
 		long bad;
 
 		if (!f || !(f->flags & FIELD_WRITABLE)) {
-			buf_printf(&r->why, "%s'body' holds '%s', which is not a writable setting", ctx,
-				   name);
+			buf_printf(&r->why, "%s'body' holds '%s', which is not a writable setting",
+				   ctx, name);
 			return;
 		}
 		if (fields_check(f, v, &bad, &why) < 0) {
@@ -502,7 +514,8 @@ static void check_update(struct reader *r, const json_t *jc, const char *ctx)
 			if (!field || !json_object_get(v, "before") || !after ||
 			    json_object_get(seen, field) ||
 			    !json_equal(after, json_object_get(body, field))) {
-				buf_printf(&r->why, "%s'diff' item %zu does not match 'body'", ctx, i + 1);
+				buf_printf(&r->why, "%s'diff' item %zu does not match 'body'", ctx,
+					   i + 1);
 				break;
 			}
 			json_object_set_new(seen, field, json_true());
@@ -542,7 +555,8 @@ static void read_change(struct reader *r, struct plan *p, const json_t *jc, size
 	if (a != PLAN_MISSING) {
 		fp = get_str(r, jc, "live_fingerprint", false, ctx);
 		if (!r->why.len && !valid_fingerprint(fp))
-			buf_printf(&r->why, "%s'live_fingerprint' must be sha256:<64 hex digits>", ctx);
+			buf_printf(&r->why, "%s'live_fingerprint' must be sha256:<64 hex digits>",
+				   ctx);
 	}
 	if (a == PLAN_DELETE) {
 		reason = get_str(r, jc, "reason", false, ctx);
@@ -675,7 +689,8 @@ static void read_body(struct reader *r, struct plan *p, const json_t *obj)
 		return;
 	if (!json_is_object(policy) || !json_is_array(json_object_get(policy, "violations")) ||
 	    !json_is_array(json_object_get(policy, "warnings"))) {
-		buf_puts(&r->why, "'policy' must be an object with 'violations' and 'warnings' lists");
+		buf_puts(&r->why,
+			 "'policy' must be an object with 'violations' and 'warnings' lists");
 		return;
 	}
 	for (int l = 0; l < 2; l++) {
@@ -683,7 +698,8 @@ static void read_body(struct reader *r, struct plan *p, const json_t *obj)
 
 		json_array_foreach(json_object_get(policy, list), i, v) {
 			if (!json_is_string(json_object_get(v, "message"))) {
-				buf_printf(&r->why, "policy %s[%zu] must have a 'message'", list, i);
+				buf_printf(&r->why, "policy %s[%zu] must have a 'message'", list,
+					   i);
 				return;
 			}
 		}
@@ -706,9 +722,10 @@ int plan_from_json(struct plan *out, const json_t *obj)
 	if (!json_is_integer(version))
 		return err_set(MW_EPLAN, "not a mailward plan: no 'format_version'");
 	if (json_integer_value(version) != PLAN_FORMAT_VERSION)
-		return err_set(MW_EPLAN, "the plan has format_version %lld; this mailward reads "
-			       "format %d", (long long)json_integer_value(version),
-			       PLAN_FORMAT_VERSION);
+		return err_set(MW_EPLAN,
+			       "the plan has format_version %lld; this mailward reads "
+			       "format %d",
+			       (long long)json_integer_value(version), PLAN_FORMAT_VERSION);
 	digest = json_string_value(json_object_get(obj, "digest"));
 	if (!digest)
 		return err_set(MW_EPLAN, "the plan has no 'digest'");
@@ -716,8 +733,10 @@ int plan_from_json(struct plan *out, const json_t *obj)
 	json_object_del(body, "digest");
 	digest_of(want, body);
 	if (strcmp(want, digest)) {
-		rc = err_set(MW_EPLAN, "the plan does not match its digest: it was changed after it "
-			     "was made (digest %s, content %s)", digest, want);
+		rc = err_set(MW_EPLAN,
+			     "the plan does not match its digest: it was changed after it "
+			     "was made (digest %s, content %s)",
+			     digest, want);
 		goto done;
 	}
 	out->format_version = PLAN_FORMAT_VERSION;
@@ -750,8 +769,8 @@ int plan_load_file(struct plan *out, const char *path)
 		return err_wrap(MW_EPLAN, "reading plan: ");
 	obj = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!obj) {
-		rc = err_set(MW_EPLAN, "%s:%d:%d: not a plan file: %s", path, jerr.line, jerr.column,
-			     jerr.text);
+		rc = err_set(MW_EPLAN, "%s:%d:%d: not a plan file: %s", path, jerr.line,
+			     jerr.column, jerr.text);
 		goto done;
 	}
 	rc = plan_from_json(out, obj);

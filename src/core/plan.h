@@ -26,11 +26,11 @@ enum plan_action { PLAN_UPDATE, PLAN_DELETE, PLAN_MISSING };
 
 struct plan_change {
 	enum plan_action action;
-	char *domain;      /* normalised name */
-	char *id;          /* live id; for missing, the pinned id or NULL */
-	json_t *diff;      /* update: [{"field", "before", "after"}], else NULL */
-	json_t *body;      /* update: exactly what PATCH sends, else NULL */
-	char *reason;      /* delete: "absent" or "prune", else NULL */
+	char *domain; /* normalised name */
+	char *id; /* live id; for missing, the pinned id or NULL */
+	json_t *diff; /* update: [{"field", "before", "after"}], else NULL */
+	json_t *body; /* update: exactly what PATCH sends, else NULL */
+	char *reason; /* delete: "absent" or "prune", else NULL */
 	char *fingerprint; /* update, delete: the live object's at plan time */
 	char *declared_at; /* "file:line:col" of the declaration, or NULL (prune) */
 };
@@ -42,7 +42,7 @@ struct plan_unmanaged {
 
 struct plan_source {
 	char *repo;
-	char *ref;    /* NULL in worktree mode */
+	char *ref; /* NULL in worktree mode */
 	char *commit; /* NULL in worktree mode */
 	char *path;
 	bool worktree;
@@ -111,6 +111,9 @@ void plan_set_policy(struct plan *p, json_t *findings);
 
 /* The number of deny findings the plan records. */
 size_t plan_violations(const struct plan *p);
+
+/* The plan's unmanaged domains as [{"domain", "id"}]. A new reference. */
+json_t *plan_unmanaged_json(const struct plan *p);
 
 /* The plan file object (digest included). A new reference. */
 json_t *plan_to_json(const struct plan *p);

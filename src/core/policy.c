@@ -27,30 +27,16 @@ struct ploader {
 	const char *file;
 };
 
-static void perror_at(struct ploader *l, const struct ynode *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void perror_at(struct ploader *l, const struct ynode *n, const char *fmt, ...)
-{
-	struct buf msg = BUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	buf_vprintf(&msg, fmt, ap);
-	va_end(ap);
-	diags_add(l->diags, DIAG_ERROR, l->file, n ? n->line : 0, n ? n->col : 0, "%s", msg.ptr);
-	buf_release(&msg);
-}
-
 static void unknown(struct ploader *l, const struct ynode *key, const char *what,
 		    const char *const *names)
 {
 	const char *close = suggest_closest(key->text, names);
 
 	if (close)
-		perror_at(l, key, "unknown %s '%s' (did you mean '%s'?)", what, key->text, close);
+		ydoc_error(l->diags, l->file, key, "unknown %s '%s' (did you mean '%s'?)", what,
+			   key->text, close);
 	else
-		perror_at(l, key, "unknown %s '%s'", what, key->text);
+		ydoc_error(l->diags, l->file, key, "unknown %s '%s'", what, key->text);
 }
 
 static bool is_name(const struct ynode *n, const char *s)
@@ -77,8 +63,10 @@ static int read_globs(struct ploader *l, const struct ynode *n, const char *what
 		      struct policy_rule *r)
 {
 	if (n->kind != YNODE_SEQ || n->n_items == 0) {
-		perror_at(l, n, "'%s' takes a non-empty list of domain names or patterns like "
-			  "'*.example.com'", what);
+		ydoc_error(l->diags, l->file, n,
+			   "'%s' takes a non-empty list of domain names or patterns like "
+			   "'*.example.com'",
+			   what);
 		return -1;
 	}
 	r->globs = xcalloc(n->n_items, sizeof(*r->globs));
@@ -86,8 +74,9 @@ static int read_globs(struct ploader *l, const struct ynode *n, const char *what
 		const char *s = plain_string(n->items[i]);
 
 		if (!s || !*s) {
-			perror_at(l, n->items[i], "'%s' takes domain names or patterns, not %s", what,
-				  ynode_describe(n->items[i]));
+			ydoc_error(l->diags, l->file, n->items[i],
+				   "'%s' takes domain names or patterns, not %s", what,
+				   ynode_describe(n->items[i]));
 			return -1;
 		}
 		/* Names compare in lower case without the trailing dot; so do patterns. */
@@ -108,7 +97,7 @@ static int read_level(struct ploader *l, const struct ynode *n, enum policy_leve
 		*out = LEVEL_WARN;
 		return 0;
 	}
-	perror_at(l, n, "'level' takes deny or warn");
+	ydoc_error(l->diags, l->file, n, "'level' takes deny or warn");
 	return -1;
 }
 
@@ -134,7 +123,9 @@ static json_t *read_constraint(struct ploader *l, const struct field *f, const s
 			json_t *val;
 
 			if (f->kind != FIELD_ENUM_SET && f->kind != FIELD_CIDR_SET) {
-				perror_at(l, k, "'contains' applies to list settings; %s is not one", f->name);
+				ydoc_error(l->diags, l->file, k,
+					   "'contains' applies to list settings; %s is not one",
+					   f->name);
 				ok = false;
 				continue;
 			}
@@ -145,11 +136,12 @@ static json_t *read_constraint(struct ploader *l, const struct field *f, const s
 				json_object_set_new(c, "contains", val);
 		} else if (is_name(k, "min") || is_name(k, "max")) {
 			if (f->kind != FIELD_INT) {
-				perror_at(l, k, "'%s' applies to number settings; %s is not one", k->text,
-					  f->name);
+				ydoc_error(l->diags, l->file, k,
+					   "'%s' applies to number settings; %s is not one",
+					   k->text, f->name);
 				ok = false;
 			} else if (x->kind != YNODE_SCALAR || x->type != YS_INT) {
-				perror_at(l, x, "'%s' takes an integer", k->text);
+				ydoc_error(l->diags, l->file, x, "'%s' takes an integer", k->text);
 				ok = false;
 			} else {
 				json_object_set_new(c, k->text, json_integer(x->int_value));
@@ -160,13 +152,14 @@ static json_t *read_constraint(struct ploader *l, const struct field *f, const s
 		}
 	}
 	if (ok && json_object_size(c) == 0) {
-		perror_at(l, v, "a constraint needs 'contains', 'min' or 'max' (or give a value)");
+		ydoc_error(l->diags, l->file, v,
+			   "a constraint needs 'contains', 'min' or 'max' (or give a value)");
 		ok = false;
 	}
 	if (ok && json_object_get(c, "min") && json_object_get(c, "max") &&
 	    json_integer_value(json_object_get(c, "min")) >
 		    json_integer_value(json_object_get(c, "max"))) {
-		perror_at(l, v, "'min' is larger than 'max'");
+		ydoc_error(l->diags, l->file, v, "'min' is larger than 'max'");
 		ok = false;
 	}
 	if (!ok) {
@@ -182,7 +175,8 @@ static int read_require(struct ploader *l, const struct ynode *n, struct policy_
 	int rc = 0;
 
 	if (n->kind != YNODE_MAP) {
-		perror_at(l, n, "'require' takes a map with 'settings' (and 'domains', 'level')");
+		ydoc_error(l->diags, l->file, n,
+			   "'require' takes a map with 'settings' (and 'domains', 'level')");
 		return -1;
 	}
 	for (size_t i = 0; i < n->n_pairs; i++) {
@@ -204,8 +198,9 @@ static int read_require(struct ploader *l, const struct ynode *n, struct policy_
 		r->globs[r->n_globs++] = xstrdup("*");
 	}
 	if (!settings || settings->kind != YNODE_MAP || settings->n_pairs == 0) {
-		perror_at(l, settings ? settings : n, "'require' needs 'settings': a map of settings "
-			  "to the values or constraints they must meet");
+		ydoc_error(l->diags, l->file, settings ? settings : n,
+			   "'require' needs 'settings': a map of settings "
+			   "to the values or constraints they must meet");
 		return -1;
 	}
 	r->settings = json_object();
@@ -234,7 +229,8 @@ static int read_rule(struct ploader *l, const struct ynode *n, struct policy_rul
 	int rc = 0;
 
 	if (n->kind != YNODE_MAP) {
-		perror_at(l, n, "a rule is a map such as '- max_deletes: 1', not %s", ynode_describe(n));
+		ydoc_error(l->diags, l->file, n,
+			   "a rule is a map such as '- max_deletes: 1', not %s", ynode_describe(n));
 		return -1;
 	}
 	for (size_t i = 0; i < n->n_pairs; i++) {
@@ -244,8 +240,10 @@ static int read_rule(struct ploader *l, const struct ynode *n, struct policy_rul
 			rc |= read_level(l, n->pairs[i].value, &r->level);
 		} else if (in_list(k->text, rule_keys)) {
 			if (rule_key) {
-				perror_at(l, k, "one rule per list item: '%s' and '%s' are two; start "
-					  "another item with '-'", rule_key->text, k->text);
+				ydoc_error(l->diags, l->file, k,
+					   "one rule per list item: '%s' and '%s' are two; start "
+					   "another item with '-'",
+					   rule_key->text, k->text);
 				return -1;
 			}
 			rule_key = k;
@@ -257,15 +255,18 @@ static int read_rule(struct ploader *l, const struct ynode *n, struct policy_rul
 	}
 	if (!rule_key) {
 		if (rc == 0)
-			perror_at(l, n, "this rule names no rule: use max_deletes, max_changed_percent, "
-				  "protect or require");
+			ydoc_error(l->diags, l->file, n,
+				   "this rule names no rule: use max_deletes, max_changed_percent, "
+				   "protect or require");
 		return -1;
 	}
 	r->where = xasprintf("%s:%d:%d", l->file, rule_key->line, rule_key->col);
 	if (is_name(rule_key, "max_deletes")) {
 		r->kind = RULE_MAX_DELETES;
-		if (rule_val->kind != YNODE_SCALAR || rule_val->type != YS_INT || rule_val->int_value < 0) {
-			perror_at(l, rule_val, "'max_deletes' takes a whole number, 0 or more");
+		if (rule_val->kind != YNODE_SCALAR || rule_val->type != YS_INT ||
+		    rule_val->int_value < 0) {
+			ydoc_error(l->diags, l->file, rule_val,
+				   "'max_deletes' takes a whole number, 0 or more");
 			return -1;
 		}
 		r->max = rule_val->int_value;
@@ -274,10 +275,13 @@ static int read_rule(struct ploader *l, const struct ynode *n, struct policy_rul
 		double v;
 
 		r->kind = RULE_MAX_CHANGED_PERCENT;
-		v = rule_val->kind == YNODE_SCALAR && (rule_val->type == YS_INT || rule_val->type == YS_FLOAT)
-			    ? strtod(rule_val->text, &end) : -1;
+		v = rule_val->kind == YNODE_SCALAR &&
+				    (rule_val->type == YS_INT || rule_val->type == YS_FLOAT)
+			    ? strtod(rule_val->text, &end)
+			    : -1;
 		if (v < 0 || v > 100 || !isfinite(v) || (end && *end)) {
-			perror_at(l, rule_val, "'max_changed_percent' takes a number from 0 to 100");
+			ydoc_error(l->diags, l->file, rule_val,
+				   "'max_changed_percent' takes a number from 0 to 100");
 			return -1;
 		}
 		r->percent = v;
@@ -333,7 +337,8 @@ static int load_one(struct policy_set *set, const struct source_file *f, struct 
 	root = doc->root;
 	p.file = xstrdup(f->path);
 	if (!root || root->kind != YNODE_MAP) {
-		perror_at(&l, root, "a policy document is a map with 'name' and 'rules'");
+		ydoc_error(l.diags, l.file, root,
+			   "a policy document is a map with 'name' and 'rules'");
 		rc = -1;
 		goto done;
 	}
@@ -342,7 +347,7 @@ static int load_one(struct policy_set *set, const struct source_file *f, struct 
 
 		if (is_name(k, "name")) {
 			if (!plain_string(v) || !*v->text) {
-				perror_at(&l, v, "'name' takes the policy's name");
+				ydoc_error(l.diags, l.file, v, "'name' takes the policy's name");
 				rc = -1;
 			} else {
 				p.name = xstrdup(v->text);
@@ -357,7 +362,8 @@ static int load_one(struct policy_set *set, const struct source_file *f, struct 
 	if (!p.name)
 		p.name = default_name(f->path);
 	if (!rules || rules->kind != YNODE_SEQ) {
-		perror_at(&l, rules ? rules : root, "a policy needs 'rules': a list of rules");
+		ydoc_error(l.diags, l.file, rules ? rules : root,
+			   "a policy needs 'rules': a list of rules");
 		rc = -1;
 		goto done;
 	}
@@ -392,8 +398,8 @@ int policy_load(struct policy_set *set, const struct source_file *files, size_t 
 		if (files[i].policy)
 			load_one(set, &files[i], diags);
 	if (diags->errors > before)
-		return err_set(MW_EINVALID, "the policies have %zu problem%s", diags->errors - before,
-			       diags->errors - before == 1 ? "" : "s");
+		return err_set(MW_EINVALID, "the policies have %zu problem%s",
+			       diags->errors - before, diags->errors - before == 1 ? "" : "s");
 	return 0;
 }
 
@@ -502,7 +508,8 @@ static const char *rule_name(enum policy_rule_kind k)
 }
 
 static void add_finding(struct findings *fs, const struct policy *p, const struct policy_rule *r,
-			const char *domain, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+			const char *domain, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 static void add_finding(struct findings *fs, const struct policy *p, const struct policy_rule *r,
 			const char *domain, const char *fmt, ...)
@@ -567,8 +574,10 @@ static void check_percent(struct findings *fs, const struct policy *p, const str
 	pct = 100.0 * (double)changed / (double)live_count;
 	if (pct <= r->percent)
 		return;
-	add_finding(fs, p, r, NULL, "the plan changes %zu of %zu live domains (%.1f%%), more than "
-		    "%g%%", changed, live_count, pct, r->percent);
+	add_finding(fs, p, r, NULL,
+		    "the plan changes %zu of %zu live domains (%.1f%%), more than "
+		    "%g%%",
+		    changed, live_count, pct, r->percent);
 }
 
 static void check_protect(struct findings *fs, const struct policy *p, const struct policy_rule *r,
@@ -579,8 +588,10 @@ static void check_protect(struct findings *fs, const struct policy *p, const str
 		const char *which = NULL;
 
 		if (c->action == PLAN_DELETE && glob_match(r, c->domain, &which))
-			add_finding(fs, p, r, c->domain, "the plan deletes protected domain '%s' "
-				    "(matches '%s')", c->domain, which);
+			add_finding(fs, p, r, c->domain,
+				    "the plan deletes protected domain '%s' "
+				    "(matches '%s')",
+				    c->domain, which);
 	}
 }
 

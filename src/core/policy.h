@@ -40,12 +40,13 @@ enum policy_level { LEVEL_DENY, LEVEL_WARN };
 struct policy_rule {
 	enum policy_rule_kind kind;
 	enum policy_level level;
-	long long max;          /* max_deletes */
-	double percent;         /* max_changed_percent */
-	char **globs;           /* protect: patterns; require: domains (["*"] when not given) */
+	long long max; /* max_deletes */
+	double percent; /* max_changed_percent */
+	char **globs; /* protect: patterns; require: domains (["*"] when not given) */
 	size_t n_globs;
-	json_t *settings;       /* require: field -> {"equals": v} | {"contains": [..]} | {"min", "max"} */
-	char *where;            /* "file:line:col" of the rule */
+	json_t *settings; /* require: field -> {"equals": v} | {"contains": [..]} | {"min", "max"}
+			   */
+	char *where; /* "file:line:col" of the rule */
 };
 
 struct policy {
@@ -61,7 +62,10 @@ struct policy_set {
 	size_t nr, alloc;
 };
 
-#define POLICY_SET_INIT { NULL, 0, 0 }
+#define POLICY_SET_INIT                                                                            \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 /*
  * Load the policy documents among `files` (those with `policy` set) into
@@ -101,6 +105,7 @@ void policy_subjects_free(struct policy_subject *v, size_t n);
  * time, plan_set_policy() records them; apply only reads them).
  */
 json_t *policy_findings(const struct policy_set *set, const struct plan *plan,
-			const struct policy_subject *subjects, size_t n_subjects, size_t live_count);
+			const struct policy_subject *subjects, size_t n_subjects,
+			size_t live_count);
 
 #endif

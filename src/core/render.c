@@ -44,8 +44,7 @@ static void format_item(struct buf *out, const json_t *v)
 		fields_format_value(out, v);
 }
 
-void render_set_delta(struct buf *out, const char *field, const json_t *before,
-		      const json_t *after)
+void render_set_delta(struct buf *out, const char *field, const json_t *before, const json_t *after)
 {
 	const struct field *f = fields_find(field);
 	json_t *b, *a, *v;
@@ -99,7 +98,8 @@ static void text_header(struct buf *out, const struct plan *p, const struct rend
 		buf_printf(out, "source: %s (working tree, no commit)", p->source.repo);
 	else
 		buf_printf(out, "source: %s at %.12s (%s)", p->source.repo ? p->source.repo : "?",
-			   p->source.commit ? p->source.commit : "?", p->source.ref ? p->source.ref : "?");
+			   p->source.commit ? p->source.commit : "?",
+			   p->source.ref ? p->source.ref : "?");
 	if (p->source.path && *p->source.path)
 		buf_printf(out, ", path %s", p->source.path);
 	buf_printf(out, "%s\n\n", p->prune ? ", prune on" : "");
@@ -140,7 +140,8 @@ static void text_update(struct buf *out, const struct plan_change *c, const stru
 			buf_puts(out, paint(pt, C_RESET));
 		}
 		if (delta.len)
-			buf_printf(out, "  %s(%s)%s", paint(pt, C_DIM), delta.ptr, paint(pt, C_RESET));
+			buf_printf(out, "  %s(%s)%s", paint(pt, C_DIM), delta.ptr,
+				   paint(pt, C_RESET));
 		buf_putc(out, '\n');
 		buf_release(&delta);
 	}
@@ -159,7 +160,8 @@ static void text_change(struct buf *out, const struct plan_change *c, const stru
 		if (!strcmp(c->reason, "prune"))
 			buf_printf(out, "  %s- %s%s%s (%s): %s\n", paint(pt, C_RED),
 				   drift ? "" : "delete ", c->domain, paint(pt, C_RESET), c->id,
-				   drift ? "live, declared nowhere in git" : "declared nowhere in git (--prune)");
+				   drift ? "live, declared nowhere in git"
+					 : "declared nowhere in git (--prune)");
 		else
 			buf_printf(out, "  %s- %s%s%s (%s): %s\n", paint(pt, C_RED),
 				   drift ? "" : "delete ", c->domain, paint(pt, C_RESET), c->id,
@@ -167,7 +169,8 @@ static void text_change(struct buf *out, const struct plan_change *c, const stru
 		break;
 	case PLAN_MISSING:
 		buf_printf(out, "  %s! %s%s%s: in git, not protected in Cloudflare%s\n",
-			   paint(pt, C_CYAN), drift ? "" : "missing ", c->domain, paint(pt, C_RESET),
+			   paint(pt, C_CYAN), drift ? "" : "missing ", c->domain,
+			   paint(pt, C_RESET),
 			   drift ? "" : "; onboard it first (apply cannot create domains)");
 		break;
 	}
@@ -201,12 +204,14 @@ void render_text(struct buf *out, const struct plan *p, const struct render_opts
 	for (size_t i = 0; i < p->nr; i++)
 		text_change(out, &p->changes[i], o, &pt);
 	if (p->n_unmanaged) {
-		buf_printf(out, "%s%zu unmanaged domain%s (live, declared nowhere in git; left alone%s):\n",
-			   p->nr ? "\n" : "", p->n_unmanaged, p->n_unmanaged == 1 ? "" : "s",
-			   drift ? "" : "; --prune would delete them");
+		buf_printf(
+			out,
+			"%s%zu unmanaged domain%s (live, declared nowhere in git; left alone%s):\n",
+			p->nr ? "\n" : "", p->n_unmanaged, p->n_unmanaged == 1 ? "" : "s",
+			drift ? "" : "; --prune would delete them");
 		for (size_t i = 0; i < p->n_unmanaged; i++)
-			buf_printf(out, "  %s? %s%s (%s)\n", paint(&pt, C_DIM), p->unmanaged[i].domain,
-				   paint(&pt, C_RESET), p->unmanaged[i].id);
+			buf_printf(out, "  %s? %s%s (%s)\n", paint(&pt, C_DIM),
+				   p->unmanaged[i].domain, paint(&pt, C_RESET), p->unmanaged[i].id);
 	}
 	text_policy(out, p, &pt);
 	if (p->nr || p->n_unmanaged)
@@ -216,15 +221,21 @@ void render_text(struct buf *out, const struct plan *p, const struct render_opts
 			buf_printf(out, "%sIn sync:%s %zu domain%s as git says", paint(&pt, C_BOLD),
 				   paint(&pt, C_RESET), s->noop, s->noop == 1 ? "" : "s");
 		else
-			buf_printf(out, "%sDrift:%s %zu drifted, %zu absent in git but live, %zu missing, "
-				   "%zu in sync", paint(&pt, C_BOLD), paint(&pt, C_RESET), s->update,
-				   s->del, s->missing, s->noop);
+			buf_printf(
+				out,
+				"%sDrift:%s %zu drifted, %zu absent in git but live, %zu missing, "
+				"%zu in sync",
+				paint(&pt, C_BOLD), paint(&pt, C_RESET), s->update, s->del,
+				s->missing, s->noop);
 	} else if (!plan_has_changes(p)) {
-		buf_printf(out, "%sNo changes.%s %zu domain%s already as git says", paint(&pt, C_BOLD),
-			   paint(&pt, C_RESET), s->noop, s->noop == 1 ? "" : "s");
+		buf_printf(out, "%sNo changes.%s %zu domain%s already as git says",
+			   paint(&pt, C_BOLD), paint(&pt, C_RESET), s->noop,
+			   s->noop == 1 ? "" : "s");
 	} else {
-		buf_printf(out, "%sPlan:%s %zu to update, %zu to delete, %zu missing, %zu unchanged",
-			   paint(&pt, C_BOLD), paint(&pt, C_RESET), s->update, s->del, s->missing, s->noop);
+		buf_printf(out,
+			   "%sPlan:%s %zu to update, %zu to delete, %zu missing, %zu unchanged",
+			   paint(&pt, C_BOLD), paint(&pt, C_RESET), s->update, s->del, s->missing,
+			   s->noop);
 	}
 	buf_printf(out, ", %zu unmanaged.\n", s->unmanaged);
 }
@@ -264,7 +275,6 @@ json_t *render_drift_json(const struct plan *p)
 {
 	json_t *o = json_object();
 	json_t *domains = json_array();
-	json_t *unmanaged = json_array();
 	const struct plan_summary *s = &p->summary;
 
 	json_object_set_new(o, "format_version", json_integer(1));
@@ -272,15 +282,17 @@ json_t *render_drift_json(const struct plan *p)
 	json_object_set_new(o, "checked_at", json_string(p->created_at));
 	json_object_set_new(o, "account_id", json_string(p->account_id));
 	json_object_set_new(o, "api_url", json_string(p->api_url));
-	json_object_set_new(o, "source", json_pack("{s:s?, s:s?, s:s?, s:s?}", "repo",
-		p->source.repo, "ref", p->source.ref, "commit", p->source.commit, "path",
-		p->source.path));
+	json_object_set_new(o, "source",
+			    json_pack("{s:s?, s:s?, s:s?, s:s?}", "repo", p->source.repo, "ref",
+				      p->source.ref, "commit", p->source.commit, "path",
+				      p->source.path));
 	json_object_set_new(o, "prune", json_boolean(p->prune));
 	json_object_set_new(o, "in_sync", json_boolean(!plan_has_changes(p)));
-	json_object_set_new(o, "summary", json_pack("{s:I, s:I, s:I, s:I, s:I}",
-		"drifted", (json_int_t)s->update, "absent_but_live", (json_int_t)s->del,
-		"missing", (json_int_t)s->missing, "in_sync", (json_int_t)s->noop,
-		"unmanaged", (json_int_t)s->unmanaged));
+	json_object_set_new(o, "summary",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I}", "drifted", (json_int_t)s->update,
+				      "absent_but_live", (json_int_t)s->del, "missing",
+				      (json_int_t)s->missing, "in_sync", (json_int_t)s->noop,
+				      "unmanaged", (json_int_t)s->unmanaged));
 	for (size_t i = 0; i < p->nr; i++) {
 		const struct plan_change *c = &p->changes[i];
 		json_t *d = json_pack("{s:s, s:s?}", "domain", c->domain, "id", c->id);
@@ -292,26 +304,26 @@ json_t *render_drift_json(const struct plan *p)
 
 			json_object_set_new(d, "status", json_string("drifted"));
 			json_array_foreach(c->diff, k, item)
-				json_array_append_new(fields, json_pack("{s:O, s:O, s:O}",
-					"field", json_object_get(item, "field"),
-					"git", json_object_get(item, "after"),
-					"live", json_object_get(item, "before")));
+				json_array_append_new(
+					fields, json_pack("{s:O, s:O, s:O}", "field",
+							  json_object_get(item, "field"), "git",
+							  json_object_get(item, "after"), "live",
+							  json_object_get(item, "before")));
 			json_object_set_new(d, "fields", fields);
 		} else if (c->action == PLAN_DELETE) {
-			json_object_set_new(d, "status", json_string(!strcmp(c->reason, "prune")
-								     ? "undeclared" : "absent_but_live"));
+			json_object_set_new(d, "status",
+					    json_string(!strcmp(c->reason, "prune")
+								? "undeclared"
+								: "absent_but_live"));
 		} else {
 			json_object_set_new(d, "status", json_string("missing"));
 		}
-		json_object_set_new(d, "declared_at", c->declared_at ? json_string(c->declared_at)
-								     : json_null());
+		json_object_set_new(d, "declared_at",
+				    c->declared_at ? json_string(c->declared_at) : json_null());
 		json_array_append_new(domains, d);
 	}
 	json_object_set_new(o, "domains", domains);
-	for (size_t i = 0; i < p->n_unmanaged; i++)
-		json_array_append_new(unmanaged, json_pack("{s:s, s:s}", "domain",
-			p->unmanaged[i].domain, "id", p->unmanaged[i].id));
-	json_object_set_new(o, "unmanaged", unmanaged);
+	json_object_set_new(o, "unmanaged", plan_unmanaged_json(p));
 	json_object_set(o, "policy", p->policy);
 	return o;
 }

@@ -21,7 +21,7 @@
 enum render_format { RENDER_TEXT, RENDER_JSON, RENDER_MARKDOWN };
 
 enum render_mode {
-	RENDER_MODE_PLAN,  /* what apply would do */
+	RENDER_MODE_PLAN, /* what apply would do */
 	RENDER_MODE_DRIFT, /* how live differs from git */
 };
 
@@ -30,7 +30,7 @@ enum render_mode {
 
 struct render_opts {
 	enum render_mode mode;
-	bool color;            /* ANSI colours in text */
+	bool color; /* ANSI colours in text */
 	size_t markdown_limit; /* 0: RENDER_MARKDOWN_LIMIT */
 };
 

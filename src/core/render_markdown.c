@@ -107,7 +107,8 @@ static void summary_table(struct buf *out, const struct plan *p, bool drift)
 	} else {
 		char shortsha[13];
 
-		snprintf(shortsha, sizeof(shortsha), "%.12s", p->source.commit ? p->source.commit : "?");
+		snprintf(shortsha, sizeof(shortsha), "%.12s",
+			 p->source.commit ? p->source.commit : "?");
 		buf_puts(out, " · commit ");
 		code(out, shortsha);
 		buf_puts(out, " (");
@@ -202,8 +203,9 @@ static void section(struct buf *out, const struct plan_change *c, bool drift)
 	case PLAN_DELETE:
 		buf_printf(out, "<b>%s</b> ", drift ? "live, not in git" : "delete");
 		code(out, c->domain);
-		buf_printf(out, ": %s</summary>\n\n", !strcmp(c->reason, "prune")
-			   ? "declared nowhere in git (prune)" : "absent in git");
+		buf_printf(out, ": %s</summary>\n\n",
+			   !strcmp(c->reason, "prune") ? "declared nowhere in git (prune)"
+						       : "absent in git");
 		buf_puts(out, "Email Security protection is removed from this domain.\n");
 		break;
 	case PLAN_MISSING:
@@ -239,8 +241,10 @@ static void unmanaged_list(struct buf *out, const struct plan *p)
 {
 	if (!p->n_unmanaged)
 		return;
-	buf_printf(out, "<details><summary>%zu unmanaged %s (live, declared nowhere in git, left "
-		   "alone)</summary>\n\n", p->n_unmanaged, noun(p->n_unmanaged, "domain", "domains"));
+	buf_printf(out,
+		   "<details><summary>%zu unmanaged %s (live, declared nowhere in git, left "
+		   "alone)</summary>\n\n",
+		   p->n_unmanaged, noun(p->n_unmanaged, "domain", "domains"));
 	for (size_t i = 0; i < p->n_unmanaged && i < LIST_MAX; i++) {
 		buf_puts(out, "- ");
 		code(out, p->unmanaged[i].domain);
@@ -276,8 +280,9 @@ void render_markdown(struct buf *out, const struct plan *p, const struct render_
 	unmanaged_list(&tail, p);
 	buf_printf(&tail, "<sub>mailward %s · plan digest <code>%.19s…</code></sub>\n",
 		   p->tool_version, p->digest);
-	budget = head.len + tail.len + NOTE_RESERVE < limit ? limit - head.len - tail.len - NOTE_RESERVE
-							    : 0;
+	budget = head.len + tail.len + NOTE_RESERVE < limit
+			 ? limit - head.len - tail.len - NOTE_RESERVE
+			 : 0;
 	for (size_t i = 0; i < p->nr; i++) {
 		buf_truncate(&one, 0);
 		if (!compacted && !omitted)
@@ -300,9 +305,11 @@ void render_markdown(struct buf *out, const struct plan *p, const struct render_
 	if (compacted)
 		buf_putc(&body, '\n');
 	if (compacted || omitted || findings_left) {
-		buf_printf(&note, "> **This comment is shortened** to stay under %zu characters:", limit);
+		buf_printf(&note,
+			   "> **This comment is shortened** to stay under %zu characters:", limit);
 		if (compacted || omitted)
-			buf_printf(&note, " %zu %s listed without details and %zu not listed at all.",
+			buf_printf(&note,
+				   " %zu %s listed without details and %zu not listed at all.",
 				   compacted, noun(compacted, "change is", "changes are"), omitted);
 		if (findings_left)
 			buf_printf(&note, " %zu policy %s not listed.", findings_left,

@@ -158,7 +158,8 @@ static int acquire_cred(git_credential **out, const char *url, const char *user_
 	if (++st->attempts > 3)
 		return GIT_EAUTH;
 	if (allowed & GIT_CREDENTIAL_SSH_KEY)
-		return git_credential_ssh_key_from_agent(out, user_from_url ? user_from_url : "git");
+		return git_credential_ssh_key_from_agent(out,
+							 user_from_url ? user_from_url : "git");
 	if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) {
 		const char *scheme = strstr(st->url, "://");
 		const char *host = scheme ? scheme + 3 : st->url;
@@ -333,7 +334,8 @@ static int read_commit_tree(struct source *src, git_repository *repo, const git_
 	int rc = 0;
 
 	if (git_commit_tree(&root, commit) < 0) {
-		rc = err_set(MW_EGIT, "cannot read the tree of commit %s: %s", src->commit, git_msg());
+		rc = err_set(MW_EGIT, "cannot read the tree of commit %s: %s", src->commit,
+			     git_msg());
 		goto done;
 	}
 	if (!*src->path) {
@@ -346,8 +348,8 @@ static int read_commit_tree(struct source *src, git_repository *repo, const git_
 			goto done;
 		}
 		if (git_tree_entry_type(entry) != GIT_OBJECT_TREE) {
-			rc = err_set(MW_EGIT, "path '%s' at commit %.12s is not a folder", src->path,
-				     src->commit);
+			rc = err_set(MW_EGIT, "path '%s' at commit %.12s is not a folder",
+				     src->path, src->commit);
 			goto done;
 		}
 		if (git_tree_lookup(&tree, repo, git_tree_entry_id(entry)) < 0) {
@@ -405,10 +407,13 @@ static int check_ancestor(git_repository *repo, const git_commit *commit, const 
 		goto done;
 	d = git_graph_descendant_of(repo, git_commit_id(anc), id);
 	if (d < 0)
-		rc = err_set(MW_EGIT, "cannot compare commit %.12s with '%s': %s", hex, ref, git_msg());
+		rc = err_set(MW_EGIT, "cannot compare commit %.12s with '%s': %s", hex, ref,
+			     git_msg());
 	else if (d == 0)
-		rc = err_set(MW_EGIT, "commit %.12s is not '%s' or an ancestor of it; refusing "
-			     "(--require-ancestor %s)", hex, ref, ref);
+		rc = err_set(MW_EGIT,
+			     "commit %.12s is not '%s' or an ancestor of it; refusing "
+			     "(--require-ancestor %s)",
+			     hex, ref, ref);
 done:
 	git_commit_free(anc);
 	return rc;
@@ -419,7 +424,7 @@ done:
 struct disk_walk {
 	struct source *src;
 	git_repository *repo; /* NULL outside a repository: nothing is ignored */
-	const char *top;      /* the directory that paths are relative to */
+	const char *top; /* the directory that paths are relative to */
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -573,12 +578,13 @@ int source_read(struct source **out, const struct source_opts *opts)
 	if (rc < 0)
 		goto done;
 	if (opts->worktree && remote) {
-		rc = err_set(MW_EUSAGE, "--worktree reads files on disk: give a local --repo, not a URL");
+		rc = err_set(MW_EUSAGE,
+			     "--worktree reads files on disk: give a local --repo, not a URL");
 		goto done;
 	}
 	if (opts->worktree && opts->require_ancestor) {
 		rc = err_set(MW_EUSAGE, "--require-ancestor needs a commit: it cannot be used with "
-			     "--worktree");
+					"--worktree");
 		goto done;
 	}
 	if (remote) {
@@ -588,8 +594,10 @@ int source_read(struct source **out, const struct source_opts *opts)
 	} else if (git_repository_open_ext(&repo, repo_arg, 0, NULL) < 0) {
 		repo = NULL;
 		if (!opts->worktree) {
-			rc = err_set(MW_EGIT, "'%s' is not a git repository: %s (use --worktree to "
-				     "read plain files)", repo_arg, git_msg());
+			rc = err_set(MW_EGIT,
+				     "'%s' is not a git repository: %s (use --worktree to "
+				     "read plain files)",
+				     repo_arg, git_msg());
 			goto done;
 		}
 		if (!fs_is_dir(repo_arg)) {
@@ -638,8 +646,10 @@ int source_check_ancestor(const struct source_opts *opts, const char *commit_hex
 
 	git_libgit2_init();
 	if (!commit_hex || git_oid_fromstr(&oid, commit_hex) < 0) {
-		rc = err_set(MW_EGIT, "--require-ancestor %s: the plan records no commit (made from a "
-			     "working tree?); refusing", opts->require_ancestor);
+		rc = err_set(MW_EGIT,
+			     "--require-ancestor %s: the plan records no commit (made from a "
+			     "working tree?); refusing",
+			     opts->require_ancestor);
 		goto done;
 	}
 	if (remote)
@@ -650,8 +660,10 @@ int source_check_ancestor(const struct source_opts *opts, const char *commit_hex
 	if (rc < 0)
 		goto done;
 	if (git_commit_lookup(&commit, repo, &oid) < 0) {
-		rc = err_set(MW_EGIT, "--require-ancestor: the plan's commit %.12s is not in '%s' "
-			     "(fetch it first)", commit_hex, shown);
+		rc = err_set(MW_EGIT,
+			     "--require-ancestor: the plan's commit %.12s is not in '%s' "
+			     "(fetch it first)",
+			     commit_hex, shown);
 		goto done;
 	}
 	rc = check_ancestor(repo, commit, opts->require_ancestor, shown);

@@ -6,8 +6,8 @@
  * resolves a ref to a commit, and reads every *.yaml and *.yml blob under a
  * folder of that commit's tree, in byte order of path, never following
  * symbolic links and skipping hidden entries (a name starting with '.',
- * such as .github/ or .gitlab-ci.yml: other tools' YAML). In worktree mode it reads the files on disk instead.
- * What it hands on is plain data: a list of files and where they came from.
+ * such as .github/ or .gitlab-ci.yml: other tools' YAML). In worktree mode it reads the files on
+ * disk instead. What it hands on is plain data: a list of files and where they came from.
  */
 #ifndef MW_CORE_SOURCE_H
 #define MW_CORE_SOURCE_H
@@ -24,12 +24,12 @@ struct source_file {
 };
 
 struct source_opts {
-	const char *repo;             /* local path or URL; "." when NULL */
-	const char *ref;              /* "HEAD" when NULL */
-	const char *path;             /* folder inside the repository; root when NULL */
-	const char *cache_dir;        /* for clones of URLs; XDG default when NULL */
+	const char *repo; /* local path or URL; "." when NULL */
+	const char *ref; /* "HEAD" when NULL */
+	const char *path; /* folder inside the repository; root when NULL */
+	const char *cache_dir; /* for clones of URLs; XDG default when NULL */
 	const char *require_ancestor; /* refuse unless the commit is this or its ancestor */
-	bool worktree;                /* read the working tree, not a commit */
+	bool worktree; /* read the working tree, not a commit */
 };
 
 /*
@@ -41,7 +41,7 @@ struct source {
 	char *repo;
 	char *ref;
 	char *commit; /* 40 hex digits */
-	char *path;   /* "" for the root, else without leading or trailing '/' */
+	char *path; /* "" for the root, else without leading or trailing '/' */
 	bool worktree;
 	struct source_file *files;
 	size_t nr, alloc;

@@ -32,8 +32,8 @@ struct anchor {
 
 struct frame {
 	struct ynode *node;
-	struct ynode *key;       /* map: the key waiting for its value */
-	struct ypair *raw;       /* map: pairs as written, `<<` included */
+	struct ynode *key; /* map: the key waiting for its value */
+	struct ypair *raw; /* map: pairs as written, `<<` included */
 	size_t n_raw, raw_alloc;
 };
 
@@ -47,9 +47,9 @@ struct builder {
 	struct anchor *anchors;
 	size_t n_anchors, anchors_alloc;
 	int documents;
-	size_t merged;  /* pairs copied by merge keys so far */
+	size_t merged; /* pairs copied by merge keys so far */
 	bool failed; /* a problem was reported */
-	bool fatal;  /* and the tree cannot be used: syntax, expansion bound */
+	bool fatal; /* and the tree cannot be used: syntax, expansion bound */
 };
 
 /* How far the document may expand, given how much of it was written so far. */
@@ -106,8 +106,8 @@ static bool all_digits(const char *s, const char *set)
 static bool is_float_text(const char *s)
 {
 	static const char *const special[] = {
-		".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF",
-		".nan", ".NaN", ".NAN",
+		".inf",  ".Inf",  ".INF",  "+.inf", "+.Inf", "+.INF",
+		"-.inf", "-.Inf", "-.INF", ".nan",  ".NaN",  ".NAN",
 	};
 	bool digits = false;
 
@@ -188,8 +188,10 @@ static bool is_null_text(const char *s)
 
 static int bool_text(const char *s)
 {
-	static const char *const yes[] = { "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON" };
-	static const char *const no[] = { "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF" };
+	static const char *const yes[] = { "true", "True", "TRUE", "yes", "Yes",
+					   "YES",  "on",   "On",   "ON" };
+	static const char *const no[] = { "false", "False", "FALSE", "no", "No",
+					  "NO",    "off",   "Off",   "OFF" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
 		if (!strcmp(s, yes[i]))
@@ -293,9 +295,10 @@ static void too_big(struct builder *b, const struct ynode *at, const char *how)
 	if (b->fatal)
 		return;
 	b->fatal = true;
-	report(b, at->line, at->col, "the document expands through %s to more than %zu nodes "
-	       "(from %zu written); refusing it (is it a 'billion laughs'?)", how, expand_limit(b),
-	       b->doc->n_all);
+	report(b, at->line, at->col,
+	       "the document expands through %s to more than %zu nodes "
+	       "(from %zu written); refusing it (is it a 'billion laughs'?)",
+	       how, expand_limit(b), b->doc->n_all);
 }
 
 static void add_anchor(struct builder *b, const yaml_char_t *name, struct ynode *n)
@@ -384,8 +387,10 @@ static void merge_from(struct builder *b, struct ynode *map, json_t *seen, struc
 		       const struct ynode *where)
 {
 	if (src->kind != YNODE_MAP) {
-		report(b, where->line, where->col, "a merge key ('<<') takes a map or a list of maps, "
-		       "not %s", ynode_describe(src));
+		report(b, where->line, where->col,
+		       "a merge key ('<<') takes a map or a list of maps, "
+		       "not %s",
+		       ynode_describe(src));
 		return;
 	}
 	/* Merges copy pairs: many maps merging a large one is a blow-up too. */
@@ -413,7 +418,8 @@ static void finish_map(struct builder *b, struct frame *f)
 			continue;
 		if (is_merge_key(p.key)) {
 			if (merge_key) {
-				report(b, p.key->line, p.key->col, "duplicate merge key '<<' (first at "
+				report(b, p.key->line, p.key->col,
+				       "duplicate merge key '<<' (first at "
 				       "line %d, column %d); list the maps in one: '<<: [*a, *b]'",
 				       merge_key->line, merge_key->col);
 				continue;
@@ -426,8 +432,10 @@ static void finish_map(struct builder *b, struct frame *f)
 		if (prev) {
 			const struct ynode *first = map->pairs[json_integer_value(prev)].key;
 
-			report(b, p.key->line, p.key->col, "duplicate key '%s' (first at line %d, "
-			       "column %d)", p.key->text, first->line, first->col);
+			report(b, p.key->line, p.key->col,
+			       "duplicate key '%s' (first at line %d, "
+			       "column %d)",
+			       p.key->text, first->line, first->col);
 			continue;
 		}
 		put_pair(map, seen, p);
@@ -550,7 +558,8 @@ static void report_parser_error(struct builder *b, const yaml_parser_t *p)
 	b->fatal = true;
 	if (p->error == YAML_READER_ERROR) {
 		offset_position(b, p->problem_offset, &line, &col);
-		report(b, line, col, "invalid YAML: %s", p->problem ? p->problem : "unreadable input");
+		report(b, line, col, "invalid YAML: %s",
+		       p->problem ? p->problem : "unreadable input");
 		return;
 	}
 	if (p->error == YAML_MEMORY_ERROR) {
@@ -673,6 +682,18 @@ void ydoc_free(struct ydoc *doc)
 	free(doc);
 }
 
+void ydoc_error(struct diags *diags, const char *file, const struct ynode *n, const char *fmt, ...)
+{
+	struct buf msg = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	diags_add(diags, DIAG_ERROR, file, n ? n->line : 0, n ? n->col : 0, "%s", msg.ptr);
+	buf_release(&msg);
+}
+
 struct ynode *ynode_get(const struct ynode *map, const char *key)
 {
 	if (!map || map->kind != YNODE_MAP)
@@ -751,8 +772,9 @@ static int emit_scalar(yaml_emitter_t *em, const json_t *v)
 	}
 	/* Single quotes would fold a line break: double quotes escape it. */
 	if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)text, (int)strlen(text),
-					  plain_ok, 1, strpbrk(text, "\r\n")
-					  ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE))
+					  plain_ok, 1,
+					  strpbrk(text, "\r\n") ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+								: YAML_ANY_SCALAR_STYLE))
 		return -1;
 	return yaml_emitter_emit(em, &ev) ? 0 : -1;
 }

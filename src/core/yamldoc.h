@@ -86,6 +86,13 @@ int ydoc_parse(struct ydoc **out, const char *file, const char *data, size_t len
 
 void ydoc_free(struct ydoc *doc);
 
+/*
+ * Report a problem at node `n` (its line and column; the whole file when
+ * NULL) of document `file` to `diags`: what loaders of trees call.
+ */
+void ydoc_error(struct diags *diags, const char *file, const struct ynode *n, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* The value under `key` in map `map`, or NULL. Borrowed. */
 struct ynode *ynode_get(const struct ynode *map, const char *key);
 

@@ -34,15 +34,15 @@ struct faults {
 };
 
 static const char *const action_names[] = {
-    [FAULT_STATUS] = "status",
-    [FAULT_429] = "429",
-    [FAULT_DROP] = "drop",
-    [FAULT_MALFORMED] = "malformed",
-    [FAULT_ENVELOPE_FALSE] = "envelope-false",
-    [FAULT_DELAY] = "delay",
-    [FAULT_LIE_TOTAL] = "lie-total",
-    [FAULT_DUPLICATE] = "duplicate",
-    [FAULT_SHORT] = "short",
+	[FAULT_STATUS] = "status",
+	[FAULT_429] = "429",
+	[FAULT_DROP] = "drop",
+	[FAULT_MALFORMED] = "malformed",
+	[FAULT_ENVELOPE_FALSE] = "envelope-false",
+	[FAULT_DELAY] = "delay",
+	[FAULT_LIE_TOTAL] = "lie-total",
+	[FAULT_DUPLICATE] = "duplicate",
+	[FAULT_SHORT] = "short",
 };
 
 const char *fault_action_name(fault_action a)
@@ -218,9 +218,9 @@ int faults_add(faults *f, const char *text, char *err, size_t errlen)
 			if (strcasecmp(val, "GET") != 0 && strcasecmp(val, "PATCH") != 0 &&
 			    strcasecmp(val, "DELETE") != 0) {
 				snprintf(
-				    err, errlen,
-				    "fault '%s': method must be GET, PATCH or DELETE, not '%s'",
-				    text, val);
+					err, errlen,
+					"fault '%s': method must be GET, PATCH or DELETE, not '%s'",
+					text, val);
 				goto done;
 			}
 			for (size_t i = 0; val[i]; i++)
@@ -228,10 +228,10 @@ int faults_add(faults *f, const char *text, char *err, size_t errlen)
 		} else if (strcmp(key, "op") == 0) {
 			if (strcmp(val, "list") != 0 && strcmp(val, "get") != 0 &&
 			    strcmp(val, "patch") != 0 && strcmp(val, "delete") != 0) {
-				snprintf(
-				    err, errlen,
-				    "fault '%s': op must be list, get, patch or delete, not '%s'",
-				    text, val);
+				snprintf(err, errlen,
+					 "fault '%s': op must be list, get, patch or delete, not "
+					 "'%s'",
+					 text, val);
 				goto done;
 			}
 			snprintf(r.op, sizeof r.op, "%s", val);
@@ -249,10 +249,10 @@ int faults_add(faults *f, const char *text, char *err, size_t errlen)
 				const char *key;
 				long min, max;
 			} nums[] = {
-			    {"page", 1, LONG_MAX},   {"after", 0, LONG_MAX},
-			    {"count", 0, LONG_MAX},  {"status", 100, 599},
-			    {"code", 1000, INT_MAX}, {"retry-after", 0, 86400},
-			    {"delay-ms", 0, 600000}, {"total", 0, LONG_MAX},
+				{ "page", 1, LONG_MAX },   { "after", 0, LONG_MAX },
+				{ "count", 0, LONG_MAX },  { "status", 100, 599 },
+				{ "code", 1000, INT_MAX }, { "retry-after", 0, 86400 },
+				{ "delay-ms", 0, 600000 }, { "total", 0, LONG_MAX },
 			};
 			size_t i;
 
@@ -264,10 +264,10 @@ int faults_add(faults *f, const char *text, char *err, size_t errlen)
 				goto done;
 			}
 			if (parse_long(val, nums[i].min, nums[i].max, &n) != 0) {
-				snprintf(
-				    err, errlen,
-				    "fault '%s': %s must be an integer from %ld to %ld, not '%s'",
-				    text, key, nums[i].min, nums[i].max, val);
+				snprintf(err, errlen,
+					 "fault '%s': %s must be an integer from %ld to %ld, not "
+					 "'%s'",
+					 text, key, nums[i].min, nums[i].max, val);
 				goto done;
 			}
 			if (strcmp(key, "page") == 0)
@@ -377,10 +377,10 @@ int ratelimit_parse(const char *text, long *limit, long *window, char *err, size
 	if (parse_long(num, 1, MAX_RATE_LIMIT, limit) != 0 ||
 	    parse_long(slash + 1, 1, 86400, window) != 0) {
 		snprintf(
-		    err, errlen,
-		    "rate limit '%s' must look like N/SECONDS with N from 1 to %ld and SECONDS "
-		    "from 1 to 86400",
-		    text, MAX_RATE_LIMIT);
+			err, errlen,
+			"rate limit '%s' must look like N/SECONDS with N from 1 to %ld and SECONDS "
+			"from 1 to 86400",
+			text, MAX_RATE_LIMIT);
 		goto done;
 	}
 	rc = 0;

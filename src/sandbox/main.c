@@ -79,71 +79,81 @@ static char *read_pem(const char *path, char *err, size_t errlen)
 
 static void print_help(void)
 {
-	printf(
-	    "usage: " PROG " --state FILE [--listen 127.0.0.1:PORT] [--token TOKEN] [--save FILE]\n"
-	    "                        [--latency-ms N] [--fault RULE]... [--rate-limit N/SECONDS]\n"
-	    "                        [--stats FILE] [--log FILE] [--seed N]\n"
-	    "                        [--tls-cert FILE --tls-key FILE]\n"
-	    "\n"
-	    "A local stand-in of the Cloudflare Email Security protected-domain API\n"
-	    "(list, get, PATCH and DELETE under\n"
-	    "/client/v4/accounts/{account_id}/email-security/settings/domains). Requests are\n"
-	    "validated against the OpenAPI document built into the program.\n"
-	    "\n"
-	    "  --state FILE          required: the live state to start with,\n"
-	    "                        {\"accounts\": {\"<account_id>\": [<Domain>, ...]}}. Missing\n"
-	    "                        read-only fields are filled in; a missing id becomes a UUID\n"
-	    "                        derived from SHA-256 of account and domain name.\n"
-	    "  --listen ADDR:PORT    loopback address to serve on (default 127.0.0.1:8787);\n"
-	    "                        127.0.0.0/8, [::1] or localhost only; port 0 picks a free\n"
-	    "                        port. When ready, prints one line on stdout:\n"
-	    "                        'listening on http://ADDR:PORT/client/v4'.\n"
-	    "  --token TOKEN         the accepted credential: 'Authorization: Bearer TOKEN', or\n"
-	    "                        'X-Auth-Key: TOKEN' with a non-empty X-Auth-Email. Without\n"
-	    "                        it any non-empty credential is accepted.\n"
-	    "  --tls-cert FILE, --tls-key FILE\n"
-	    "                        serve HTTPS with this PEM certificate (chain) and key, so\n"
-	    "                        that clients' certificate checks can be exercised; the\n"
-	    "                        line printed then says https://.\n"
-	    "  --save FILE           on SIGINT/SIGTERM write the state to FILE (pretty JSON, the\n"
-	    "                        --state format) before exiting 0.\n"
-	    "  --latency-ms N        wait N ms before answering every API request (requests wait\n"
-	    "                        concurrently; 0..600000).\n"
-	    "  --rate-limit N/SECS   sliding-window limit of N API requests per SECS seconds;\n"
-	    "                        requests over it get 429, Retry-After and code 971. Only\n"
-	    "                        admitted requests use up the window. Without it nothing is\n"
-	    "                        enforced and the Ratelimit headers say q=1200;w=300.\n"
-	    "  --stats FILE          on exit write request statistics to FILE as JSON; they are\n"
-	    "                        also served live at GET /__sandbox/stats and zeroed by\n"
-	    "                        POST /__sandbox/reset-stats (no credentials, not counted).\n"
-	    "  --log FILE            append one JSON line per API request (time, method, path,\n"
-	    "                        query, op, status, valid, errors, body, fault); never the\n"
-	    "                        credentials.\n"
-	    "  --seed N              seed for cf-ray values and generated timestamps (default\n"
-	    "                        %u), so runs are reproducible.\n"
-	    "%s"
-	    "  --version             print the version and exit.\n"
-	    "  --help                print this help and exit.\n"
-	    "\n"
-	    "Answers, in the order requests are checked: 429 code 971 (--rate-limit), 404\n"
-	    "code 7003 (unknown route), 405 code 7001 (wrong method), 401 code 10000 (no or\n"
-	    "wrong credential), --fault rules, 400 with one error per problem (code 1001 bad\n"
-	    "value, 1002 bad or missing body, 1003 wrong content type; source.pointer\n"
-	    "'/FIELD' into the body, '' for the whole body, '/query/NAME', '/path/NAME',\n"
-	    "'/headers/content-type'), 403 code 9109 (account not in the state), 404 code\n"
-	    "1404 (unknown domain id). Every answer has cf-ray, Ratelimit, Ratelimit-Policy\n"
-	    "and Content-Type: application/json.\n"
-	    "\n"
-	    "Statistics (--stats, /__sandbox/stats): {\"requests\": {\"total\", \"list\", "
-	    "\"get\",\n"
-	    "\"patch\", \"delete\", \"other\"}, \"status\": {\"200\": N, ...}, \"invalid\" "
-	    "(answered\n"
-	    "400 by validation), \"unauthorized\", \"rate_limited\" (by --rate-limit),\n"
-	    "\"faults\", \"dropped\" (connections closed by a drop fault; not in \"status\"),\n"
-	    "\"max_in_any_1s\", \"avg_rate\" ((arrivals-1)/(last_at-first_at)),\n"
-	    "\"max_concurrent\", \"first_at\", \"last_at\" (unix seconds, null before any "
-	    "request)}.\n",
-	    DEFAULT_SEED, faults_help());
+	printf("usage: " PROG
+	       " --state FILE [--listen 127.0.0.1:PORT] [--token TOKEN] [--save FILE]\n"
+	       "                        [--latency-ms N] [--fault RULE]... [--rate-limit "
+	       "N/SECONDS]\n"
+	       "                        [--stats FILE] [--log FILE] [--seed N]\n"
+	       "                        [--tls-cert FILE --tls-key FILE]\n"
+	       "\n"
+	       "A local stand-in of the Cloudflare Email Security protected-domain API\n"
+	       "(list, get, PATCH and DELETE under\n"
+	       "/client/v4/accounts/{account_id}/email-security/settings/domains). Requests are\n"
+	       "validated against the OpenAPI document built into the program.\n"
+	       "\n"
+	       "  --state FILE          required: the live state to start with,\n"
+	       "                        {\"accounts\": {\"<account_id>\": [<Domain>, ...]}}. "
+	       "Missing\n"
+	       "                        read-only fields are filled in; a missing id becomes a "
+	       "UUID\n"
+	       "                        derived from SHA-256 of account and domain name.\n"
+	       "  --listen ADDR:PORT    loopback address to serve on (default 127.0.0.1:8787);\n"
+	       "                        127.0.0.0/8, [::1] or localhost only; port 0 picks a free\n"
+	       "                        port. When ready, prints one line on stdout:\n"
+	       "                        'listening on http://ADDR:PORT/client/v4'.\n"
+	       "  --token TOKEN         the accepted credential: 'Authorization: Bearer TOKEN', "
+	       "or\n"
+	       "                        'X-Auth-Key: TOKEN' with a non-empty X-Auth-Email. "
+	       "Without\n"
+	       "                        it any non-empty credential is accepted.\n"
+	       "  --tls-cert FILE, --tls-key FILE\n"
+	       "                        serve HTTPS with this PEM certificate (chain) and key, so\n"
+	       "                        that clients' certificate checks can be exercised; the\n"
+	       "                        line printed then says https://.\n"
+	       "  --save FILE           on SIGINT/SIGTERM write the state to FILE (pretty JSON, "
+	       "the\n"
+	       "                        --state format) before exiting 0.\n"
+	       "  --latency-ms N        wait N ms before answering every API request (requests "
+	       "wait\n"
+	       "                        concurrently; 0..600000).\n"
+	       "  --rate-limit N/SECS   sliding-window limit of N API requests per SECS seconds;\n"
+	       "                        requests over it get 429, Retry-After and code 971. Only\n"
+	       "                        admitted requests use up the window. Without it nothing "
+	       "is\n"
+	       "                        enforced and the Ratelimit headers say q=1200;w=300.\n"
+	       "  --stats FILE          on exit write request statistics to FILE as JSON; they "
+	       "are\n"
+	       "                        also served live at GET /__sandbox/stats and zeroed by\n"
+	       "                        POST /__sandbox/reset-stats (no credentials, not "
+	       "counted).\n"
+	       "  --log FILE            append one JSON line per API request (time, method, path,\n"
+	       "                        query, op, status, valid, errors, body, fault); never the\n"
+	       "                        credentials.\n"
+	       "  --seed N              seed for cf-ray values and generated timestamps (default\n"
+	       "                        %u), so runs are reproducible.\n"
+	       "%s"
+	       "  --version             print the version and exit.\n"
+	       "  --help                print this help and exit.\n"
+	       "\n"
+	       "Answers, in the order requests are checked: 429 code 971 (--rate-limit), 404\n"
+	       "code 7003 (unknown route), 405 code 7001 (wrong method), 401 code 10000 (no or\n"
+	       "wrong credential), --fault rules, 400 with one error per problem (code 1001 bad\n"
+	       "value, 1002 bad or missing body, 1003 wrong content type; source.pointer\n"
+	       "'/FIELD' into the body, '' for the whole body, '/query/NAME', '/path/NAME',\n"
+	       "'/headers/content-type'), 403 code 9109 (account not in the state), 404 code\n"
+	       "1404 (unknown domain id). Every answer has cf-ray, Ratelimit, Ratelimit-Policy\n"
+	       "and Content-Type: application/json.\n"
+	       "\n"
+	       "Statistics (--stats, /__sandbox/stats): {\"requests\": {\"total\", \"list\", "
+	       "\"get\",\n"
+	       "\"patch\", \"delete\", \"other\"}, \"status\": {\"200\": N, ...}, \"invalid\" "
+	       "(answered\n"
+	       "400 by validation), \"unauthorized\", \"rate_limited\" (by --rate-limit),\n"
+	       "\"faults\", \"dropped\" (connections closed by a drop fault; not in \"status\"),\n"
+	       "\"max_in_any_1s\", \"avg_rate\" ((arrivals-1)/(last_at-first_at)),\n"
+	       "\"max_concurrent\", \"first_at\", \"last_at\" (unix seconds, null before any "
+	       "request)}.\n",
+	       DEFAULT_SEED, faults_help());
 }
 
 static int parse_long(const char *text, long min, long max, long *out)
@@ -267,7 +277,7 @@ static int parse_args(int argc, char **argv, options *o)
 
 int main(int argc, char **argv)
 {
-	options o = {.listen = "127.0.0.1:8787", .seed = DEFAULT_SEED};
+	options o = { .listen = "127.0.0.1:8787", .seed = DEFAULT_SEED };
 	spec *sp = NULL;
 	state *st = NULL;
 	faults *fl = NULL;
@@ -334,18 +344,18 @@ int main(int argc, char **argv)
 
 	{
 		server_config cfg = {
-		    .listen = o.listen,
-		    .token = o.token,
-		    .latency_ms = o.latency_ms,
-		    .seed = o.seed,
-		    .spec = sp,
-		    .state = st,
-		    .faults = faults_count(fl) ? fl : NULL,
-		    .ratelimit = rl,
-		    .stats = stt,
-		    .log = log,
-		    .tls_cert = cert,
-		    .tls_key = key,
+			.listen = o.listen,
+			.token = o.token,
+			.latency_ms = o.latency_ms,
+			.seed = o.seed,
+			.spec = sp,
+			.state = st,
+			.faults = faults_count(fl) ? fl : NULL,
+			.ratelimit = rl,
+			.stats = stt,
+			.log = log,
+			.tls_cert = cert,
+			.tls_key = key,
 		};
 
 		if (server_start(&cfg, &srv, url, sizeof url, err, sizeof err) != 0)

@@ -68,7 +68,7 @@ static double now_wall(void)
 
 static void sleep_ms(long ms)
 {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	while (ms > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
@@ -117,10 +117,10 @@ static int parse_listen(const char *text, listen_addr *out, char *err, size_t er
 		host[hlen - 1] = '\0';
 		if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1 ||
 		    !IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr)) {
-			snprintf(
-			    err, errlen,
-			    "listen address '%s' is not a loopback address (127.0.0.0/8 or [::1])",
-			    text);
+			snprintf(err, errlen,
+				 "listen address '%s' is not a loopback address (127.0.0.0/8 or "
+				 "[::1])",
+				 text);
 			return -1;
 		}
 		a6->sin6_family = AF_INET6;
@@ -132,10 +132,10 @@ static int parse_listen(const char *text, listen_addr *out, char *err, size_t er
 
 		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1 ||
 		    (ntohl(a4->sin_addr.s_addr) >> 24) != 127) {
-			snprintf(
-			    err, errlen,
-			    "listen address '%s' is not a loopback address (127.0.0.0/8 or [::1])",
-			    text);
+			snprintf(err, errlen,
+				 "listen address '%s' is not a loopback address (127.0.0.0/8 or "
+				 "[::1])",
+				 text);
 			return -1;
 		}
 		a4->sin_family = AF_INET;
@@ -265,8 +265,9 @@ static int has_string(const json_t *array, const char *want)
 	size_t i;
 	const json_t *v;
 
-	json_array_foreach(array, i, v) if (json_is_string(v) &&
-					    strcmp(json_string_value(v), want) == 0) return 1;
+	json_array_foreach(array, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), want) == 0)
+			return 1;
 	return 0;
 }
 
@@ -312,8 +313,9 @@ static int list_matches(const json_t *dom, const list_filter *f)
 		const json_t *each;
 		int hit = 0;
 
-		json_array_foreach(
-		    f->names, i, each) if (strcasecmp(json_string_value(each), name) == 0) hit = 1;
+		json_array_foreach(f->names, i, each)
+			if (strcasecmp(json_string_value(each), name) == 0)
+				hit = 1;
 		if (!hit)
 			return 0;
 	}
@@ -357,8 +359,7 @@ static void op_list(const json_t *domains, const json_t *query, const fault *f, 
 		goto fail;
 	list_filter_init(&filter, query);
 	all = list_filter_empty(&filter);
-	json_array_foreach(domains, i, dom)
-	{
+	json_array_foreach(domains, i, dom) {
 		if (!all && !list_matches(dom, &filter))
 			continue;
 		items[n].dom = dom;
@@ -381,7 +382,7 @@ static void op_list(const json_t *domains, const json_t *query, const fault *f, 
 			state_parse_time(json_string_value(created), &items[i].t);
 	}
 	if (order) {
-		sort_spec s = {strcmp(order, "created_at") == 0, dir && strcmp(dir, "desc") == 0};
+		sort_spec s = { strcmp(order, "created_at") == 0, dir && strcmp(dir, "desc") == 0 };
 
 		qsort_r(items, n, sizeof *items, compare_items, &s);
 	}
@@ -408,10 +409,10 @@ static void op_list(const json_t *domains, const json_t *query, const fault *f, 
 		if (json_array_append(result, items[i].dom) != 0)
 			goto fail;
 	env = json_pack(
-	    "{s:b, s:[], s:[], s:O, s:{s:I, s:I, s:I, s:I}}", "success", 1, "errors", "messages",
-	    "result", result, "result_info", "count", (json_int_t)count, "page", (json_int_t)page,
-	    "per_page", (json_int_t)per_page, "total_count",
-	    (json_int_t)((f && f->action == FAULT_LIE_TOTAL) ? f->total : (long long)total));
+		"{s:b, s:[], s:[], s:O, s:{s:I, s:I, s:I, s:I}}", "success", 1, "errors",
+		"messages", "result", result, "result_info", "count", (json_int_t)count, "page",
+		(json_int_t)page, "per_page", (json_int_t)per_page, "total_count",
+		(json_int_t)((f && f->action == FAULT_LIE_TOTAL) ? f->total : (long long)total));
 	a->status = 200;
 	a->text = dump(env);
 	env = NULL;
@@ -530,8 +531,7 @@ static int check_ip_restrictions(const json_t *body, json_t *errors)
 	size_t i;
 	int errs = 0;
 
-	json_array_foreach(list, i, item)
-	{
+	json_array_foreach(list, i, item) {
 		char ptr[64];
 
 		if (!json_is_string(item) || is_ip_or_cidr(json_string_value(item)))
@@ -646,8 +646,9 @@ static enum MHD_Result send_answer(server *srv, struct MHD_Connection *conn, ans
 	char ray[32], buf[96];
 	const char *text = a->text ? a->text : "";
 
-	resp = MHD_create_response_from_buffer(
-	    strlen(text), (void *)text, a->text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	resp = MHD_create_response_from_buffer(strlen(text), (void *)text,
+					       a->text ? MHD_RESPMEM_MUST_FREE
+						       : MHD_RESPMEM_PERSISTENT);
 	if (!resp) {
 		free(a->text);
 		a->text = NULL;
@@ -676,14 +677,15 @@ static enum MHD_Result handle_api(server *srv, struct MHD_Connection *conn, requ
 				  const char *url, const char *method)
 {
 	const server_config *cfg = &srv->cfg;
-	arg_list args = {0};
+	arg_list args = { 0 };
 	spec_match m;
 	json_t *errors = json_array(), *query = NULL, *body = NULL;
 	int route, nerr = 0, limited = 0, faulted = 0;
-	ratelimit_info rli = {DEFAULT_QUOTA, DEFAULT_WINDOW, DEFAULT_QUOTA - 1, DEFAULT_WINDOW, 0};
-	answer a = {0};
+	ratelimit_info rli = { DEFAULT_QUOTA, DEFAULT_WINDOW, DEFAULT_QUOTA - 1, DEFAULT_WINDOW,
+			       0 };
+	answer a = { 0 };
 	fault f;
-	stats_outcome o = {0};
+	stats_outcome o = { 0 };
 	enum MHD_Result result;
 	const char *q;
 
@@ -696,17 +698,17 @@ static enum MHD_Result handle_api(server *srv, struct MHD_Connection *conn, requ
 		goto respond;
 	}
 	if (route == SPEC_ROUTE_OK) {
-		exempt_ctx ex = {srv, spec_match_param(&m, "account_id")};
+		exempt_ctx ex = { srv, spec_match_param(&m, "account_id") };
 		spec_request req = {
-		    .query = args.args,
-		    .nquery = args.n,
-		    .content_type =
-			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"),
-		    .body = r->body,
-		    .body_len = r->len,
-		    .body_too_large = r->too_large,
-		    .exempt = exempt_existing_id,
-		    .exempt_ud = &ex,
+			.query = args.args,
+			.nquery = args.n,
+			.content_type =
+				MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"),
+			.body = r->body,
+			.body_len = r->len,
+			.body_too_large = r->too_large,
+			.exempt = exempt_existing_id,
+			.exempt_ud = &ex,
 		};
 
 		nerr = spec_validate_request(cfg->spec, &m, &req, errors, &query, &body);
@@ -743,8 +745,8 @@ static enum MHD_Result handle_api(server *srv, struct MHD_Connection *conn, requ
 	} else {
 		if (cfg->faults)
 			faulted = faults_match(
-			    cfg->faults, method, o.op, url,
-			    strcmp(o.op, "list") == 0 ? requested_page(&args) : -1, &f);
+				cfg->faults, method, o.op, url,
+				strcmp(o.op, "list") == 0 ? requested_page(&args) : -1, &f);
 		o.fault = faulted;
 		if (faulted && f.action == FAULT_DELAY)
 			sleep_ms(f.delay_ms);
@@ -777,13 +779,13 @@ respond:
 	if (cfg->log) {
 		q = strchr(r->uri, '?');
 		json_t *entry = json_pack(
-		    "{s:f, s:o, s:o, s:o, s:s, s:i, s:b, s:O, s:o, s:o}", "time", r->arrived,
-		    "method", lossy_string(method, strlen(method)), "path",
-		    lossy_string(url, strlen(url)), "query",
-		    q ? lossy_string(q + 1, strlen(q + 1)) : json_string(""), "op", o.op, "status",
-		    o.status, "valid", route == SPEC_ROUTE_OK && nerr == 0, "errors",
-		    errors ? errors : json_null(), "body", body_for_log(r, body), "fault",
-		    faulted ? json_string(fault_action_name(f.action)) : json_null());
+			"{s:f, s:o, s:o, s:o, s:s, s:i, s:b, s:O, s:o, s:o}", "time", r->arrived,
+			"method", lossy_string(method, strlen(method)), "path",
+			lossy_string(url, strlen(url)), "query",
+			q ? lossy_string(q + 1, strlen(q + 1)) : json_string(""), "op", o.op,
+			"status", o.status, "valid", route == SPEC_ROUTE_OK && nerr == 0, "errors",
+			errors ? errors : json_null(), "body", body_for_log(r, body), "fault",
+			faulted ? json_string(fault_action_name(f.action)) : json_null());
 
 		if (entry)
 			reqlog_write(cfg->log, entry);
@@ -805,7 +807,7 @@ respond:
 static enum MHD_Result handle_control(server *srv, struct MHD_Connection *conn, const char *url,
 				      const char *method)
 {
-	answer a = {0};
+	answer a = { 0 };
 	const char *name = url + strlen(CONTROL_PREFIX);
 
 	if (strcmp(name, "stats") == 0 || strcmp(name, "reset-stats") == 0) {
@@ -829,8 +831,8 @@ static enum MHD_Result handle_control(server *srv, struct MHD_Connection *conn, 
 		answer_error(&a, 500, CODE_FAULT_DEFAULT, "Internal Server Error");
 	/* control answers are not rate limited; their headers show the quota left */
 	{
-		ratelimit_info rest = {DEFAULT_QUOTA, DEFAULT_WINDOW, DEFAULT_QUOTA - 1,
-				       DEFAULT_WINDOW, 0};
+		ratelimit_info rest = { DEFAULT_QUOTA, DEFAULT_WINDOW, DEFAULT_QUOTA - 1,
+					DEFAULT_WINDOW, 0 };
 
 		if (srv->cfg.ratelimit)
 			ratelimit_peek(srv->cfg.ratelimit, now_wall(), &rest);
@@ -886,7 +888,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
+	__attribute__((format(printf, 2, 0)));
 
 /* libmicrohttpd's own complaints (a dropped connection shows up here as an
  * "internal error"): keep them on stderr, marked as theirs. */
@@ -933,7 +935,7 @@ int server_start(const server_config *cfg, server **out, char *url, size_t urlle
 	listen_addr addr;
 	const union MHD_DaemonInfo *info;
 	unsigned int flags =
-	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	int rc = -1, locks = 0;
 
 	*out = NULL;
@@ -968,8 +970,8 @@ int server_start(const server_config *cfg, server **out, char *url, size_t urlle
 			tls[0].option = MHD_OPTION_END;
 		/* The logger first: libmicrohttpd logs by itself until it sees it. */
 		srv->daemon = MHD_start_daemon(
-			flags, 0, NULL, NULL, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
-			srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr.ss,
+			flags, 0, NULL, NULL, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER,
+			on_mhd_log, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr.ss,
 			MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED,
 			on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT,
 			(unsigned int)IDLE_TIMEOUT_S, MHD_OPTION_LISTENING_ADDRESS_REUSE,

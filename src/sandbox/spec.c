@@ -39,10 +39,10 @@ static const struct {
 	spec_op_kind kind;
 	const char *name;
 } known_ops[] = {
-    {"email_security_list_domains", SPEC_OP_LIST, "list"},
-    {"email_security_get_domain", SPEC_OP_GET, "get"},
-    {"email_security_update_domain", SPEC_OP_PATCH, "patch"},
-    {"email_security_delete_domain", SPEC_OP_DELETE, "delete"},
+	{ "email_security_list_domains", SPEC_OP_LIST, "list" },
+	{ "email_security_get_domain", SPEC_OP_GET, "get" },
+	{ "email_security_update_domain", SPEC_OP_PATCH, "patch" },
+	{ "email_security_delete_domain", SPEC_OP_DELETE, "delete" },
 };
 
 static void op_clear(spec_operation *op)
@@ -123,8 +123,7 @@ static int add_params(spec *s, spec_operation *op, const json_t *list, char *err
 	size_t i, j;
 	const json_t *p, *have;
 
-	json_array_foreach(list, i, p)
-	{
+	json_array_foreach(list, i, p) {
 		const json_t *param = validate_resolve(s->doc, p);
 		const char *name = json_string_value(json_object_get(param, "name"));
 		const char *in = json_string_value(json_object_get(param, "in"));
@@ -135,8 +134,7 @@ static int add_params(spec *s, spec_operation *op, const json_t *list, char *err
 				 op->method);
 			return -1;
 		}
-		json_array_foreach(op->params, j, have)
-		{
+		json_array_foreach(op->params, j, have) {
 			if (strcmp(json_string_value(json_object_get(have, "name")), name) == 0 &&
 			    strcmp(json_string_value(json_object_get(have, "in")), in) == 0) {
 				json_array_set(op->params, j, (json_t *)param);
@@ -156,7 +154,7 @@ static const json_t *result_schema(const json_t *doc, const json_t *responses)
 {
 	const json_t *ok = validate_resolve(doc, json_object_get(responses, "200"));
 	const json_t *schema = json_object_get(
-	    json_object_get(json_object_get(ok, "content"), "application/json"), "schema");
+		json_object_get(json_object_get(ok, "content"), "application/json"), "schema");
 	const json_t *all, *sub;
 	size_t i;
 
@@ -166,8 +164,7 @@ static const json_t *result_schema(const json_t *doc, const json_t *responses)
 	if (json_object_get(json_object_get(schema, "properties"), "result"))
 		return json_object_get(json_object_get(schema, "properties"), "result");
 	all = json_object_get(schema, "allOf");
-	json_array_foreach(all, i, sub)
-	{
+	json_array_foreach(all, i, sub) {
 		const json_t *r = validate_resolve(doc, sub);
 		const json_t *found = json_object_get(json_object_get(r, "properties"), "result");
 
@@ -183,10 +180,8 @@ static int load_ops(spec *s, char *err, size_t errlen)
 	const char *template_path, *method;
 	const json_t *item, *op;
 
-	json_object_foreach((json_t *)paths, template_path, item)
-	{
-		json_object_foreach((json_t *)item, method, op)
-		{
+	json_object_foreach((json_t *)paths, template_path, item) {
+		json_object_foreach((json_t *)item, method, op) {
 			const char *opid = json_string_value(json_object_get(op, "operationId"));
 			spec_operation *o;
 			size_t k;
@@ -225,12 +220,12 @@ static int load_ops(spec *s, char *err, size_t errlen)
 				}
 			}
 			if (add_params(s, o, json_object_get(item, "parameters"), err, errlen) !=
-				0 ||
+				    0 ||
 			    add_params(s, o, json_object_get(op, "parameters"), err, errlen) != 0)
 				return -1;
 			if (json_object_get(op, "requestBody"))
-				o->body =
-				    validate_resolve(s->doc, json_object_get(op, "requestBody"));
+				o->body = validate_resolve(s->doc,
+							   json_object_get(op, "requestBody"));
 			o->responses = json_object_get(op, "responses");
 			o->resource = result_schema(s->doc, o->responses);
 		}
@@ -272,7 +267,7 @@ int spec_new(const char *doc, size_t len, spec **out, char *err, size_t errlen)
 	if (validate_check_schemas(s->doc, err, errlen) != 0)
 		goto done;
 	url = json_string_value(
-	    json_object_get(json_array_get(json_object_get(s->doc, "servers"), 0), "url"));
+		json_object_get(json_array_get(json_object_get(s->doc, "servers"), 0), "url"));
 	if (!url) {
 		snprintf(err, errlen, "the API document has no server URL");
 		goto done;
@@ -539,12 +534,12 @@ static int check_param(const spec *s, const spec_match *m, const spec_request *r
 	if (!value)
 		goto done;
 	ctx = (validate_ctx){
-	    .root = s->doc,
-	    .errors = errors,
-	    .code = CODE_INVALID_VALUE,
-	    .flags = VALIDATE_REQUEST,
-	    .root_label = label,
-	    .label_prefix = prefix,
+		.root = s->doc,
+		.errors = errors,
+		.code = CODE_INVALID_VALUE,
+		.flags = VALIDATE_REQUEST,
+		.root_label = label,
+		.label_prefix = prefix,
 	};
 	/* named by path so that array items read "query parameter 'domain[1]'" */
 	errs = validate_value(&ctx, schema, value, pointer, name);
@@ -572,9 +567,9 @@ static const json_t *media_for(const json_t *content, const char *content_type)
 	n = strcspn(content_type, ";");
 	while (n > 0 && (content_type[n - 1] == ' ' || content_type[n - 1] == '\t'))
 		n--;
-	json_object_foreach((json_t *)content, mt,
-			    media) if (strlen(mt) == n &&
-				       strncasecmp(mt, content_type, n) == 0) return media;
+	json_object_foreach((json_t *)content, mt, media)
+		if (strlen(mt) == n && strncasecmp(mt, content_type, n) == 0)
+			return media;
 	return NULL;
 }
 
@@ -603,8 +598,7 @@ static int check_body(const spec *s, const spec_operation *op, const spec_reques
 		const json_t *unused;
 		char want[256] = "";
 
-		json_object_foreach((json_t *)content, mt, unused)
-		{
+		json_object_foreach((json_t *)content, mt, unused) {
 			size_t used = strlen(want);
 
 			snprintf(want + used, sizeof want - used, "%s%s", used ? " or " : "", mt);
@@ -618,8 +612,8 @@ static int check_body(const spec *s, const spec_operation *op, const spec_reques
 					   "content type must be %s (got none)", want);
 		return 1;
 	}
-	*body_out =
-	    json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	*body_out = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+			       &jerr);
 	if (!*body_out) {
 		validate_add_error(errors, CODE_BAD_BODY, "",
 				   "request body is not valid JSON: %s (line %d, column %d)",
@@ -627,13 +621,13 @@ static int check_body(const spec *s, const spec_operation *op, const spec_reques
 		return 1;
 	}
 	ctx = (validate_ctx){
-	    .root = s->doc,
-	    .errors = errors,
-	    .code = CODE_INVALID_VALUE,
-	    .flags = VALIDATE_REQUEST,
-	    .hint = op->resource,
-	    .root_label = "request body",
-	    .label_prefix = "",
+		.root = s->doc,
+		.errors = errors,
+		.code = CODE_INVALID_VALUE,
+		.flags = VALIDATE_REQUEST,
+		.hint = op->resource,
+		.root_label = "request body",
+		.label_prefix = "",
 	};
 	return validate_value(&ctx, json_object_get(media, "schema"), *body_out, "", "");
 }
@@ -650,8 +644,7 @@ int spec_validate_request(const spec *s, const spec_match *m, const spec_request
 	*query_out = json_object();
 	if (!*query_out)
 		return -1;
-	json_array_foreach(op->params, i, param)
-	{
+	json_array_foreach(op->params, i, param) {
 		rc = check_param(s, m, req, param, errors, *query_out);
 		if (rc < 0)
 			return -1;

@@ -176,11 +176,12 @@ static int fill_domain(json_t *dom, const char *account, uint64_t seed)
 	    set_if_missing(dom, "authorization",
 			   json_pack("{s:b, s:s, s:n}", "authorized", 1, "timestamp", created,
 				     "status_message")) != 0 ||
-	    set_if_missing(
-		dom, "emails_processed",
-		json_pack("{s:s, s:I, s:I}", "timestamp", checked, "total_emails_processed",
-			  (json_int_t)(u32_at(d, 12) % 500000u), "total_emails_processed_previous",
-			  (json_int_t)(u32_at(d, 16) % 500000u))) != 0 ||
+	    set_if_missing(dom, "emails_processed",
+			   json_pack("{s:s, s:I, s:I}", "timestamp", checked,
+				     "total_emails_processed",
+				     (json_int_t)(u32_at(d, 12) % 500000u),
+				     "total_emails_processed_previous",
+				     (json_int_t)(u32_at(d, 16) % 500000u))) != 0 ||
 	    set_if_missing(dom, "inbox_provider",
 			   json_string((d[20] & 1) ? "Google" : "Microsoft")) != 0 ||
 	    set_if_missing(dom, "o365_tenant_id", json_null()) != 0)
@@ -197,8 +198,7 @@ static json_t *with_id_first(const json_t *dom, const char *id)
 
 	if (!out)
 		return NULL;
-	json_object_foreach((json_t *)dom, key, value)
-	{
+	json_object_foreach((json_t *)dom, key, value) {
 		if (json_object_set(out, key, value) != 0) {
 			json_decref(out);
 			return NULL;
@@ -224,8 +224,7 @@ static int load_account(state *st, const char *path, const char *account, json_t
 			 account);
 		return -1;
 	}
-	json_array_foreach(list, i, dom)
-	{
+	json_array_foreach(list, i, dom) {
 		const json_t *id, *name;
 		char idbuf[128];
 
@@ -246,21 +245,21 @@ static int load_account(state *st, const char *path, const char *account, json_t
 		if (!id) {
 			json_t *copy;
 
-			copy =
-			    generated_id(account, json_string_value(name), idbuf, sizeof idbuf) == 0
-				? with_id_first(dom, idbuf)
-				: NULL;
+			copy = generated_id(account, json_string_value(name), idbuf,
+					    sizeof idbuf) == 0
+				       ? with_id_first(dom, idbuf)
+				       : NULL;
 			if (!copy || json_array_set_new(list, i, copy) != 0) {
 				snprintf(err, errlen, "state file '%s': out of memory", path);
 				return -1;
 			}
 			dom = copy;
 		} else if (!json_is_string(id) && !json_is_integer(id)) {
-			snprintf(
-			    err, errlen,
-			    "state file '%s': accounts.\"%s\"[%zu] (\"%s\") has an \"id\" that is "
-			    "neither a string nor an integer",
-			    path, account, i, json_string_value(name));
+			snprintf(err, errlen,
+				 "state file '%s': accounts.\"%s\"[%zu] (\"%s\") has an \"id\" "
+				 "that is "
+				 "neither a string nor an integer",
+				 path, account, i, json_string_value(name));
 			return -1;
 		}
 		state_id_text(dom, idbuf, sizeof idbuf);
@@ -310,10 +309,10 @@ int state_load(const char *path, uint64_t seed, state **out, char *err, size_t e
 	}
 	st->accounts = json_object_get(st->root, "accounts");
 	if (!json_is_object(st->accounts)) {
-		snprintf(
-		    err, errlen,
-		    "state file '%s': \"accounts\" must be an object of account id -> domain list",
-		    path);
+		snprintf(err, errlen,
+			 "state file '%s': \"accounts\" must be an object of account id -> domain "
+			 "list",
+			 path);
 		goto done;
 	}
 	st->index = json_object();
@@ -321,9 +320,9 @@ int state_load(const char *path, uint64_t seed, state **out, char *err, size_t e
 		snprintf(err, errlen, "state file '%s': out of memory", path);
 		goto done;
 	}
-	json_object_foreach(st->accounts, account,
-			    list) if (load_account(st, path, account, list, seed, err, errlen) !=
-				      0) goto done;
+	json_object_foreach(st->accounts, account, list)
+		if (load_account(st, path, account, list, seed, err, errlen) != 0)
+			goto done;
 	*out = st;
 	st = NULL;
 	rc = 0;
@@ -395,8 +394,7 @@ int state_remove(state *st, const char *account, const char *id)
 
 	if (!dom)
 		return -1;
-	json_array_foreach(list, i, each)
-	{
+	json_array_foreach(list, i, each) {
 		if (each == dom) {
 			json_array_remove(list, i);
 			break;
@@ -415,9 +413,9 @@ json_t *state_update(state *st, const char *account, const char *id, const json_
 
 	if (!dom)
 		return NULL;
-	json_object_foreach((json_t *)changes, key,
-			    value) if (json_object_set_new(dom, key, json_deep_copy(value)) !=
-				       0) return NULL;
+	json_object_foreach((json_t *)changes, key, value)
+		if (json_object_set_new(dom, key, json_deep_copy(value)) != 0)
+			return NULL;
 	if (json_object_set_new(dom, "modified_at", json_string(now)) != 0 ||
 	    json_object_set_new(dom, "last_modified", json_string(now)) != 0)
 		return NULL;

@@ -137,7 +137,7 @@ static int digits(const char *s, int n, int *out)
 
 int validate_is_date_time(const char *s)
 {
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	int y, mo, d, h, mi, sec, oh, om;
 	const char *p = s;
 
@@ -338,7 +338,9 @@ static int declares(const json_t *root, const json_t *schema, const char *key, i
 	if (json_object_get(json_object_get(schema, "properties"), key))
 		return 1;
 	all = json_object_get(schema, "allOf");
-	json_array_foreach(all, i, sub) if (declares(root, sub, key, depth + 1)) return 1;
+	json_array_foreach(all, i, sub)
+		if (declares(root, sub, key, depth + 1))
+			return 1;
 	return 0;
 }
 
@@ -356,8 +358,7 @@ static const json_t *property_schema(const json_t *root, const json_t *schema, c
 	if (found)
 		return found;
 	all = json_object_get(schema, "allOf");
-	json_array_foreach(all, i, sub)
-	{
+	json_array_foreach(all, i, sub) {
 		found = property_schema(root, sub, key, depth + 1);
 		if (found)
 			return found;
@@ -419,8 +420,9 @@ static int check_enum(const node *n, const json_t *schema, const json_t *value)
 
 	if (!en)
 		return 0;
-	json_array_foreach(en, i,
-			   member) if (json_equal((json_t *)member, (json_t *)value)) return 0;
+	json_array_foreach(en, i, member)
+		if (json_equal((json_t *)member, (json_t *)value))
+			return 0;
 	/* list the allowed values in the message, they are what the caller needs */
 	{
 		size_t len = 0;
@@ -429,8 +431,7 @@ static int check_enum(const node *n, const json_t *schema, const json_t *value)
 
 		if (!f)
 			return -1;
-		json_array_foreach(en, i, member)
-		{
+		json_array_foreach(en, i, member) {
 			char *s = json_dumps(member, JSON_ENCODE_ANY);
 
 			fprintf(f, "%s%s", i ? ", " : "", s ? s : "?");
@@ -479,9 +480,9 @@ static int check_string(const node *n, const json_t *schema, const json_t *value
 		if (!ok) {
 			char *got = quote(value);
 			int rc =
-			    node_error(n, "must be a %s (got %s)",
-				       strcmp(fmt, "uuid") == 0 ? "uuid" : "RFC 3339 date-time",
-				       got ? got : "?");
+				node_error(n, "must be a %s (got %s)",
+					   strcmp(fmt, "uuid") == 0 ? "uuid" : "RFC 3339 date-time",
+					   got ? got : "?");
 
 			free(got);
 			if (rc < 0)
@@ -499,8 +500,8 @@ static int check_number(const node *n, const json_t *schema, const json_t *value
 		const char *kw, *excl_kw, *word, *excl_word;
 		int upper;
 	} bounds[] = {
-	    {"minimum", "exclusiveMinimum", "at least", "greater than", 0},
-	    {"maximum", "exclusiveMaximum", "at most", "less than", 1},
+		{ "minimum", "exclusiveMinimum", "at least", "greater than", 0 },
+		{ "maximum", "exclusiveMaximum", "at most", "less than", 1 },
 	};
 	int errs = 0;
 
@@ -572,8 +573,7 @@ static int check_array(const node *n, const json_t *schema, const json_t *value)
 	}
 	kw = json_object_get(schema, "items");
 	if (kw) {
-		json_array_foreach(value, i, item)
-		{
+		json_array_foreach(value, i, item) {
 			char idx[32];
 			int rc;
 
@@ -638,8 +638,7 @@ static int check_object(const node *n, const json_t *schema, const json_t *value
 	size_t i;
 	int errs = 0, rc;
 
-	json_array_foreach(req, i, kw)
-	{
+	json_array_foreach(req, i, kw) {
 		const char *name = json_string_value(kw);
 
 		if (name && !json_object_get(value, name)) {
@@ -648,8 +647,7 @@ static int check_object(const node *n, const json_t *schema, const json_t *value
 			errs++;
 		}
 	}
-	json_object_foreach((json_t *)value, key, member)
-	{
+	json_object_foreach((json_t *)value, key, member) {
 		const json_t *prop = json_object_get(props, key);
 
 		rc = 0;
@@ -663,9 +661,10 @@ static int check_object(const node *n, const json_t *schema, const json_t *value
 		} else if ((ctx->flags & VALIDATE_REQUEST) && n->check_unknown &&
 			   !declares(ctx->root, schema, key, 0)) {
 			/* the resource schema tells a misplaced known field from a typo */
-			const json_t *hinted = (ctx->hint && !n->path[0])
-						   ? property_schema(ctx->root, ctx->hint, key, 0)
-						   : NULL;
+			const json_t *hinted =
+				(ctx->hint && !n->path[0])
+					? property_schema(ctx->root, ctx->hint, key, 0)
+					: NULL;
 
 			if (hinted && read_only(ctx->root, hinted))
 				rc = member_error(n, key, "is read-only");
@@ -702,9 +701,9 @@ static int node_validate(const node *n, const json_t *schema, const json_t *valu
 		/* name the type even when it comes from an allOf part */
 		if (!shown)
 			shown = json_object_get(
-			    validate_resolve(n->ctx->root,
-					     json_array_get(json_object_get(s, "allOf"), 0)),
-			    "type");
+				validate_resolve(n->ctx->root,
+						 json_array_get(json_object_get(s, "allOf"), 0)),
+				"type");
 		if (!json_is_string(shown))
 			return node_error(n, "must not be null");
 		return node_error(n, "must be %s %s (got null)", article(json_string_value(shown)),
@@ -735,8 +734,7 @@ static int node_validate(const node *n, const json_t *schema, const json_t *valu
 	errs += rc;
 
 	all = json_object_get(s, "allOf");
-	json_array_foreach(all, i, sub)
-	{
+	json_array_foreach(all, i, sub) {
 		node c = *n;
 
 		c.check_unknown = 0;
@@ -752,7 +750,7 @@ static int node_validate(const node *n, const json_t *schema, const json_t *valu
 int validate_value(const validate_ctx *ctx, const json_t *schema, const json_t *value,
 		   const char *pointer, const char *path)
 {
-	node n = {ctx, pointer, path, 0, 1};
+	node n = { ctx, pointer, path, 0, 1 };
 
 	return node_validate(&n, schema, value);
 }
@@ -760,36 +758,36 @@ int validate_value(const validate_ctx *ctx, const json_t *schema, const json_t *
 /* ---- document check ---------------------------------------------------- */
 
 static const char *const known_keywords[] = {
-    "$ref",
-    "allOf",
-    "type",
-    "nullable",
-    "enum",
-    "minimum",
-    "maximum",
-    "exclusiveMinimum",
-    "exclusiveMaximum",
-    "minLength",
-    "maxLength",
-    "minItems",
-    "maxItems",
-    "uniqueItems",
-    "format",
-    "items",
-    "properties",
-    "required",
-    "readOnly",
-    /* annotations */
-    "description",
-    "example",
-    "default",
-    "deprecated",
-    "title",
-    NULL,
+	"$ref",
+	"allOf",
+	"type",
+	"nullable",
+	"enum",
+	"minimum",
+	"maximum",
+	"exclusiveMinimum",
+	"exclusiveMaximum",
+	"minLength",
+	"maxLength",
+	"minItems",
+	"maxItems",
+	"uniqueItems",
+	"format",
+	"items",
+	"properties",
+	"required",
+	"readOnly",
+	/* annotations */
+	"description",
+	"example",
+	"default",
+	"deprecated",
+	"title",
+	NULL,
 };
 
 static const char *const known_types[] = {
-    "array", "object", "string", "integer", "number", "boolean", NULL,
+	"array", "object", "string", "integer", "number", "boolean", NULL,
 };
 
 static int in_list(const char *const *list, const char *s)
@@ -815,8 +813,7 @@ static int check_schema_at(const json_t *root, const json_t *schema, const char 
 		snprintf(err, errlen, "schema at '%s' is not an object", where);
 		return -1;
 	}
-	json_object_foreach((json_t *)schema, key, v)
-	{
+	json_object_foreach((json_t *)schema, key, v) {
 		if (strncmp(key, "x-", 2) == 0)
 			continue;
 		if (!in_list(known_keywords, key)) {
@@ -866,8 +863,7 @@ static int check_schema_at(const json_t *root, const json_t *schema, const char 
 				 "schema at '%s' has properties that are not an object", where);
 			return -1;
 		}
-		json_object_foreach((json_t *)v, key, p)
-		{
+		json_object_foreach((json_t *)v, key, p) {
 			snprintf(sub, sizeof sub, "%s/properties/%s", where, key);
 			if (check_schema_at(root, p, sub, err, errlen, depth + 1) != 0)
 				return -1;
@@ -883,8 +879,7 @@ static int check_schema_at(const json_t *root, const json_t *schema, const char 
 				 where);
 			return -1;
 		}
-		json_array_foreach(v, i, p)
-		{
+		json_array_foreach(v, i, p) {
 			snprintf(sub, sizeof sub, "%s/allOf/%zu", where, i);
 			if (check_schema_at(root, p, sub, err, errlen, depth + 1) != 0)
 				return -1;
@@ -901,8 +896,7 @@ static int check_content(const json_t *root, const json_t *content, const char *
 	const json_t *media;
 	char sub[512];
 
-	json_object_foreach((json_t *)content, mt, media)
-	{
+	json_object_foreach((json_t *)content, mt, media) {
 		const json_t *schema = json_object_get(media, "schema");
 
 		if (schema) {
@@ -921,8 +915,7 @@ static int check_parameters(const json_t *root, const json_t *params, const char
 	const json_t *p;
 	char sub[512];
 
-	json_array_foreach(params, i, p)
-	{
+	json_array_foreach(params, i, p) {
 		const json_t *param = validate_resolve(root, p);
 
 		if (!param) {
@@ -949,20 +942,17 @@ int validate_check_schemas(const json_t *root, char *err, size_t errlen)
 	const json_t *schema, *item, *op;
 	char where[512];
 
-	json_object_foreach((json_t *)schemas, name, schema)
-	{
+	json_object_foreach((json_t *)schemas, name, schema) {
 		snprintf(where, sizeof where, "#/components/schemas/%s", name);
 		if (check_schema_at(root, schema, where, err, errlen, 0) != 0)
 			return -1;
 	}
-	json_object_foreach((json_t *)paths, pname, item)
-	{
+	json_object_foreach((json_t *)paths, pname, item) {
 		snprintf(where, sizeof where, "#/paths/%s", pname);
 		if (check_parameters(root, json_object_get(item, "parameters"), where, err,
 				     errlen) != 0)
 			return -1;
-		json_object_foreach((json_t *)item, method, op)
-		{
+		json_object_foreach((json_t *)item, method, op) {
 			const json_t *body, *responses, *resp;
 			const char *code;
 
@@ -986,8 +976,7 @@ int validate_check_schemas(const json_t *root, char *err, size_t errlen)
 					return -1;
 			}
 			responses = json_object_get(op, "responses");
-			json_object_foreach((json_t *)responses, code, resp)
-			{
+			json_object_foreach((json_t *)responses, code, resp) {
 				const json_t *r = validate_resolve(root, resp);
 				char rw[600];
 

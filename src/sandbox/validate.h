@@ -72,7 +72,7 @@ int validate_value(const validate_ctx *ctx, const json_t *schema, const json_t *
  * memory runs out.
  */
 int validate_add_error(json_t *errors, int code, const char *pointer, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+	__attribute__((format(printf, 4, 5)));
 
 /* 1 when s is a uuid (8-4-4-4-12 hex digits, any case), else 0. */
 int validate_is_uuid(const char *s);

@@ -28,7 +28,10 @@ struct diags {
 	size_t errors;
 };
 
-#define DIAGS_INIT { NULL, 0, 0, 0 }
+#define DIAGS_INIT                                                                                 \
+	{                                                                                          \
+		NULL, 0, 0, 0                                                                      \
+	}
 
 void diags_release(struct diags *d);
 void diags_add(struct diags *d, enum diag_level level, const char *file, int line, int col,

@@ -13,21 +13,21 @@
 
 enum mw_error {
 	MW_OK = 0,
-	MW_EGENERIC = -1,     /* anything else */
-	MW_EUSAGE = -2,       /* bad command line */
-	MW_EIO = -3,          /* file system */
-	MW_EINVALID = -4,     /* desired state or policy documents are invalid */
-	MW_EGIT = -5,         /* repository, ref or tree problems */
-	MW_ECONFIG = -6,      /* account, credentials, URL */
-	MW_ENET = -7,         /* transport failure after retries */
-	MW_EAPI = -8,         /* the API answered an error or garbage */
+	MW_EGENERIC = -1, /* anything else */
+	MW_EUSAGE = -2, /* bad command line */
+	MW_EIO = -3, /* file system */
+	MW_EINVALID = -4, /* desired state or policy documents are invalid */
+	MW_EGIT = -5, /* repository, ref or tree problems */
+	MW_ECONFIG = -6, /* account, credentials, URL */
+	MW_ENET = -7, /* transport failure after retries */
+	MW_EAPI = -8, /* the API answered an error or garbage */
 	MW_ECONSISTENCY = -9, /* live listing contradicts itself */
-	MW_EAMBIGUOUS = -10,  /* desired and live cannot be matched safely */
-	MW_EPLAN = -11,       /* a plan file is malformed or tampered with */
-	MW_ESTALE = -12,      /* live state changed since the plan was made */
-	MW_EDENIED = -13,     /* a policy denies the plan */
-	MW_EPARTIAL = -14,    /* some apply operations failed */
-	MW_ECANCELLED = -15,  /* the user declined */
+	MW_EAMBIGUOUS = -10, /* desired and live cannot be matched safely */
+	MW_EPLAN = -11, /* a plan file is malformed or tampered with */
+	MW_ESTALE = -12, /* live state changed since the plan was made */
+	MW_EDENIED = -13, /* a policy denies the plan */
+	MW_EPARTIAL = -14, /* some apply operations failed */
+	MW_ECANCELLED = -15, /* the user declined */
 };
 
 /*

@@ -74,7 +74,8 @@ int fs_write_atomic(const char *path, const void *data, size_t len, unsigned mod
 
 	if (!strcmp(path, "-")) {
 		if (write_all(STDOUT_FILENO, data, len) < 0)
-			return err_set(MW_EIO, "cannot write to standard output: %s", strerror(errno));
+			return err_set(MW_EIO, "cannot write to standard output: %s",
+				       strerror(errno));
 		return 0;
 	}
 	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
@@ -111,14 +112,15 @@ int fs_mkdirs(const char *path, unsigned mode)
 	char *copy = xstrdup(path);
 	int rc = 0;
 
-	for (char *p = copy + 1; ; p++) {
+	for (char *p = copy + 1;; p++) {
 		char c = *p;
 
 		if (c != '/' && c != '\0')
 			continue;
 		*p = '\0';
 		if (mkdir(copy, mode) < 0 && errno != EEXIST) {
-			rc = err_set(MW_EIO, "cannot create directory '%s': %s", copy, strerror(errno));
+			rc = err_set(MW_EIO, "cannot create directory '%s': %s", copy,
+				     strerror(errno));
 			goto done;
 		}
 		*p = c;

@@ -24,15 +24,15 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * it holds at least `want` elements. Arrays in mailward are a pointer plus
  * `nr` and `alloc` counters, grown by this (git's ALLOC_GROW habit).
  */
-#define ARRAY_GROW(ptr, want, alloc)                                           \
-	do {                                                                   \
-		if ((size_t)(want) > (alloc)) {                                \
-			size_t new_alloc_ = (alloc) ? (alloc) * 2 : 8;         \
-			if (new_alloc_ < (size_t)(want))                       \
-				new_alloc_ = (size_t)(want);                   \
-			(ptr) = xrealloc((ptr), new_alloc_ * sizeof(*(ptr)));  \
-			(alloc) = new_alloc_;                                  \
-		}                                                              \
+#define ARRAY_GROW(ptr, want, alloc)                                                               \
+	do {                                                                                       \
+		if ((size_t)(want) > (alloc)) {                                                    \
+			size_t new_alloc_ = (alloc) ? (alloc)*2 : 8;                               \
+			if (new_alloc_ < (size_t)(want))                                           \
+				new_alloc_ = (size_t)(want);                                       \
+			(ptr) = xrealloc((ptr), new_alloc_ * sizeof(*(ptr)));                      \
+			(alloc) = new_alloc_;                                                      \
+		}                                                                                  \
 	} while (0)
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

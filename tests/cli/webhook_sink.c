@@ -13,8 +13,8 @@
  *                     ignored) is answered 200 as application/json; else 404
  *
  * --log appends, per request, "METHOD PATH", each query argument as
- * "?name=value", every request header as "Name: value", then an empty line: what the tests search for
- * credentials that must never be sent.
+ * "?name=value", every request header as "Name: value", then an empty line: what the tests search
+ * for credentials that must never be sent.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -136,8 +136,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
 				 size_t *upload_size, void **con_cls)
 {
 	struct body *b = *con_cls;
-	int has_body = !strcmp(method, "POST") || !strcmp(method, "PUT") ||
-		       !strcmp(method, "PATCH");
+	int has_body =
+		!strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH");
 
 	(void)cls;
 	(void)version;

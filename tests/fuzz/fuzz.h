@@ -46,10 +46,10 @@ bool fuzz_check_on(const char *cls);
 void fuzz_fail(const char *cls, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 
-#define FUZZ_CHECK(cond, cls, ...)                                          \
-	do {                                                                \
-		if (!(cond) && fuzz_check_on(cls))                          \
-			fuzz_fail(cls, __VA_ARGS__);                        \
+#define FUZZ_CHECK(cond, cls, ...)                                                                 \
+	do {                                                                                       \
+		if (!(cond) && fuzz_check_on(cls))                                                 \
+			fuzz_fail(cls, __VA_ARGS__);                                               \
 	} while (0)
 
 /* What every target does first: a fixed clock, no colour, no locale. */

@@ -24,7 +24,8 @@ static json_t *load(const char *path)
 	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 
 	if (!j) {
-		fprintf(stderr, "fuzz-tool: %s:%d:%d: %s\n", path, jerr.line, jerr.column, jerr.text);
+		fprintf(stderr, "fuzz-tool: %s:%d:%d: %s\n", path, jerr.line, jerr.column,
+			jerr.text);
 		exit(1);
 	}
 	return j;

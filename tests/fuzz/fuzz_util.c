@@ -109,33 +109,32 @@ bool fuzz_utf8_valid(const char *str, size_t len)
  * The desired state that live_plan_fuzz plans every fuzzed listing against:
  * every writable field, defaults, a pin, absent domains, one with nothing.
  */
-static const char fixture_yaml[] =
-	"account_id: 023E105F4ECEF8AD9CA31A8372D0C353\n"
-	"defaults: &defaults\n"
-	"  drop_dispositions: [MALICIOUS, MALICIOUS-BEC, SPOOF]\n"
-	"  require_tls_inbound: true\n"
-	"domains:\n"
-	"  example.com:\n"
-	"    allowed_delivery_modes: [DIRECT, BCC]\n"
-	"    lookback_hops: 2\n"
-	"    regions: [GLOBAL]\n"
-	"    folder: null\n"
-	"    integration_id: 9e3c2a1b-6f4d-4c8e-a2b1-0d9f8e7c6b5a\n"
-	"    transport: smtp.example.net\n"
-	"    require_tls_outbound: false\n"
-	"  mail.example.com:\n"
-	"    id: 3fa85f64-5717-4562-b3fc-2c963f66afa6\n"
-	"    ip_restrictions: [\"192.0.2.0/24\", \"2001:db8::/32\"]\n"
-	"  old.example.com:\n"
-	"    absent: true\n"
-	"  gone.example.com:\n"
-	"    absent: true\n"
-	"  new.example.com:\n"
-	"  inbox.example.org:\n"
-	"    <<: *defaults\n"
-	"    folder: Inbox\n"
-	"    lookback_hops: 20\n"
-	"    regions: [US, DE, US]\n";
+static const char fixture_yaml[] = "account_id: 023E105F4ECEF8AD9CA31A8372D0C353\n"
+				   "defaults: &defaults\n"
+				   "  drop_dispositions: [MALICIOUS, MALICIOUS-BEC, SPOOF]\n"
+				   "  require_tls_inbound: true\n"
+				   "domains:\n"
+				   "  example.com:\n"
+				   "    allowed_delivery_modes: [DIRECT, BCC]\n"
+				   "    lookback_hops: 2\n"
+				   "    regions: [GLOBAL]\n"
+				   "    folder: null\n"
+				   "    integration_id: 9e3c2a1b-6f4d-4c8e-a2b1-0d9f8e7c6b5a\n"
+				   "    transport: smtp.example.net\n"
+				   "    require_tls_outbound: false\n"
+				   "  mail.example.com:\n"
+				   "    id: 3fa85f64-5717-4562-b3fc-2c963f66afa6\n"
+				   "    ip_restrictions: [\"192.0.2.0/24\", \"2001:db8::/32\"]\n"
+				   "  old.example.com:\n"
+				   "    absent: true\n"
+				   "  gone.example.com:\n"
+				   "    absent: true\n"
+				   "  new.example.com:\n"
+				   "  inbox.example.org:\n"
+				   "    <<: *defaults\n"
+				   "    folder: Inbox\n"
+				   "    lookback_hops: 20\n"
+				   "    regions: [US, DE, US]\n";
 
 /* The listing that yaml_desired_fuzz plans every fuzzed desired state against. */
 static const char fixture_live_json[] =
@@ -169,7 +168,8 @@ const struct desired *fuzz_fixture_desired(void)
 		f.data = xstrdup(fixture_yaml);
 		if (desired_load(&fixture_desired, &f, 1, &diags) < 0) {
 			diags_print(&diags, stderr);
-			fuzz_fail("fixture", "the fixture desired state does not load: %s", err_msg());
+			fuzz_fail("fixture", "the fixture desired state does not load: %s",
+				  err_msg());
 		}
 		free(f.data);
 		diags_release(&diags);
@@ -195,19 +195,26 @@ const struct live *fuzz_fixture_live(void)
 }
 
 static const struct plan_source fixture_source = {
-	"https://git.example.com/mail/settings.git", "refs/heads/main",
-	"0123456789abcdef0123456789abcdef01234567", "mail", false,
+	"https://git.example.com/mail/settings.git",
+	"refs/heads/main",
+	"0123456789abcdef0123456789abcdef01234567",
+	"mail",
+	false,
 };
 
 const struct plan_meta *fuzz_fixture_meta(bool prune)
 {
 	static const struct plan_meta keep = {
-		"023e105f4ecef8ad9ca31a8372d0c353", "https://api.cloudflare.com/client/v4",
-		&fixture_source, false,
+		"023e105f4ecef8ad9ca31a8372d0c353",
+		"https://api.cloudflare.com/client/v4",
+		&fixture_source,
+		false,
 	};
 	static const struct plan_meta del = {
-		"023e105f4ecef8ad9ca31a8372d0c353", "https://api.cloudflare.com/client/v4",
-		&fixture_source, true,
+		"023e105f4ecef8ad9ca31a8372d0c353",
+		"https://api.cloudflare.com/client/v4",
+		&fixture_source,
+		true,
 	};
 
 	return prune ? &del : &keep;
@@ -248,8 +255,7 @@ static bool valid_fingerprint(const char *s)
 	return strspn(s + 7, "0123456789abcdef") == 64;
 }
 
-static void check_update(const struct plan_change *c, const struct desired *d,
-			 const struct live *l)
+static void check_update(const struct plan_change *c, const struct desired *d, const struct live *l)
 {
 	const struct live_domain *ld = l ? live_find_id(l, c->id) : NULL;
 	const struct desired_domain *dd = d ? desired_find(d, c->domain) : NULL;
@@ -276,9 +282,10 @@ static void check_update(const struct plan_change *c, const struct desired *d,
 		const char *field = json_string_value(json_object_get(v, "field"));
 
 		FUZZ_CHECK(field && json_object_get(v, "before") && json_object_get(v, "after") &&
-			   json_equal(json_object_get(v, "after"), json_object_get(c->body, field)),
-			   "plan-invariant", "update of '%s': diff item %zu does not match the body",
-			   c->domain, i);
+				   json_equal(json_object_get(v, "after"),
+					      json_object_get(c->body, field)),
+			   "plan-invariant",
+			   "update of '%s': diff item %zu does not match the body", c->domain, i);
 	}
 	if (!ld || !dd)
 		return;
@@ -302,10 +309,11 @@ void fuzz_check_built_plan(const struct plan *p, const struct desired *d, const 
 	json_t *j;
 
 	FUZZ_CHECK(p->format_version == PLAN_FORMAT_VERSION && p->tool_version && p->created_at &&
-		   p->account_id && p->api_url, "plan-invariant", "plan header incomplete");
+			   p->account_id && p->api_url,
+		   "plan-invariant", "plan header incomplete");
 	FUZZ_CHECK(json_is_object(p->policy) &&
-		   json_is_array(json_object_get(p->policy, "violations")) &&
-		   json_is_array(json_object_get(p->policy, "warnings")),
+			   json_is_array(json_object_get(p->policy, "violations")) &&
+			   json_is_array(json_object_get(p->policy, "warnings")),
 		   "plan-invariant", "plan policy is not {violations, warnings}");
 	for (size_t i = 0; i < p->nr; i++) {
 		const struct plan_change *c = &p->changes[i];
@@ -317,9 +325,11 @@ void fuzz_check_built_plan(const struct plan *p, const struct desired *d, const 
 
 			if (!cmp)
 				cmp = cmp_str(prev->id, c->id);
-			FUZZ_CHECK(cmp < 0, "plan-invariant", "changes %zu and %zu are out of order "
-				   "('%s' '%s', '%s' '%s')", i - 1, i, prev->domain,
-				   prev->id ? prev->id : "(null)", c->domain, c->id ? c->id : "(null)");
+			FUZZ_CHECK(cmp < 0, "plan-invariant",
+				   "changes %zu and %zu are out of order "
+				   "('%s' '%s', '%s' '%s')",
+				   i - 1, i, prev->domain, prev->id ? prev->id : "(null)",
+				   c->domain, c->id ? c->id : "(null)");
 		}
 		switch (c->action) {
 		case PLAN_UPDATE:
@@ -332,8 +342,11 @@ void fuzz_check_built_plan(const struct plan *p, const struct desired *d, const 
 			want.del++;
 			FUZZ_CHECK(c->id && c->reason && !c->diff && !c->body, "plan-invariant",
 				   "delete of '%s' is malformed", c->domain);
-			FUZZ_CHECK(c->reason && (!strcmp(c->reason, "absent") ? c->declared_at != NULL
-				   : !strcmp(c->reason, "prune") && !c->declared_at), "plan-invariant",
+			FUZZ_CHECK(c->reason && (!strcmp(c->reason, "absent")
+							 ? c->declared_at != NULL
+							 : !strcmp(c->reason, "prune") &&
+								   !c->declared_at),
+				   "plan-invariant",
 				   "delete of '%s' has reason '%s' and place '%s'", c->domain,
 				   c->reason ? c->reason : "(null)",
 				   c->declared_at ? c->declared_at : "(null)");
@@ -342,7 +355,8 @@ void fuzz_check_built_plan(const struct plan *p, const struct desired *d, const 
 			break;
 		case PLAN_MISSING:
 			want.missing++;
-			FUZZ_CHECK(!c->fingerprint && !c->diff && !c->body && !c->reason && c->declared_at,
+			FUZZ_CHECK(!c->fingerprint && !c->diff && !c->body && !c->reason &&
+					   c->declared_at,
 				   "plan-invariant", "missing '%s' is malformed", c->domain);
 			FUZZ_CHECK(!l || !c->id || !live_find_id(l, c->id), "plan-invariant",
 				   "missing '%s' pins id '%s', which is live", c->domain, c->id);
@@ -357,12 +371,14 @@ void fuzz_check_built_plan(const struct plan *p, const struct desired *d, const 
 			if (l) {
 				char fp[HASH_HEX_SIZE];
 
-				FUZZ_CHECK(ld, "plan-invariant", "change of '%s' names id '%s', not live",
-					   c->domain, c->id);
+				FUZZ_CHECK(ld, "plan-invariant",
+					   "change of '%s' names id '%s', not live", c->domain,
+					   c->id);
 				if (ld) {
 					fields_fingerprint(fp, ld->obj);
 					FUZZ_CHECK(!strcmp(fp, c->fingerprint), "plan-invariant",
-						   "change of '%s' has a stale fingerprint", c->domain);
+						   "change of '%s' has a stale fingerprint",
+						   c->domain);
 				}
 			}
 		}
@@ -378,21 +394,26 @@ void fuzz_check_built_plan(const struct plan *p, const struct desired *d, const 
 			int cmp = strcmp(prev->domain, u->domain);
 
 			FUZZ_CHECK(cmp < 0 || (cmp == 0 && strcmp(prev->id, u->id) < 0),
-				   "plan-invariant", "unmanaged %zu and %zu are out of order", i - 1, i);
+				   "plan-invariant", "unmanaged %zu and %zu are out of order",
+				   i - 1, i);
 		}
 	}
 	/* With prune, only a live domain whose name git declares (under another
 	 * id) is left unmanaged: plan_build() never prunes a declared name. */
 	for (size_t i = 0; d && p->prune && i < p->n_unmanaged; i++)
 		FUZZ_CHECK(desired_find(d, p->unmanaged[i].domain), "plan-invariant",
-			   "a plan with prune leaves undeclared '%s' unmanaged", p->unmanaged[i].domain);
+			   "a plan with prune leaves undeclared '%s' unmanaged",
+			   p->unmanaged[i].domain);
 	FUZZ_CHECK(want.update == p->summary.update && want.del == p->summary.del &&
-		   want.missing == p->summary.missing && p->n_unmanaged == p->summary.unmanaged,
+			   want.missing == p->summary.missing &&
+			   p->n_unmanaged == p->summary.unmanaged,
 		   "plan-invariant", "the summary does not count the changes");
 	if (d)
-		FUZZ_CHECK(p->summary.update + p->summary.missing + p->summary.noop + del_absent == d->nr,
-			   "plan-invariant", "%zu declared domains, but %zu+%zu+%zu+%zu accounted for",
-			   d->nr, p->summary.update, p->summary.missing, p->summary.noop, del_absent);
+		FUZZ_CHECK(p->summary.update + p->summary.missing + p->summary.noop + del_absent ==
+				   d->nr,
+			   "plan-invariant",
+			   "%zu declared domains, but %zu+%zu+%zu+%zu accounted for", d->nr,
+			   p->summary.update, p->summary.missing, p->summary.noop, del_absent);
 	if (d && l)
 		FUZZ_CHECK(p->summary.del - del_absent + p->n_unmanaged <= l->nr, "plan-invariant",
 			   "more undeclared domains than live ones");
@@ -407,16 +428,20 @@ void fuzz_check_built_plan(const struct plan *p, const struct desired *d, const 
 static void check_same_plan(const struct plan *a, const struct plan *b, bool resealed)
 {
 	FUZZ_CHECK(a->format_version == b->format_version &&
-		   same_str(a->tool_version, b->tool_version) &&
-		   same_str(a->created_at, b->created_at) && same_str(a->account_id, b->account_id) &&
-		   same_str(a->api_url, b->api_url), "plan-roundtrip", "the header changed");
-	FUZZ_CHECK(same_str(a->source.repo, b->source.repo) && same_str(a->source.ref, b->source.ref) &&
-		   same_str(a->source.commit, b->source.commit) &&
-		   same_str(a->source.path, b->source.path) && a->source.worktree == b->source.worktree,
+			   same_str(a->tool_version, b->tool_version) &&
+			   same_str(a->created_at, b->created_at) &&
+			   same_str(a->account_id, b->account_id) &&
+			   same_str(a->api_url, b->api_url),
+		   "plan-roundtrip", "the header changed");
+	FUZZ_CHECK(same_str(a->source.repo, b->source.repo) &&
+			   same_str(a->source.ref, b->source.ref) &&
+			   same_str(a->source.commit, b->source.commit) &&
+			   same_str(a->source.path, b->source.path) &&
+			   a->source.worktree == b->source.worktree,
 		   "plan-roundtrip", "the source changed");
 	FUZZ_CHECK(a->prune == b->prune && a->live_count == b->live_count &&
-		   !memcmp(&a->summary, &b->summary, sizeof(a->summary)), "plan-roundtrip",
-		   "prune, live_count or the summary changed");
+			   !memcmp(&a->summary, &b->summary, sizeof(a->summary)),
+		   "plan-roundtrip", "prune, live_count or the summary changed");
 	FUZZ_CHECK(a->nr == b->nr && a->n_unmanaged == b->n_unmanaged, "plan-roundtrip",
 		   "%zu/%zu changes and %zu/%zu unmanaged before and after", a->nr, b->nr,
 		   a->n_unmanaged, b->n_unmanaged);
@@ -424,19 +449,20 @@ static void check_same_plan(const struct plan *a, const struct plan *b, bool res
 		const struct plan_change *x = &a->changes[i], *y = &b->changes[i];
 
 		FUZZ_CHECK(x->action == y->action && same_str(x->domain, y->domain) &&
-			   same_str(x->id, y->id) && same_str(x->reason, y->reason) &&
-			   same_str(x->fingerprint, y->fingerprint) &&
-			   same_str(x->declared_at, y->declared_at) &&
-			   (x->diff ? y->diff && json_equal(x->diff, y->diff) : !y->diff) &&
-			   (x->body ? y->body && json_equal(x->body, y->body) : !y->body),
+				   same_str(x->id, y->id) && same_str(x->reason, y->reason) &&
+				   same_str(x->fingerprint, y->fingerprint) &&
+				   same_str(x->declared_at, y->declared_at) &&
+				   (x->diff ? y->diff && json_equal(x->diff, y->diff) : !y->diff) &&
+				   (x->body ? y->body && json_equal(x->body, y->body) : !y->body),
 			   "plan-roundtrip", "change %zu ('%s') changed", i, x->domain);
 	}
 	for (size_t i = 0; i < a->n_unmanaged && i < b->n_unmanaged; i++)
 		FUZZ_CHECK(same_str(a->unmanaged[i].domain, b->unmanaged[i].domain) &&
-			   same_str(a->unmanaged[i].id, b->unmanaged[i].id), "plan-roundtrip",
-			   "unmanaged %zu changed", i);
+				   same_str(a->unmanaged[i].id, b->unmanaged[i].id),
+			   "plan-roundtrip", "unmanaged %zu changed", i);
 	FUZZ_CHECK(json_equal(a->policy, b->policy), "plan-roundtrip", "the policy changed");
-	FUZZ_CHECK(resealed || !strcmp(a->digest, b->digest), "plan-roundtrip", "the digest changed");
+	FUZZ_CHECK(resealed || !strcmp(a->digest, b->digest), "plan-roundtrip",
+		   "the digest changed");
 }
 
 static bool utf8_or_null(const char *s)
@@ -447,8 +473,8 @@ static bool utf8_or_null(const char *s)
 /* Whether every text of the plan can be written as a JSON string. */
 static bool plan_texts_valid(const struct plan *p, const char **bad)
 {
-	const char *texts[] = { p->tool_version, p->created_at, p->account_id, p->api_url,
-				p->source.repo, p->source.ref, p->source.commit, p->source.path };
+	const char *texts[] = { p->tool_version, p->created_at, p->account_id,    p->api_url,
+				p->source.repo,  p->source.ref, p->source.commit, p->source.path };
 
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
 		if (!utf8_or_null(texts[i]))
@@ -482,8 +508,10 @@ void fuzz_check_plan_roundtrip(const struct plan *p)
 	 * then lacks the member (a source path from git is any bytes).
 	 */
 	if (!plan_texts_valid(p, &bad)) {
-		FUZZ_CHECK(false, "plan-utf8", "the plan holds text that is not UTF-8 ('%s'), which "
-			   "its file cannot hold", bad);
+		FUZZ_CHECK(false, "plan-utf8",
+			   "the plan holds text that is not UTF-8 ('%s'), which "
+			   "its file cannot hold",
+			   bad);
 		free(text);
 		return;
 	}
@@ -501,14 +529,18 @@ void fuzz_check_plan_roundtrip(const struct plan *p)
 		 * of) is a bug of its own; go on with the text sealed, to find
 		 * others behind it.
 		 */
-		FUZZ_CHECK(false, "plan-roundtrip-digest", "a plan did not load again after "
-			   "plan_to_text(): %s", err_msg());
+		FUZZ_CHECK(false, "plan-roundtrip-digest",
+			   "a plan did not load again after "
+			   "plan_to_text(): %s",
+			   err_msg());
 		fuzz_plan_digest(digest, obj);
 		json_object_set_new(obj, "digest", json_string(digest));
 		resealed = true;
 		if (plan_from_json(&q, obj) < 0) {
-			FUZZ_CHECK(false, "plan-roundtrip", "the text of a plan does not load (sealed "
-				   "again): %s", err_msg());
+			FUZZ_CHECK(false, "plan-roundtrip",
+				   "the text of a plan does not load (sealed "
+				   "again): %s",
+				   err_msg());
 			json_decref(obj);
 			free(text);
 			return;
@@ -521,7 +553,8 @@ void fuzz_check_plan_roundtrip(const struct plan *p)
 		json_object_del(j1, "digest");
 		json_object_del(j2, "digest");
 	}
-	FUZZ_CHECK(json_equal(j1, j2), "plan-roundtrip", "plan_to_json() differs after a round trip");
+	FUZZ_CHECK(json_equal(j1, j2), "plan-roundtrip",
+		   "plan_to_json() differs after a round trip");
 	json_decref(j1);
 	json_decref(j2);
 	plan_release(&q);
@@ -558,8 +591,8 @@ void fuzz_render_plan(const struct plan *p)
 			struct buf out = BUF_INIT;
 
 			render_plan(&out, p, RENDER_MARKDOWN, &ro);
-			FUZZ_CHECK(out.len <= limit, "render", "markdown of %zu bytes, limit %zu", out.len,
-				   limit);
+			FUZZ_CHECK(out.len <= limit, "render", "markdown of %zu bytes, limit %zu",
+				   out.len, limit);
 			check_text(&out, "markdown", &ro);
 			buf_release(&out);
 		}

@@ -68,7 +68,8 @@ static void check_fields_of(const json_t *obj)
 	json_object_set_new(noisy, "created_at", json_string("2020-01-01T00:00:00Z"));
 	json_object_set_new(noisy, "id", json_string("x"));
 	fields_fingerprint(fp2, noisy);
-	FUZZ_CHECK(!strcmp(fp1, fp2), "fields-fingerprint", "read-only fields change the fingerprint");
+	FUZZ_CHECK(!strcmp(fp1, fp2), "fields-fingerprint",
+		   "read-only fields change the fingerprint");
 	json_decref(noisy);
 	json_decref(w);
 }
@@ -87,17 +88,19 @@ static void check_live(const struct live *l, const json_t *arr)
 			const struct live_domain *p = &l->v[i - 1];
 			int c = strcmp(p->name, d->name);
 
-			FUZZ_CHECK(c < 0 || (c == 0 && strcasecmp(p->id, d->id) < 0), "live-invariant",
-				   "entries %zu and %zu are out of order", i - 1, i);
-			FUZZ_CHECK(strcasecmp(l->by_id[i - 1]->id, l->by_id[i]->id) < 0,
-				   "live-invariant", "ids %zu and %zu are out of order or repeat", i - 1,
+			FUZZ_CHECK(c < 0 || (c == 0 && strcasecmp(p->id, d->id) < 0),
+				   "live-invariant", "entries %zu and %zu are out of order", i - 1,
 				   i);
+			FUZZ_CHECK(strcasecmp(l->by_id[i - 1]->id, l->by_id[i]->id) < 0,
+				   "live-invariant", "ids %zu and %zu are out of order or repeat",
+				   i - 1, i);
 		}
 		FUZZ_CHECK(live_find_id(l, d->id) == d, "live-invariant",
 			   "live_find_id('%s') finds another entry", d->id);
 		n = live_find_name(l, d->name, &first);
 		FUZZ_CHECK(n >= 1 && first <= i && i < first + n, "live-invariant",
-			   "live_find_name('%s') gives %zu at %zu, not entry %zu", d->name, n, first, i);
+			   "live_find_name('%s') gives %zu at %zu, not entry %zu", d->name, n,
+			   first, i);
 	}
 }
 
@@ -134,8 +137,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct plan p;
 
 		rc = plan_build(&p, d, &l, fuzz_fixture_meta(prune));
-		FUZZ_CHECK(rc == 0 || rc == MW_EAMBIGUOUS, "plan-contract", "plan_build() returned %d",
-			   rc);
+		FUZZ_CHECK(rc == 0 || rc == MW_EAMBIGUOUS, "plan-contract",
+			   "plan_build() returned %d", rc);
 		if (rc < 0)
 			continue;
 		fuzz_check_built_plan(&p, d, &l);

@@ -44,8 +44,8 @@ static void check_loaded(const json_t *obj, bool sealed)
 			   "a plan whose digest does not match was accepted");
 	}
 	FUZZ_CHECK(p.format_version == PLAN_FORMAT_VERSION && p.tool_version && p.created_at &&
-		   p.account_id && p.api_url && json_is_object(p.policy), "plan-contract",
-		   "a loaded plan is incomplete");
+			   p.account_id && p.api_url && json_is_object(p.policy),
+		   "plan-contract", "a loaded plan is incomplete");
 	fuzz_check_plan_roundtrip(&p);
 	fuzz_render_plan(&p);
 	plan_release(&p);

@@ -175,7 +175,8 @@ static void run_file(const char *path, struct tally *t)
 	size_t len;
 
 	if (read_file(path, &data, &len) < 0) {
-		fprintf(stderr, "fuzz-replay: FAILED: cannot read '%s': %s\n", path, strerror(errno));
+		fprintf(stderr, "fuzz-replay: FAILED: cannot read '%s': %s\n", path,
+			strerror(errno));
 		t->failed++;
 		return;
 	}
@@ -199,7 +200,8 @@ static void run_dir(const char *dir, struct tally *t)
 	size_t n = 0, cap = 0, before = t->passed + t->failed;
 
 	if (!d) {
-		fprintf(stderr, "fuzz-replay: FAILED: cannot open '%s': %s\n", dir, strerror(errno));
+		fprintf(stderr, "fuzz-replay: FAILED: cannot open '%s': %s\n", dir,
+			strerror(errno));
 		t->failed++;
 		return;
 	}

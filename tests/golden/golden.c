@@ -38,7 +38,7 @@
 
 struct section {
 	char *kind; /* "file", "live", "expect plan", ... */
-	char *arg;  /* the path of a file section */
+	char *arg; /* the path of a file section */
 	struct buf body;
 };
 
@@ -311,7 +311,8 @@ static bool check_json(struct gcase *c, const char *kind, const json_t *got, boo
 	if (!ok) {
 		char *a = pretty(want), *b = pretty(got);
 
-		fprintf(stderr, "%s: %s differs.\n--- want\n%s\n--- got\n%s\n", c->path, kind, a, b);
+		fprintf(stderr, "%s: %s differs.\n--- want\n%s\n--- got\n%s\n", c->path, kind, a,
+			b);
 		free(a);
 		free(b);
 	}

@@ -151,7 +151,7 @@ int sandbox_start(sandbox *sb, const char *const *args)
 	}
 	/* read exactly one line: the sandbox's readiness report */
 	while (got < sizeof line - 1) {
-		struct pollfd p = {fds[0], POLLIN, 0};
+		struct pollfd p = { fds[0], POLLIN, 0 };
 		int left = (int)((deadline - harness_now()) * 1000);
 		ssize_t n;
 
@@ -301,7 +301,7 @@ void http(http_resp *r, const char *method, const char *url, const char *const *
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *list = NULL;
-	growbuf b = {0}, h = {0};
+	growbuf b = { 0 }, h = { 0 };
 	double start = harness_now();
 
 	memset(r, 0, sizeof *r);
@@ -347,9 +347,9 @@ void http(http_resp *r, const char *method, const char *url, const char *const *
 
 void api(http_resp *r, const char *method, const char *url, const char *body)
 {
-	const char *with_body[] = {"Authorization: Bearer " TEST_TOKEN,
-				   "Content-Type: application/json", NULL};
-	const char *without[] = {"Authorization: Bearer " TEST_TOKEN, NULL};
+	const char *with_body[] = { "Authorization: Bearer " TEST_TOKEN,
+				    "Content-Type: application/json", NULL };
+	const char *without[] = { "Authorization: Bearer " TEST_TOKEN, NULL };
 
 	http(r, method, url, body ? with_body : without, body);
 }

@@ -115,7 +115,7 @@ static void start_with(sandbox *sb, json_t *state, const char *const *args)
 
 static void start_standard(sandbox *sb)
 {
-	const char *args[] = {"--token", TEST_TOKEN, NULL};
+	const char *args[] = { "--token", TEST_TOKEN, NULL };
 
 	start_with(sb, NULL, args);
 }
@@ -140,14 +140,14 @@ static void judge(const char *method, const char *url, const http_resp *r)
 		schema = spec_response_schema(g_spec, m.op, (int)r->status);
 	else
 		schema = validate_pointer(
-		    doc, "#/components/schemas/email-security_api-response-common-failure");
+			doc, "#/components/schemas/email-security_api-response-common-failure");
 	spec_match_clear(&m);
 	assert_non_null(schema);
-	ctx = (validate_ctx){.root = doc,
-			     .errors = errors,
-			     .code = 1000,
-			     .root_label = "answer",
-			     .label_prefix = ""};
+	ctx = (validate_ctx){ .root = doc,
+			      .errors = errors,
+			      .code = 1000,
+			      .root_label = "answer",
+			      .label_prefix = "" };
 	n = validate_value(&ctx, schema, r->json, "", "");
 	if (n != 0) {
 		char *text = json_dumps(errors, JSON_INDENT(2));
@@ -181,20 +181,20 @@ static long long info_of(const http_resp *r, const char *key)
 static int first_error_code(const http_resp *r)
 {
 	return (int)json_integer_value(
-	    json_object_get(json_array_get(json_object_get(r->json, "errors"), 0), "code"));
+		json_object_get(json_array_get(json_object_get(r->json, "errors"), 0), "code"));
 }
 
 static const char *first_error_pointer(const http_resp *r)
 {
 	return json_string_value(json_object_get(
-	    json_object_get(json_array_get(json_object_get(r->json, "errors"), 0), "source"),
-	    "pointer"));
+		json_object_get(json_array_get(json_object_get(r->json, "errors"), 0), "source"),
+		"pointer"));
 }
 
 static const char *first_error_message(const http_resp *r)
 {
 	return json_string_value(
-	    json_object_get(json_array_get(json_object_get(r->json, "errors"), 0), "message"));
+		json_object_get(json_array_get(json_object_get(r->json, "errors"), 0), "message"));
 }
 
 static void url_of(char *buf, size_t len, const sandbox *sb, const char *suffix)
@@ -323,7 +323,8 @@ static void test_list_filters(void **ctx)
 	call(&r, "GET", url, NULL);
 	assert_int_equal(info_of(&r, "total_count"), 1);
 	assert_string_equal(
-	    json_string_value(json_object_get(json_array_get(result_of(&r), 0), "id")), ID_OF(07));
+		json_string_value(json_object_get(json_array_get(result_of(&r), 0), "id")),
+		ID_OF(07));
 	http_free(&r);
 
 	/* validated, but a Domain has no active mode to filter on */
@@ -353,17 +354,17 @@ static void test_list_order(void **ctx)
 		char want[64];
 
 		snprintf(want, sizeof want, "d%02zu.example.com", i);
-		assert_string_equal(
-		    json_string_value(json_object_get(json_array_get(result_of(&r), i), "domain")),
-		    want);
+		assert_string_equal(json_string_value(json_object_get(
+					    json_array_get(result_of(&r), i), "domain")),
+				    want);
 	}
 	http_free(&r);
 
 	snprintf(url, sizeof url, "%s?order=domain&direction=desc&per_page=3&page=2", sb->domains);
 	call(&r, "GET", url, NULL);
 	assert_string_equal(
-	    json_string_value(json_object_get(json_array_get(result_of(&r), 0), "domain")),
-	    "d21.example.com");
+		json_string_value(json_object_get(json_array_get(result_of(&r), 0), "domain")),
+		"d21.example.com");
 	http_free(&r);
 
 	/* created_at falls along the state, so ascending order reverses it */
@@ -371,8 +372,8 @@ static void test_list_order(void **ctx)
 	call(&r, "GET", url, NULL);
 	/* the last domain of the state, i = 24, is named d18 */
 	assert_string_equal(
-	    json_string_value(json_object_get(json_array_get(result_of(&r), 0), "domain")),
-	    "d18.example.com");
+		json_string_value(json_object_get(json_array_get(result_of(&r), 0), "domain")),
+		"d18.example.com");
 	http_free(&r);
 
 	snprintf(url, sizeof url, "%s?direction=sideways", sb->domains);
@@ -384,7 +385,7 @@ static void test_list_order(void **ctx)
 static void test_list_large(void **ctx)
 {
 	sandbox *sb = *ctx;
-	const char *args[] = {"--token", TEST_TOKEN, NULL};
+	const char *args[] = { "--token", TEST_TOKEN, NULL };
 	json_t *list = json_array(), *ids = json_object();
 	char url[512];
 	double worst = 0;
@@ -409,7 +410,7 @@ static void test_list_large(void **ctx)
 		for (size_t i = 0; i < 1000; i++)
 			json_object_set_new(ids,
 					    json_string_value(json_object_get(
-						json_array_get(result_of(&r), i), "id")),
+						    json_array_get(result_of(&r), i), "id")),
 					    json_true());
 		if (r.seconds > worst)
 			worst = r.seconds;
@@ -445,7 +446,7 @@ static void test_get_patch_delete(void **ctx)
 	assert_string_equal(json_string_value(json_object_get(d, "status")), "active");
 	assert_string_equal(json_string_value(json_object_get(d, "spf_status")), "good");
 	assert_true(
-	    json_is_true(json_object_get(json_object_get(d, "authorization"), "authorized")));
+		json_is_true(json_object_get(json_object_get(d, "authorization"), "authorized")));
 	assert_non_null(json_object_get(d, "emails_processed"));
 	assert_null(json_object_get(d, "folder"));
 	assert_null(json_object_get(d, "transport"));
@@ -476,8 +477,8 @@ static void test_get_patch_delete(void **ctx)
 
 	/* media type parameters do not matter */
 	{
-		const char *headers[] = {"Authorization: Bearer " TEST_TOKEN,
-					 "Content-Type: Application/JSON; charset=utf-8", NULL};
+		const char *headers[] = { "Authorization: Bearer " TEST_TOKEN,
+					  "Content-Type: Application/JSON; charset=utf-8", NULL };
 
 		http(&r, "PATCH", url, headers, "{\"drop_dispositions\": [\"SPAM\", \"BULK\"]}");
 		assert_int_equal(r.status, 200);
@@ -536,14 +537,14 @@ static void test_generated_ids_are_stable(void **ctx)
 	start_standard(sb);
 	call(&r, "GET", sb->domains, NULL);
 	assert_string_equal(
-	    json_string_value(json_object_get(json_array_get(result_of(&r), 0), "id")), first);
+		json_string_value(json_object_get(json_array_get(result_of(&r), 0), "id")), first);
 	http_free(&r);
 }
 
 static void test_odd_state_served_as_is(void **ctx)
 {
 	sandbox *sb = *ctx;
-	const char *args[] = {NULL};
+	const char *args[] = { NULL };
 	json_t *state = json_pack("{s:{s:[{s:i, s:s, s:n, s:[s], s:s}, {s:s, s:s}]}}", "accounts",
 				  TEST_ACCOUNT, "id", 4242, "domain", "legacy.example",
 				  "require_tls_inbound", "regions", "MARS", "status", "migrating",
@@ -587,13 +588,13 @@ static void test_auth(void **ctx)
 {
 	sandbox *sb = *ctx;
 	http_resp r;
-	const char *none[] = {NULL};
-	const char *wrong[] = {"Authorization: Bearer nope", NULL};
-	const char *empty[] = {"Authorization: Bearer ", NULL};
-	const char *key_ok[] = {"X-Auth-Email: a@example.com", "X-Auth-Key: " TEST_TOKEN, NULL};
-	const char *key_no_email[] = {"X-Auth-Key: " TEST_TOKEN, NULL};
-	const char *key_wrong[] = {"X-Auth-Email: a@example.com", "X-Auth-Key: nope", NULL};
-	const char *const *bad[] = {none, wrong, empty, key_no_email, key_wrong};
+	const char *none[] = { NULL };
+	const char *wrong[] = { "Authorization: Bearer nope", NULL };
+	const char *empty[] = { "Authorization: Bearer ", NULL };
+	const char *key_ok[] = { "X-Auth-Email: a@example.com", "X-Auth-Key: " TEST_TOKEN, NULL };
+	const char *key_no_email[] = { "X-Auth-Key: " TEST_TOKEN, NULL };
+	const char *key_wrong[] = { "X-Auth-Email: a@example.com", "X-Auth-Key: nope", NULL };
+	const char *const *bad[] = { none, wrong, empty, key_no_email, key_wrong };
 
 	start_standard(sb);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -611,7 +612,7 @@ static void test_auth(void **ctx)
 	assert_int_equal(sandbox_signal_wait(sb, SIGTERM), 0);
 	/* without --token any non-empty credential does */
 	{
-		const char *args[] = {NULL};
+		const char *args[] = { NULL };
 
 		start_with(sb, NULL, args);
 	}
@@ -693,7 +694,7 @@ static void test_headers(void **ctx)
 	sandbox *sb = *ctx;
 	char url[512], v[128], first_ray[64];
 	http_resp r;
-	const char *none[] = {NULL};
+	const char *none[] = { NULL };
 
 	start_standard(sb);
 	url_of(url, sizeof url, sb, "/" ID_OF(02));
@@ -726,7 +727,7 @@ static void test_headers(void **ctx)
 /* First cf-ray, and id and created_at of the first domain, with --seed seed. */
 static void seeded_run(sandbox *sb, const char *seed, char *ray, char *id, char *created)
 {
-	const char *args[] = {"--seed", seed, NULL};
+	const char *args[] = { "--seed", seed, NULL };
 	const json_t *d;
 	http_resp r;
 	char v[64];
@@ -773,56 +774,57 @@ typedef struct bad_case {
 static void test_validation(void **ctx)
 {
 	static const bad_case cases[] = {
-	    {"wrong type", "application/json", "{\"lookback_hops\": \"3\"}", "/lookback_hops", 1001,
-	     "must be an integer"},
-	    {"real for integer", "application/json", "{\"lookback_hops\": 3.5}", "/lookback_hops",
-	     1001, "must be an integer"},
-	    {"above maximum", "application/json", "{\"lookback_hops\": 21}", "/lookback_hops", 1001,
-	     "at most 20"},
-	    {"below minimum", "application/json", "{\"lookback_hops\": 0}", "/lookback_hops", 1001,
-	     "at least 1"},
-	    {"unknown enum", "application/json", "{\"regions\": [\"US\", \"EU\"]}", "/regions/1",
-	     1001, "must be one of"},
-	    {"array expected", "application/json", "{\"allowed_delivery_modes\": \"API\"}",
-	     "/allowed_delivery_modes", 1001, "must be an array"},
-	    {"disposition enum", "application/json", "{\"drop_dispositions\": [\"EVIL\"]}",
-	     "/drop_dispositions/0", 1001, "must be one of"},
-	    {"folder enum", "application/json", "{\"folder\": \"Junk\"}", "/folder", 1001,
-	     "must be one of"},
-	    {"null not allowed", "application/json", "{\"require_tls_inbound\": null}",
-	     "/require_tls_inbound", 1001, "must be a boolean"},
-	    {"null outbound", "application/json", "{\"require_tls_outbound\": null}",
-	     "/require_tls_outbound", 1001, "must be a boolean"},
-	    {"transport type", "application/json", "{\"transport\": 25}", "/transport", 1001,
-	     "must be a string"},
-	    {"bad uuid", "application/json", "{\"integration_id\": \"1234\"}", "/integration_id",
-	     1001, "uuid"},
-	    {"bad cidr", "application/json",
-	     "{\"ip_restrictions\": [\"10.0.0.0/8\", \"10.0.0.0/33\"]}", "/ip_restrictions/1", 1001,
-	     "CIDR"},
-	    {"not an address", "application/json", "{\"ip_restrictions\": [\"example.com\"]}",
-	     "/ip_restrictions/0", 1001, "CIDR"},
-	    {"domain in body", "application/json", "{\"domain\": \"x.example\"}", "/domain", 1001,
-	     "cannot be changed"},
-	    {"id in body", "application/json", "{\"id\": \"" ID_OF(03) "\"}", "/id", 1001,
-	     "cannot be changed"},
-	    {"read-only field", "application/json", "{\"created_at\": \"2024-01-01T00:00:00Z\"}",
-	     "/created_at", 1001, "read-only"},
-	    {"not writable", "application/json", "{\"status\": \"active\"}", "/status", 1001,
-	     "cannot be changed"},
-	    {"unknown field", "application/json", "{\"lookback\": 3}", "/lookback", 1001,
-	     "not a known field"},
-	    {"not an object", "application/json", "[1, 2]", "", 1001, "must be an object"},
-	    {"not JSON", "application/json", "{\"lookback_hops\": ", "", 1002, "not valid JSON"},
-	    {"duplicate key", "application/json",
-	     "{\"folder\": \"Inbox\", \"folder\": \"AllItems\"}", "", 1002, "not valid JSON"},
-	    {"empty body", "application/json", "", "", 1002, "required"},
-	    {"wrong content type", "text/plain", "{\"lookback_hops\": 3}", "/headers/content-type",
-	     1003, "application/json"},
-	    {"form content type", "application/x-www-form-urlencoded", "lookback_hops=3",
-	     "/headers/content-type", 1003, "application/json"},
-	    {"no content type", NULL, "{\"lookback_hops\": 3}", "/headers/content-type", 1003,
-	     "got none"},
+		{ "wrong type", "application/json", "{\"lookback_hops\": \"3\"}", "/lookback_hops",
+		  1001, "must be an integer" },
+		{ "real for integer", "application/json", "{\"lookback_hops\": 3.5}",
+		  "/lookback_hops", 1001, "must be an integer" },
+		{ "above maximum", "application/json", "{\"lookback_hops\": 21}", "/lookback_hops",
+		  1001, "at most 20" },
+		{ "below minimum", "application/json", "{\"lookback_hops\": 0}", "/lookback_hops",
+		  1001, "at least 1" },
+		{ "unknown enum", "application/json", "{\"regions\": [\"US\", \"EU\"]}",
+		  "/regions/1", 1001, "must be one of" },
+		{ "array expected", "application/json", "{\"allowed_delivery_modes\": \"API\"}",
+		  "/allowed_delivery_modes", 1001, "must be an array" },
+		{ "disposition enum", "application/json", "{\"drop_dispositions\": [\"EVIL\"]}",
+		  "/drop_dispositions/0", 1001, "must be one of" },
+		{ "folder enum", "application/json", "{\"folder\": \"Junk\"}", "/folder", 1001,
+		  "must be one of" },
+		{ "null not allowed", "application/json", "{\"require_tls_inbound\": null}",
+		  "/require_tls_inbound", 1001, "must be a boolean" },
+		{ "null outbound", "application/json", "{\"require_tls_outbound\": null}",
+		  "/require_tls_outbound", 1001, "must be a boolean" },
+		{ "transport type", "application/json", "{\"transport\": 25}", "/transport", 1001,
+		  "must be a string" },
+		{ "bad uuid", "application/json", "{\"integration_id\": \"1234\"}",
+		  "/integration_id", 1001, "uuid" },
+		{ "bad cidr", "application/json",
+		  "{\"ip_restrictions\": [\"10.0.0.0/8\", \"10.0.0.0/33\"]}", "/ip_restrictions/1",
+		  1001, "CIDR" },
+		{ "not an address", "application/json", "{\"ip_restrictions\": [\"example.com\"]}",
+		  "/ip_restrictions/0", 1001, "CIDR" },
+		{ "domain in body", "application/json", "{\"domain\": \"x.example\"}", "/domain",
+		  1001, "cannot be changed" },
+		{ "id in body", "application/json", "{\"id\": \"" ID_OF(03) "\"}", "/id", 1001,
+		  "cannot be changed" },
+		{ "read-only field", "application/json",
+		  "{\"created_at\": \"2024-01-01T00:00:00Z\"}", "/created_at", 1001, "read-only" },
+		{ "not writable", "application/json", "{\"status\": \"active\"}", "/status", 1001,
+		  "cannot be changed" },
+		{ "unknown field", "application/json", "{\"lookback\": 3}", "/lookback", 1001,
+		  "not a known field" },
+		{ "not an object", "application/json", "[1, 2]", "", 1001, "must be an object" },
+		{ "not JSON", "application/json", "{\"lookback_hops\": ", "", 1002,
+		  "not valid JSON" },
+		{ "duplicate key", "application/json",
+		  "{\"folder\": \"Inbox\", \"folder\": \"AllItems\"}", "", 1002, "not valid JSON" },
+		{ "empty body", "application/json", "", "", 1002, "required" },
+		{ "wrong content type", "text/plain", "{\"lookback_hops\": 3}",
+		  "/headers/content-type", 1003, "application/json" },
+		{ "form content type", "application/x-www-form-urlencoded", "lookback_hops=3",
+		  "/headers/content-type", 1003, "application/json" },
+		{ "no content type", NULL, "{\"lookback_hops\": 3}", "/headers/content-type", 1003,
+		  "got none" },
 	};
 	sandbox *sb = *ctx;
 	char url[512], ct[128];
@@ -832,7 +834,7 @@ static void test_validation(void **ctx)
 	url_of(url, sizeof url, sb, "/" ID_OF(04));
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const bad_case *c = &cases[i];
-		const char *headers[] = {"Authorization: Bearer " TEST_TOKEN, ct, NULL};
+		const char *headers[] = { "Authorization: Bearer " TEST_TOKEN, ct, NULL };
 		http_resp r;
 
 		snprintf(ct, sizeof ct, "Content-Type: %s", c->content_type ? c->content_type : "");
@@ -865,7 +867,7 @@ static void test_validation(void **ctx)
 		/* a failed PATCH changes nothing */
 		call(&r, "GET", url, NULL);
 		assert_int_equal(
-		    json_integer_value(json_object_get(result_of(&r), "lookback_hops")), 2);
+			json_integer_value(json_object_get(result_of(&r), "lookback_hops")), 2);
 		http_free(&r);
 
 		/* query parameters */
@@ -900,7 +902,7 @@ static void test_validation(void **ctx)
 
 static void start_fault(sandbox *sb, const char *rule)
 {
-	const char *args[] = {"--token", TEST_TOKEN, "--fault", rule, NULL};
+	const char *args[] = { "--token", TEST_TOKEN, "--fault", rule, NULL };
 
 	start_with(sb, NULL, args);
 }
@@ -910,7 +912,7 @@ static void test_fault_status(void **ctx)
 	sandbox *sb = *ctx;
 	char url[512];
 	http_resp r;
-	long want[] = {200, 503, 503, 200};
+	long want[] = { 200, 503, 503, 200 };
 
 	start_fault(sb,
 		    "op=get,after=1,count=2,action=status,status=503,code=10042,message=boom now");
@@ -984,10 +986,10 @@ static void test_fault_drop(void **ctx)
 static void test_fault_malformed_and_envelope(void **ctx)
 {
 	sandbox *sb = *ctx;
-	const char *args[] = {"--token", TEST_TOKEN,
-			      "--fault", "op=list,action=malformed",
-			      "--fault", "op=list,action=envelope-false,code=10500,message=nope",
-			      NULL};
+	const char *args[] = { "--token", TEST_TOKEN,
+			       "--fault", "op=list,action=malformed",
+			       "--fault", "op=list,action=envelope-false,code=10500,message=nope",
+			       NULL };
 	http_resp r;
 
 	start_with(sb, NULL, args);
@@ -1031,11 +1033,11 @@ static void test_fault_delay(void **ctx)
 static void test_fault_list_lies(void **ctx)
 {
 	sandbox *sb = *ctx;
-	const char *args[] = {"--token", TEST_TOKEN,
-			      "--fault", "page=1,action=lie-total,total=999",
-			      "--fault", "page=2,action=duplicate",
-			      "--fault", "page=3,action=short",
-			      NULL};
+	const char *args[] = { "--token", TEST_TOKEN,
+			       "--fault", "page=1,action=lie-total,total=999",
+			       "--fault", "page=2,action=duplicate",
+			       "--fault", "page=3,action=short",
+			       NULL };
 	char url[512];
 	http_resp p1, r;
 
@@ -1069,16 +1071,16 @@ static void test_fault_bad_rules(void **ctx)
 {
 	sandbox *sb = *ctx;
 	static const char *const rules[] = {
-	    "op=list", /* no action */
-	    "action=explode",
-	    "action=status,status=99",
-	    "action=status,total=3", /* key of another action */
-	    "action=lie-total", /* needs total */
-	    "op=get,action=short", /* list only */
-	    "action=drop,colour=red",
-	    "method=POST,action=drop",
-	    "action=drop,count=-1",
-	    "action=drop,page",
+		"op=list", /* no action */
+		"action=explode",
+		"action=status,status=99",
+		"action=status,total=3", /* key of another action */
+		"action=lie-total", /* needs total */
+		"op=get,action=short", /* list only */
+		"action=drop,colour=red",
+		"method=POST,action=drop",
+		"action=drop,count=-1",
+		"action=drop,page",
 	};
 
 	{
@@ -1088,8 +1090,8 @@ static void test_fault_bad_rules(void **ctx)
 		json_decref(state);
 	}
 	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
-		const char *args[] = {"--state", sb->state_path, "--listen", "127.0.0.1:0",
-				      "--fault", rules[i],       NULL};
+		const char *args[] = { "--state", sb->state_path, "--listen", "127.0.0.1:0",
+				       "--fault", rules[i],       NULL };
 		char *out = NULL, *err = NULL;
 
 		assert_int_equal(sandbox_run(sb, args, &out, &err), 1);
@@ -1106,7 +1108,7 @@ static void test_fault_bad_rules(void **ctx)
 static void test_rate_limit(void **ctx)
 {
 	sandbox *sb = *ctx;
-	const char *args[] = {"--token", TEST_TOKEN, "--rate-limit", "3/60", NULL};
+	const char *args[] = { "--token", TEST_TOKEN, "--rate-limit", "3/60", NULL };
 	char v[64];
 	http_resp r;
 	json_t *stats;
@@ -1139,7 +1141,7 @@ static void test_rate_limit(void **ctx)
 static void test_rate_limit_window_slides(void **ctx)
 {
 	sandbox *sb = *ctx;
-	const char *args[] = {"--token", TEST_TOKEN, "--rate-limit", "2/1", NULL};
+	const char *args[] = { "--token", TEST_TOKEN, "--rate-limit", "2/1", NULL };
 	char v[64];
 	http_resp r;
 	double start, sent, waited;
@@ -1176,7 +1178,7 @@ static void test_rate_limit_window_slides(void **ctx)
 static void test_latency_concurrent(void **ctx)
 {
 	sandbox *sb = *ctx;
-	const char *args[] = {"--token", TEST_TOKEN, "--latency-ms", "200", NULL};
+	const char *args[] = { "--token", TEST_TOKEN, "--latency-ms", "200", NULL };
 	CURLM *multi = curl_multi_init();
 	CURL *easy[8];
 	struct curl_slist *hdr = curl_slist_append(NULL, "Authorization: Bearer " TEST_TOKEN);
@@ -1245,7 +1247,7 @@ static void test_save_round_trip(void **ctx)
 	snprintf(save, sizeof save, "%s/saved.json", sb->dir);
 	snprintf(args_save, sizeof args_save, "%s", save);
 	{
-		const char *args[] = {"--token", TEST_TOKEN, "--save", args_save, NULL};
+		const char *args[] = { "--token", TEST_TOKEN, "--save", args_save, NULL };
 
 		start_with(sb, NULL, args);
 	}
@@ -1263,8 +1265,7 @@ static void test_save_round_trip(void **ctx)
 	assert_non_null(saved);
 	list = json_object_get(json_object_get(saved, "accounts"), TEST_ACCOUNT);
 	assert_int_equal(json_array_size(list), NDOMAINS - 1);
-	json_array_foreach(list, i, d)
-	{
+	json_array_foreach(list, i, d) {
 		const char *id = json_string_value(json_object_get(d, "id"));
 
 		assert_non_null(id);
@@ -1282,7 +1283,7 @@ static void test_save_round_trip(void **ctx)
 
 	/* the saved file starts a sandbox that serves the same thing */
 	{
-		const char *args[] = {"--token", TEST_TOKEN, NULL};
+		const char *args[] = { "--token", TEST_TOKEN, NULL };
 		http_resp again;
 
 		start_with(sb, saved, args);
@@ -1292,7 +1293,7 @@ static void test_save_round_trip(void **ctx)
 		url_of(url, sizeof url, sb, "/" ID_OF(08));
 		call(&again, "GET", url, NULL);
 		assert_int_equal(
-		    json_integer_value(json_object_get(result_of(&again), "lookback_hops")), 9);
+			json_integer_value(json_object_get(result_of(&again), "lookback_hops")), 9);
 		http_free(&again);
 	}
 }
@@ -1303,13 +1304,13 @@ static void test_stats_and_log(void **ctx)
 	char stats_path[400], log_path[400], url[512];
 	http_resp r;
 	json_t *st;
-	const char *none[] = {NULL};
+	const char *none[] = { NULL };
 
 	snprintf(stats_path, sizeof stats_path, "%s/stats.json", sb->dir);
 	snprintf(log_path, sizeof log_path, "%s/requests.log", sb->dir);
 	{
-		const char *args[] = {"--token", TEST_TOKEN, "--stats", stats_path,
-				      "--log",   log_path,   NULL};
+		const char *args[] = { "--token", TEST_TOKEN, "--stats", stats_path,
+				       "--log",   log_path,   NULL };
 
 		start_with(sb, NULL, args);
 	}
@@ -1399,16 +1400,18 @@ static void test_stats_and_log(void **ctx)
 			if (lines == 2) {
 				assert_string_equal(json_string_value(json_object_get(e, "method")),
 						    "PATCH");
-				assert_int_equal(json_integer_value(json_object_get(
-						     json_object_get(e, "body"), "lookback_hops")),
-						 50);
+				assert_int_equal(
+					json_integer_value(json_object_get(
+						json_object_get(e, "body"), "lookback_hops")),
+					50);
 				assert_string_equal(
-				    json_string_value(json_object_get(
-					json_object_get(
-					    json_array_get(json_object_get(e, "errors"), 0),
-					    "source"),
-					"pointer")),
-				    "/lookback_hops");
+					json_string_value(json_object_get(
+						json_object_get(
+							json_array_get(json_object_get(e, "errors"),
+								       0),
+							"source"),
+						"pointer")),
+					"/lookback_hops");
 			}
 			json_decref(e);
 			lines++;
@@ -1446,19 +1449,19 @@ static void test_bad_state_files(void **ctx)
 		const char *text;
 		const char *err_has;
 	} cases[] = {
-	    {"{\"accounts\": ", "not valid JSON"},
-	    {"[]", "must be an object"},
-	    {"{\"accounts\": []}", "\"accounts\" must be an object"},
-	    {"{\"accounts\": {\"a\": {}}}", "must be an array"},
-	    {"{\"accounts\": {\"a\": [{\"id\": \"x\"}]}}", "has no \"domain\""},
-	    {"{\"accounts\": {\"a\": [3]}}", "must be an object"},
-	    {"{\"accounts\": {\"a\": [{\"id\": \"x\", \"domain\": \"a.example\"}, "
-	     "{\"id\": \"x\", \"domain\": \"b.example\"}]}}",
-	     "more than once"},
-	    {"{\"accounts\": {\"a\": [{\"id\": null, \"domain\": \"a.example\"}]}}",
-	     "neither a string nor an integer"},
+		{ "{\"accounts\": ", "not valid JSON" },
+		{ "[]", "must be an object" },
+		{ "{\"accounts\": []}", "\"accounts\" must be an object" },
+		{ "{\"accounts\": {\"a\": {}}}", "must be an array" },
+		{ "{\"accounts\": {\"a\": [{\"id\": \"x\"}]}}", "has no \"domain\"" },
+		{ "{\"accounts\": {\"a\": [3]}}", "must be an object" },
+		{ "{\"accounts\": {\"a\": [{\"id\": \"x\", \"domain\": \"a.example\"}, "
+		  "{\"id\": \"x\", \"domain\": \"b.example\"}]}}",
+		  "more than once" },
+		{ "{\"accounts\": {\"a\": [{\"id\": null, \"domain\": \"a.example\"}]}}",
+		  "neither a string nor an integer" },
 	};
-	const char *args[] = {"--state", sb->state_path, "--listen", "127.0.0.1:0", NULL};
+	const char *args[] = { "--state", sb->state_path, "--listen", "127.0.0.1:0", NULL };
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		FILE *f = fopen(sb->state_path, "w");
@@ -1471,7 +1474,7 @@ static void test_bad_state_files(void **ctx)
 	}
 	{
 		char missing[400];
-		const char *margs[] = {"--state", missing, NULL};
+		const char *margs[] = { "--state", missing, NULL };
 
 		snprintf(missing, sizeof missing, "%s/none.json", sb->dir);
 		expect_start_failure(sb, margs, missing);
@@ -1482,14 +1485,14 @@ static void test_command_line(void **ctx)
 {
 	sandbox *sb = *ctx;
 	char *out = NULL, *err = NULL;
-	const char *help[] = {"--help", NULL};
-	const char *unknown[] = {"--state", sb->state_path, "--frobnicate", NULL};
-	const char *public_addr[] = {"--state", sb->state_path, "--listen", "0.0.0.0:0", NULL};
-	const char *lan_addr[] = {"--state", sb->state_path, "--listen", "192.168.1.1:0", NULL};
-	const char *no_state[] = {"--listen", "127.0.0.1:0", NULL};
-	const char *bad_latency[] = {"--state", sb->state_path, "--latency-ms", "soon", NULL};
-	const char *bad_rate[] = {"--state", sb->state_path, "--rate-limit", "100", NULL};
-	const char *no_value[] = {"--state", sb->state_path, "--token", NULL};
+	const char *help[] = { "--help", NULL };
+	const char *unknown[] = { "--state", sb->state_path, "--frobnicate", NULL };
+	const char *public_addr[] = { "--state", sb->state_path, "--listen", "0.0.0.0:0", NULL };
+	const char *lan_addr[] = { "--state", sb->state_path, "--listen", "192.168.1.1:0", NULL };
+	const char *no_state[] = { "--listen", "127.0.0.1:0", NULL };
+	const char *bad_latency[] = { "--state", sb->state_path, "--latency-ms", "soon", NULL };
+	const char *bad_rate[] = { "--state", sb->state_path, "--rate-limit", "100", NULL };
+	const char *no_value[] = { "--state", sb->state_path, "--token", NULL };
 
 	{
 		json_t *state = standard_state();
@@ -1523,7 +1526,7 @@ static void test_command_line(void **ctx)
 static void test_listen_localhost(void **ctx)
 {
 	sandbox *sb = *ctx;
-	const char *args[] = {"--listen", "localhost:0", NULL};
+	const char *args[] = { "--listen", "localhost:0", NULL };
 	http_resp r;
 
 	start_with(sb, NULL, args);
@@ -1538,10 +1541,11 @@ static void test_listen_localhost(void **ctx)
 
 static void test_validator_units(void **ctx)
 {
-	static const char *const good_times[] = {
-	    "2014-01-01T05:20:00.12345Z", "2024-02-29T00:00:00Z", "2024-01-01T00:00:00+05:30"};
-	static const char *const bad_times[] = {"2014-01-01", "2023-02-29T00:00:00Z",
-						"2024-01-01T24:00:00Z", "2024-01-01T00:00:00"};
+	static const char *const good_times[] = { "2014-01-01T05:20:00.12345Z",
+						  "2024-02-29T00:00:00Z",
+						  "2024-01-01T00:00:00+05:30" };
+	static const char *const bad_times[] = { "2014-01-01", "2023-02-29T00:00:00Z",
+						 "2024-01-01T24:00:00Z", "2024-01-01T00:00:00" };
 
 	(void)ctx;
 	for (size_t i = 0; i < sizeof good_times / sizeof good_times[0]; i++)
@@ -1554,9 +1558,9 @@ static void test_validator_units(void **ctx)
 	/* a document using a keyword the validator does not know is refused */
 	{
 		const char *doc =
-		    "{\"openapi\": \"3.0.3\", \"servers\": [{\"url\": \"https://x/v4\"}],"
-		    "\"paths\": {}, \"components\": {\"schemas\": {\"A\": "
-		    "{\"type\": \"string\", \"pattern\": \"^a\"}}}}";
+			"{\"openapi\": \"3.0.3\", \"servers\": [{\"url\": \"https://x/v4\"}],"
+			"\"paths\": {}, \"components\": {\"schemas\": {\"A\": "
+			"{\"type\": \"string\", \"pattern\": \"^a\"}}}}";
 		spec *s = NULL;
 		char err[256] = "";
 
@@ -1597,34 +1601,34 @@ static int group_teardown(void **ctx)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_validator_units),
-	    T(test_list_pagination),
-	    T(test_list_filters),
-	    T(test_list_order),
-	    T(test_list_large),
-	    T(test_get_patch_delete),
-	    T(test_generated_ids_are_stable),
-	    T(test_odd_state_served_as_is),
-	    T(test_auth),
-	    T(test_routes),
-	    T(test_headers),
-	    T(test_seed),
-	    T(test_validation),
-	    T(test_fault_status),
-	    T(test_fault_429),
-	    T(test_fault_drop),
-	    T(test_fault_malformed_and_envelope),
-	    T(test_fault_delay),
-	    T(test_fault_list_lies),
-	    T(test_fault_bad_rules),
-	    T(test_rate_limit),
-	    T(test_rate_limit_window_slides),
-	    T(test_latency_concurrent),
-	    T(test_save_round_trip),
-	    T(test_stats_and_log),
-	    T(test_bad_state_files),
-	    T(test_command_line),
-	    T(test_listen_localhost),
+		cmocka_unit_test(test_validator_units),
+		T(test_list_pagination),
+		T(test_list_filters),
+		T(test_list_order),
+		T(test_list_large),
+		T(test_get_patch_delete),
+		T(test_generated_ids_are_stable),
+		T(test_odd_state_served_as_is),
+		T(test_auth),
+		T(test_routes),
+		T(test_headers),
+		T(test_seed),
+		T(test_validation),
+		T(test_fault_status),
+		T(test_fault_429),
+		T(test_fault_drop),
+		T(test_fault_malformed_and_envelope),
+		T(test_fault_delay),
+		T(test_fault_list_lies),
+		T(test_fault_bad_rules),
+		T(test_rate_limit),
+		T(test_rate_limit_window_slides),
+		T(test_latency_concurrent),
+		T(test_save_round_trip),
+		T(test_stats_and_log),
+		T(test_bad_state_files),
+		T(test_command_line),
+		T(test_listen_localhost),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

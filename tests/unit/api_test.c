@@ -72,8 +72,10 @@ static void success_gives_the_result(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(envelope(fx, 200, "{\"success\": true, \"errors\": [], \"messages\": [],"
-					   " \"result\": {\"id\": \"x\", \"lookback_hops\": 2}}"), 0);
+	assert_int_equal(envelope(fx, 200,
+				  "{\"success\": true, \"errors\": [], \"messages\": [],"
+				  " \"result\": {\"id\": \"x\", \"lookback_hops\": 2}}"),
+			 0);
 	assert_json(fx->result, "{\"id\": \"x\", \"lookback_hops\": 2}");
 	assert_null(fx->errors);
 	assert_string_equal(fx->why.ptr, "");
@@ -89,7 +91,8 @@ static void errors_pointer_may_be_null(void **state)
 	struct fx *fx = *state;
 
 	fx->req.status = 400;
-	buf_puts(&fx->req.response, "{\"success\": false, \"errors\": [{\"code\": 1, \"message\": \"m\"}]}");
+	buf_puts(&fx->req.response,
+		 "{\"success\": false, \"errors\": [{\"code\": 1, \"message\": \"m\"}]}");
 	assert_int_equal(api_read_envelope(&fx->req, &fx->result, NULL, &fx->why), -1);
 	assert_null(fx->result);
 	assert_string_equal(fx->why.ptr, "HTTP 400: code 1: m");
@@ -101,11 +104,13 @@ static void transport_failure(void **state)
 
 	http_req_reset(&fx->req);
 	fx->req.attempts = 5;
-	snprintf(fx->req.error, sizeof(fx->req.error), "Failed to connect to 127.0.0.1 port 9: "
+	snprintf(fx->req.error, sizeof(fx->req.error),
+		 "Failed to connect to 127.0.0.1 port 9: "
 		 "Connection refused");
 	assert_int_equal(api_read_envelope(&fx->req, &fx->result, &fx->errors, &fx->why), -1);
-	assert_string_equal(fx->why.ptr, "no answer from the API after 5 attempts: Failed to connect "
-					 "to 127.0.0.1 port 9: Connection refused");
+	assert_string_equal(fx->why.ptr,
+			    "no answer from the API after 5 attempts: Failed to connect "
+			    "to 127.0.0.1 port 9: Connection refused");
 	assert_null(fx->result);
 	assert_null(fx->errors);
 
@@ -161,34 +166,42 @@ static void failure_with_the_apis_codes(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(envelope(fx, 400, "{\"success\": false, \"result\": null, \"messages\": [],"
-					   " \"errors\": [{\"code\": 1004, \"message\": \"lookback_hops must be at "
-					   "most 20\", \"source\": {\"pointer\": \"/lookback_hops\"}},"
-					   " {\"code\": 1001, \"message\": \"second\"}, {\"message\": \"no code\"},"
-					   " {\"code\": 7}]}"),
-			 -1);
-	assert_string_equal(fx->why.ptr, "HTTP 400: code 1004: lookback_hops must be at most 20 (at "
-					 "/lookback_hops); code 1001: second; no code; code 7: (no message)");
+	assert_int_equal(
+		envelope(fx, 400,
+			 "{\"success\": false, \"result\": null, \"messages\": [],"
+			 " \"errors\": [{\"code\": 1004, \"message\": \"lookback_hops must be at "
+			 "most 20\", \"source\": {\"pointer\": \"/lookback_hops\"}},"
+			 " {\"code\": 1001, \"message\": \"second\"}, {\"message\": \"no code\"},"
+			 " {\"code\": 7}]}"),
+		-1);
+	assert_string_equal(fx->why.ptr,
+			    "HTTP 400: code 1004: lookback_hops must be at most 20 (at "
+			    "/lookback_hops); code 1001: second; no code; code 7: (no message)");
 	assert_null(fx->result);
 	assert_non_null(fx->errors);
 	assert_int_equal(json_array_size(fx->errors), 4);
-	assert_int_equal(json_integer_value(json_object_get(json_array_get(fx->errors, 0), "code")), 1004);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(fx->errors, 0), "code")),
+			 1004);
 }
 
 static void ok_status_with_success_false_is_a_failure(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(envelope(fx, 200, "{\"success\": false, \"errors\": [{\"code\": 10000, "
-					   "\"message\": \"Authentication error\"}], \"result\": {\"id\": \"x\"}}"),
-			 -1);
+	assert_int_equal(
+		envelope(fx, 200,
+			 "{\"success\": false, \"errors\": [{\"code\": 10000, "
+			 "\"message\": \"Authentication error\"}], \"result\": {\"id\": \"x\"}}"),
+		-1);
 	assert_string_equal(fx->why.ptr, "HTTP 200: code 10000: Authentication error");
 	assert_null(fx->result);
 	assert_int_equal(envelope(fx, 200, "{\"success\": false, \"errors\": []}"), -1);
-	assert_string_equal(fx->why.ptr, "HTTP 200: the API reported a failure without error details");
+	assert_string_equal(fx->why.ptr,
+			    "HTTP 200: the API reported a failure without error details");
 	assert_json(fx->errors, "[]");
 	assert_int_equal(envelope(fx, 200, "{\"success\": false}"), -1);
-	assert_string_equal(fx->why.ptr, "HTTP 200: the API reported a failure without error details");
+	assert_string_equal(fx->why.ptr,
+			    "HTTP 200: the API reported a failure without error details");
 	assert_null(fx->errors);
 }
 
@@ -196,11 +209,14 @@ static void error_status_with_success_true_is_a_failure(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(envelope(fx, 500, "{\"success\": true, \"errors\": [], \"result\": []}"), -1);
+	assert_int_equal(envelope(fx, 500, "{\"success\": true, \"errors\": [], \"result\": []}"),
+			 -1);
 	assert_string_equal(fx->why.ptr, "HTTP 500: the API said success with an error status");
 	assert_null(fx->result);
-	assert_int_equal(envelope(fx, 404, "{\"success\": true, \"errors\": [{\"code\": 1, "
-					   "\"message\": \"gone\"}]}"), -1);
+	assert_int_equal(envelope(fx, 404,
+				  "{\"success\": true, \"errors\": [{\"code\": 1, "
+				  "\"message\": \"gone\"}]}"),
+			 -1);
 	assert_string_equal(fx->why.ptr, "HTTP 404: code 1: gone");
 }
 
@@ -211,18 +227,26 @@ static void credentials_hint_on_401_and_403(void **state)
 				   "Security permission for this account)";
 	char want[512];
 
-	assert_int_equal(envelope(fx, 401, "{\"success\": false, \"errors\": [{\"code\": 10000, "
-					   "\"message\": \"Authentication error\"}]}"), -1);
+	assert_int_equal(envelope(fx, 401,
+				  "{\"success\": false, \"errors\": [{\"code\": 10000, "
+				  "\"message\": \"Authentication error\"}]}"),
+			 -1);
 	snprintf(want, sizeof(want), "HTTP 401: code 10000: Authentication error%s", hint);
 	assert_string_equal(fx->why.ptr, want);
-	assert_int_equal(envelope(fx, 403, "{\"success\": false, \"errors\": [{\"code\": 9109, "
-					   "\"message\": \"Unauthorized to access requested resource\"}]}"), -1);
-	snprintf(want, sizeof(want), "HTTP 403: code 9109: Unauthorized to access requested "
-		 "resource%s", hint);
+	assert_int_equal(envelope(fx, 403,
+				  "{\"success\": false, \"errors\": [{\"code\": 9109, "
+				  "\"message\": \"Unauthorized to access requested resource\"}]}"),
+			 -1);
+	snprintf(want, sizeof(want),
+		 "HTTP 403: code 9109: Unauthorized to access requested "
+		 "resource%s",
+		 hint);
 	assert_string_equal(fx->why.ptr, want);
 	/* Not on other statuses. */
-	assert_int_equal(envelope(fx, 404, "{\"success\": false, \"errors\": [{\"code\": 1, "
-					   "\"message\": \"x\"}]}"), -1);
+	assert_int_equal(envelope(fx, 404,
+				  "{\"success\": false, \"errors\": [{\"code\": 1, "
+				  "\"message\": \"x\"}]}"),
+			 -1);
 	assert_not_contains(fx->why.ptr, "credentials");
 }
 
@@ -232,7 +256,8 @@ static void why_is_appended_to(void **state)
 
 	http_req_reset(&fx->req);
 	fx->req.status = 400;
-	buf_puts(&fx->req.response, "{\"success\": false, \"errors\": [{\"code\": 1, \"message\": \"m\"}]}");
+	buf_puts(&fx->req.response,
+		 "{\"success\": false, \"errors\": [{\"code\": 1, \"message\": \"m\"}]}");
 	buf_puts(&fx->why, "PATCH x: ");
 	assert_int_equal(api_read_envelope(&fx->req, &fx->result, &fx->errors, &fx->why), -1);
 	assert_string_equal(fx->why.ptr, "PATCH x: HTTP 400: code 1: m");
@@ -254,7 +279,8 @@ static void base_url_accepted(void **state)
 	} cases[] = {
 		{ "https://api.cloudflare.com/client/v4", "https://api.cloudflare.com/client/v4" },
 		{ "https://api.cloudflare.com/client/v4/", "https://api.cloudflare.com/client/v4" },
-		{ "https://api.cloudflare.com/client/v4///", "https://api.cloudflare.com/client/v4" },
+		{ "https://api.cloudflare.com/client/v4///",
+		  "https://api.cloudflare.com/client/v4" },
 		{ "https://api.cloudflare.com", "https://api.cloudflare.com" },
 		{ "https://api.cloudflare.com:8443/v4", "https://api.cloudflare.com:8443/v4" },
 		{ "HTTPS://API.CLOUDFLARE.COM/client/v4", "HTTPS://API.CLOUDFLARE.COM/client/v4" },
@@ -337,7 +363,8 @@ static void base_url_with_credentials_is_refused_without_echoing_them(void **sta
 		if (strstr(err_msg(), "s3cr3t"))
 			fail_msg("the message repeats the credential: %s", err_msg());
 	}
-	assert_int_equal(base_url(fx, "https://s3cr3t-t0ken@api.cloudflare.com/client/v4"), MW_ECONFIG);
+	assert_int_equal(base_url(fx, "https://s3cr3t-t0ken@api.cloudflare.com/client/v4"),
+			 MW_ECONFIG);
 	assert_contains(err_msg(), "credentials");
 	if (strstr(err_msg(), "s3cr3t"))
 		fail_msg("the message repeats the credential: %s", err_msg());

@@ -91,64 +91,62 @@ static void assert_loads(struct fx *fx)
 
 /* --- the example documents --------------------------------------------- */
 
-static const char example_com[] =
-	"# Protected domains of the example.com brand.\n"
-	"account_id: 023e105f4ecef8ad9ca31a8372d0c353\n"
-	"\n"
-	"defaults:\n"
-	"  drop_dispositions: [MALICIOUS, MALICIOUS-BEC, SPOOF]\n"
-	"  require_tls_inbound: true\n"
-	"  regions: [GLOBAL]\n"
-	"\n"
-	"domains:\n"
-	"  example.com:\n"
-	"    allowed_delivery_modes: [DIRECT, BCC]\n"
-	"    lookback_hops: 2\n"
-	"    folder: null\n"
-	"\n"
-	"  mail.example.com:\n"
-	"    allowed_delivery_modes: [DIRECT]\n"
-	"    ip_restrictions: [\"192.0.2.0/24\", \"2001:db8::/32\"]\n"
-	"    lookback_hops: 3\n"
-	"\n"
-	"  support.example.com: &support\n"
-	"    allowed_delivery_modes: [DIRECT]\n"
-	"    drop_dispositions: [MALICIOUS, MALICIOUS-BEC, SPOOF, SPAM]\n"
-	"    lookback_hops: 2\n"
-	"\n"
-	"  help.example.com:\n"
-	"    <<: *support\n"
-	"    lookback_hops: 3\n";
+static const char example_com[] = "# Protected domains of the example.com brand.\n"
+				  "account_id: 023e105f4ecef8ad9ca31a8372d0c353\n"
+				  "\n"
+				  "defaults:\n"
+				  "  drop_dispositions: [MALICIOUS, MALICIOUS-BEC, SPOOF]\n"
+				  "  require_tls_inbound: true\n"
+				  "  regions: [GLOBAL]\n"
+				  "\n"
+				  "domains:\n"
+				  "  example.com:\n"
+				  "    allowed_delivery_modes: [DIRECT, BCC]\n"
+				  "    lookback_hops: 2\n"
+				  "    folder: null\n"
+				  "\n"
+				  "  mail.example.com:\n"
+				  "    allowed_delivery_modes: [DIRECT]\n"
+				  "    ip_restrictions: [\"192.0.2.0/24\", \"2001:db8::/32\"]\n"
+				  "    lookback_hops: 3\n"
+				  "\n"
+				  "  support.example.com: &support\n"
+				  "    allowed_delivery_modes: [DIRECT]\n"
+				  "    drop_dispositions: [MALICIOUS, MALICIOUS-BEC, SPOOF, SPAM]\n"
+				  "    lookback_hops: 2\n"
+				  "\n"
+				  "  help.example.com:\n"
+				  "    <<: *support\n"
+				  "    lookback_hops: 3\n";
 
-static const char example_net[] =
-	"account_id: 023E105F4ECEF8AD9CA31A8372D0C353\n"
-	"defaults:\n"
-	"  regions: [DE]\n"
-	"  require_tls_inbound: true\n"
-	"  require_tls_outbound: true\n"
-	"domains:\n"
-	"  example.net:\n"
-	"    allowed_delivery_modes: [JOURNAL]\n"
-	"    lookback_hops: 4\n"
-	"  eu.example.net:\n"
-	"    allowed_delivery_modes: [JOURNAL, API]\n"
-	"    integration_id: 6f1c6a2e-2d4b-4c8e-9a51-0b7d3c2f4e10\n"
-	"    folder: Inbox\n";
+static const char example_net[] = "account_id: 023E105F4ECEF8AD9CA31A8372D0C353\n"
+				  "defaults:\n"
+				  "  regions: [DE]\n"
+				  "  require_tls_inbound: true\n"
+				  "  require_tls_outbound: true\n"
+				  "domains:\n"
+				  "  example.net:\n"
+				  "    allowed_delivery_modes: [JOURNAL]\n"
+				  "    lookback_hops: 4\n"
+				  "  eu.example.net:\n"
+				  "    allowed_delivery_modes: [JOURNAL, API]\n"
+				  "    integration_id: 6f1c6a2e-2d4b-4c8e-9a51-0b7d3c2f4e10\n"
+				  "    folder: Inbox\n";
 
-static const char retired[] =
-	"domains:\n"
-	"  legacy.example.org:\n"
-	"    absent: true\n"
-	"  pinned.example.org:\n"
-	"    id: 3FA85F64-5717-4562-B3FC-2C963F66AFA6\n"
-	"    absent: true\n";
+static const char retired[] = "domains:\n"
+			      "  legacy.example.org:\n"
+			      "    absent: true\n"
+			      "  pinned.example.org:\n"
+			      "    id: 3FA85F64-5717-4562-B3FC-2C963F66AFA6\n"
+			      "    absent: true\n";
 
 static void example_documents_load(void **state)
 {
 	struct fx *fx = *state;
 	static const char *const names[] = {
-		"eu.example.net", "example.com", "example.net", "help.example.com",
-		"legacy.example.org", "mail.example.com", "pinned.example.org", "support.example.com",
+		"eu.example.net",     "example.com",         "example.net",
+		"help.example.com",   "legacy.example.org",  "mail.example.com",
+		"pinned.example.org", "support.example.com",
 	};
 
 	add(fx, "domains/example-com.yaml", example_com);
@@ -164,10 +162,11 @@ static void example_documents_load(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		assert_string_equal(fx->d.domains[i].name, names[i]);
 
-	assert_settings(fx, "example.com",
-			"{\"allowed_delivery_modes\": [\"DIRECT\", \"BCC\"], \"lookback_hops\": 2, "
-			"\"folder\": null, \"drop_dispositions\": [\"MALICIOUS\", \"MALICIOUS-BEC\", "
-			"\"SPOOF\"], \"require_tls_inbound\": true, \"regions\": [\"GLOBAL\"]}");
+	assert_settings(
+		fx, "example.com",
+		"{\"allowed_delivery_modes\": [\"DIRECT\", \"BCC\"], \"lookback_hops\": 2, "
+		"\"folder\": null, \"drop_dispositions\": [\"MALICIOUS\", \"MALICIOUS-BEC\", "
+		"\"SPOOF\"], \"require_tls_inbound\": true, \"regions\": [\"GLOBAL\"]}");
 	assert_settings(fx, "mail.example.com",
 			"{\"allowed_delivery_modes\": [\"DIRECT\"], \"ip_restrictions\": "
 			"[\"192.0.2.0/24\", \"2001:db8::/32\"], \"lookback_hops\": 3, "
@@ -266,13 +265,14 @@ static void defaults_refuse_what_belongs_to_one_domain(void **state)
 				   "  lookback_hop: 3\n"
 				   "domains:\n  a.example.com:\n"),
 			 MW_EINVALID);
-	assert_diags(&fx->diags,
-		     "d.yaml:2:3: 'id' belongs to one domain and cannot be a default\n"
-		     "d.yaml:3:3: 'absent' belongs to one domain and cannot be a default\n"
-		     "d.yaml:4:3: 'status' is read-only: the API reports it and no document can set it\n"
-		     "d.yaml:5:3: 'domain' cannot be set: the domain name is the key of this entry\n"
-		     "d.yaml:6:3: unknown setting 'colour'\n"
-		     "d.yaml:7:3: unknown setting 'lookback_hop' (did you mean 'lookback_hops'?)\n");
+	assert_diags(
+		&fx->diags,
+		"d.yaml:2:3: 'id' belongs to one domain and cannot be a default\n"
+		"d.yaml:3:3: 'absent' belongs to one domain and cannot be a default\n"
+		"d.yaml:4:3: 'status' is read-only: the API reports it and no document can set it\n"
+		"d.yaml:5:3: 'domain' cannot be set: the domain name is the key of this entry\n"
+		"d.yaml:6:3: unknown setting 'colour'\n"
+		"d.yaml:7:3: unknown setting 'lookback_hop' (did you mean 'lookback_hops'?)\n");
 	assert_string_equal(err_msg(), "the desired state has 6 problems");
 }
 
@@ -280,8 +280,9 @@ static void bad_default_is_reported_once(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(load1(fx, "defaults:\n  lookback_hops: 99\n"
-				   "domains:\n  a.example.com:\n  b.example.com:\n  c.example.com:\n"),
+	assert_int_equal(load1(fx,
+			       "defaults:\n  lookback_hops: 99\n"
+			       "domains:\n  a.example.com:\n  b.example.com:\n  c.example.com:\n"),
 			 MW_EINVALID);
 	assert_diags(&fx->diags, "d.yaml:2:18: lookback_hops must be from 1 to 20, not 99\n");
 	assert_string_equal(err_msg(), "the desired state has 1 problem");
@@ -309,7 +310,8 @@ static void domain_names_are_normalised(void **state)
 	struct fx *fx = *state;
 
 	assert_int_equal(load1(fx, "domains:\n  Example.COM.:\n    lookback_hops: 2\n"
-				   "  MAIL.example.com: {}\n"), 0);
+				   "  MAIL.example.com: {}\n"),
+			 0);
 	assert_int_equal(fx->d.nr, 2);
 	assert_string_equal(fx->d.domains[0].name, "example.com");
 	assert_string_equal(fx->d.domains[1].name, "mail.example.com");
@@ -332,17 +334,18 @@ static void invalid_domain_names_are_located(void **state)
 				   "  bücher.example: {}\n"
 				   "  -x.example.com: {}\n"),
 			 MW_EINVALID);
-	assert_diags(&fx->diags,
-		     "d.yaml:2:3: 'bad_name.example.com' is not a valid domain name: labels are "
-		     "letters, digits and inner hyphens, 1 to 63 characters\n"
-		     "d.yaml:3:3: 'localhost' is not a fully qualified domain name\n"
-		     "d.yaml:4:3: '123' is not a domain name\n"
-		     "d.yaml:5:3: 'yes' is not a domain name\n"
-		     "d.yaml:6:3: '' is not a valid domain name (1 to 253 characters)\n"
-		     "d.yaml:7:3: 'bücher.example' is not an ASCII host name: write internationalised "
-		     "names in their xn-- (punycode) form\n"
-		     "d.yaml:8:3: '-x.example.com' is not a valid domain name: labels are letters, "
-		     "digits and inner hyphens, 1 to 63 characters\n");
+	assert_diags(
+		&fx->diags,
+		"d.yaml:2:3: 'bad_name.example.com' is not a valid domain name: labels are "
+		"letters, digits and inner hyphens, 1 to 63 characters\n"
+		"d.yaml:3:3: 'localhost' is not a fully qualified domain name\n"
+		"d.yaml:4:3: '123' is not a domain name\n"
+		"d.yaml:5:3: 'yes' is not a domain name\n"
+		"d.yaml:6:3: '' is not a valid domain name (1 to 253 characters)\n"
+		"d.yaml:7:3: 'bücher.example' is not an ASCII host name: write internationalised "
+		"names in their xn-- (punycode) form\n"
+		"d.yaml:8:3: '-x.example.com' is not a valid domain name: labels are letters, "
+		"digits and inner hyphens, 1 to 63 characters\n");
 }
 
 static void duplicate_domain_across_files_names_both_places(void **state)
@@ -350,8 +353,9 @@ static void duplicate_domain_across_files_names_both_places(void **state)
 	struct fx *fx = *state;
 
 	add(fx, "a.yaml", "domains:\n  example.com:\n    lookback_hops: 2\n");
-	add(fx, "b.yaml", "# the same domain, spelt otherwise\ndomains:\n  other.example.com: {}\n"
-			  "  Example.COM.:\n    lookback_hops: 3\n");
+	add(fx, "b.yaml",
+	    "# the same domain, spelt otherwise\ndomains:\n  other.example.com: {}\n"
+	    "  Example.COM.:\n    lookback_hops: 3\n");
 	assert_int_equal(load(fx), MW_EINVALID);
 	assert_diags(&fx->diags, "b.yaml:4:3: domain 'example.com' is declared twice: here and at "
 				 "a.yaml:2:3\n");
@@ -365,9 +369,10 @@ static void duplicate_domain_in_one_file(void **state)
 	assert_int_equal(load1(fx, "domains:\n  example.com: {}\n  a.example.com: {}\n"
 				   "  EXAMPLE.com: {}\n  example.com.: {}\n"),
 			 MW_EINVALID);
-	assert_diags(&fx->diags,
-		     "d.yaml:4:3: domain 'example.com' is declared twice: here and at d.yaml:2:3\n"
-		     "d.yaml:5:3: domain 'example.com' is declared twice: here and at d.yaml:2:3\n");
+	assert_diags(
+		&fx->diags,
+		"d.yaml:4:3: domain 'example.com' is declared twice: here and at d.yaml:2:3\n"
+		"d.yaml:5:3: domain 'example.com' is declared twice: here and at d.yaml:2:3\n");
 }
 
 static void duplicate_yaml_key_is_an_error(void **state)
@@ -389,9 +394,10 @@ static void duplicate_of_an_invalid_domain_is_still_reported(void **state)
 	add(fx, "a.yaml", "domains:\n  example.com:\n    lookback_hops: 99\n");
 	add(fx, "b.yaml", "domains:\n  example.com:\n    lookback_hops: 3\n");
 	assert_int_equal(load(fx), MW_EINVALID);
-	assert_diags(&fx->diags,
-		     "a.yaml:3:20: lookback_hops must be from 1 to 20, not 99\n"
-		     "b.yaml:2:3: domain 'example.com' is declared twice: here and at a.yaml:2:3\n");
+	assert_diags(
+		&fx->diags,
+		"a.yaml:3:20: lookback_hops must be from 1 to 20, not 99\n"
+		"b.yaml:2:3: domain 'example.com' is declared twice: here and at a.yaml:2:3\n");
 }
 
 /* --- id and absent ------------------------------------------------------ */
@@ -400,18 +406,22 @@ static void id_and_absent(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(load1(fx, "domains:\n"
-				   "  a.example.com:\n    id: 3fa85f64-5717-4562-b3fc-2c963f66afa6\n"
-				   "    lookback_hops: 2\n"
-				   "  b.example.com:\n    id: \"12345\"\n"
-				   "  c.example.com:\n    absent: yes\n    id: 7c9e6679-7425-40de-944b-e07fc1f90ae7\n"),
+	assert_int_equal(load1(fx,
+			       "domains:\n"
+			       "  a.example.com:\n    id: 3fa85f64-5717-4562-b3fc-2c963f66afa6\n"
+			       "    lookback_hops: 2\n"
+			       "  b.example.com:\n    id: \"12345\"\n"
+			       "  c.example.com:\n    absent: yes\n    id: "
+			       "7c9e6679-7425-40de-944b-e07fc1f90ae7\n"),
 			 0);
-	assert_string_equal(domain(fx, "a.example.com")->id, "3fa85f64-5717-4562-b3fc-2c963f66afa6");
+	assert_string_equal(domain(fx, "a.example.com")->id,
+			    "3fa85f64-5717-4562-b3fc-2c963f66afa6");
 	assert_false(domain(fx, "a.example.com")->absent);
 	assert_settings(fx, "a.example.com", "{\"lookback_hops\": 2}");
 	assert_string_equal(domain(fx, "b.example.com")->id, "12345");
 	assert_true(domain(fx, "c.example.com")->absent);
-	assert_string_equal(domain(fx, "c.example.com")->id, "7c9e6679-7425-40de-944b-e07fc1f90ae7");
+	assert_string_equal(domain(fx, "c.example.com")->id,
+			    "7c9e6679-7425-40de-944b-e07fc1f90ae7");
 }
 
 static void id_and_absent_errors(void **state)
@@ -427,14 +437,13 @@ static void id_and_absent_errors(void **state)
 				   "  f.example.com:\n    absent: 1\n"
 				   "  g.example.com:\n    absent:\n"),
 			 MW_EINVALID);
-	assert_diags(&fx->diags,
-		     "d.yaml:3:9: 'id' takes the domain's identifier (a UUID)\n"
-		     "d.yaml:5:9: 'id' takes the domain's identifier (a UUID)\n"
-		     "d.yaml:7:9: 'id' takes the domain's identifier (a UUID)\n"
-		     "d.yaml:9:9: 'id' takes the domain's identifier (a UUID)\n"
-		     "d.yaml:11:13: 'absent' takes true or false, not a string\n"
-		     "d.yaml:13:13: 'absent' takes true or false, not a number\n"
-		     "d.yaml:15:12: 'absent' takes true or false, not null\n");
+	assert_diags(&fx->diags, "d.yaml:3:9: 'id' takes the domain's identifier (a UUID)\n"
+				 "d.yaml:5:9: 'id' takes the domain's identifier (a UUID)\n"
+				 "d.yaml:7:9: 'id' takes the domain's identifier (a UUID)\n"
+				 "d.yaml:9:9: 'id' takes the domain's identifier (a UUID)\n"
+				 "d.yaml:11:13: 'absent' takes true or false, not a string\n"
+				 "d.yaml:13:13: 'absent' takes true or false, not a number\n"
+				 "d.yaml:15:12: 'absent' takes true or false, not null\n");
 }
 
 static void absent_domain_cannot_have_settings(void **state)
@@ -462,13 +471,20 @@ static void read_only_and_identity_keys(void **state)
 				   "    last_modified: x\n"
 				   "    domain: example.com\n"),
 			 MW_EINVALID);
-	assert_diags(&fx->diags,
-		     "d.yaml:3:5: 'status' is read-only: the API reports it and no document can set it\n"
-		     "d.yaml:4:5: 'spf_status' is read-only: the API reports it and no document can set it\n"
-		     "d.yaml:5:5: 'created_at' is read-only: the API reports it and no document can set it\n"
-		     "d.yaml:6:5: 'authorization' is read-only: the API reports it and no document can set it\n"
-		     "d.yaml:7:5: 'last_modified' is read-only: the API reports it and no document can set it\n"
-		     "d.yaml:8:5: 'domain' cannot be set: the domain name is the key of this entry\n");
+	assert_diags(
+		&fx->diags,
+		"d.yaml:3:5: 'status' is read-only: the API reports it and no document can set it\n"
+		"d.yaml:4:5: 'spf_status' is read-only: the API reports it and no document can set "
+		"it\n"
+		"d.yaml:5:5: 'created_at' is read-only: the API reports it and no document can set "
+		"it\n"
+		"d.yaml:6:5: 'authorization' is read-only: the API reports it and no document can "
+		"set "
+		"it\n"
+		"d.yaml:7:5: 'last_modified' is read-only: the API reports it and no document can "
+		"set "
+		"it\n"
+		"d.yaml:8:5: 'domain' cannot be set: the domain name is the key of this entry\n");
 }
 
 static void unknown_keys_get_did_you_mean(void **state)
@@ -503,39 +519,40 @@ static void values_are_checked_where_they_are(void **state)
 	struct fx *fx = *state;
 
 	assert_int_equal(load1(fx, "domains:\n  example.com:\n"
-				   "    lookback_hops: 25\n"                 /* 3 */
-				   "    require_tls_inbound: \"yes\"\n"      /* 4 */
-				   "    require_tls_outbound: 1\n"           /* 5 */
-				   "    transport: 25\n"                     /* 6 */
-				   "    folder: inbox\n"                     /* 7 */
-				   "    regions: GLOBAL\n"                   /* 8 */
-				   "    integration_id: not-a-uuid\n"        /* 9 */
+				   "    lookback_hops: 25\n" /* 3 */
+				   "    require_tls_inbound: \"yes\"\n" /* 4 */
+				   "    require_tls_outbound: 1\n" /* 5 */
+				   "    transport: 25\n" /* 6 */
+				   "    folder: inbox\n" /* 7 */
+				   "    regions: GLOBAL\n" /* 8 */
+				   "    integration_id: not-a-uuid\n" /* 9 */
 				   "  b.example.com:\n"
-				   "    lookback_hops: \"2\"\n"              /* 11 */
-				   "    allowed_delivery_modes: null\n"      /* 12 */
-				   "    transport: {a: 1}\n"                 /* 13 */
-				   "    lookback_hops_x: 1\n"                /* 14 */
+				   "    lookback_hops: \"2\"\n" /* 11 */
+				   "    allowed_delivery_modes: null\n" /* 12 */
+				   "    transport: {a: 1}\n" /* 13 */
+				   "    lookback_hops_x: 1\n" /* 14 */
 				   "  c.example.com:\n"
-				   "    lookback_hops: 2.0\n"                /* 16 */
-				   "    require_tls_inbound: [true]\n"       /* 17 */
-				   "    ip_restrictions: {a: b}\n"),         /* 18 */
+				   "    lookback_hops: 2.0\n" /* 16 */
+				   "    require_tls_inbound: [true]\n" /* 17 */
+				   "    ip_restrictions: {a: b}\n"), /* 18 */
 			 MW_EINVALID);
-	assert_diags(&fx->diags,
-		     "d.yaml:3:20: lookback_hops must be from 1 to 20, not 25\n"
-		     "d.yaml:4:26: require_tls_inbound takes true or false, not a string\n"
-		     "d.yaml:5:27: require_tls_outbound takes true or false, not a number\n"
-		     "d.yaml:6:16: transport takes a string, not a number; quote it: \"25\"\n"
-		     "d.yaml:7:13: 'inbox' is not a valid value for folder (did you mean 'Inbox'?); "
-		     "expected one of AllItems, Inbox\n"
-		     "d.yaml:8:14: regions takes a list, not a string\n"
-		     "d.yaml:9:21: integration_id must be a UUID (8-4-4-4-12 hexadecimal digits)\n"
-		     "d.yaml:11:20: lookback_hops takes an integer from 1 to 20, not a string\n"
-		     "d.yaml:12:29: allowed_delivery_modes cannot be null\n"
-		     "d.yaml:13:16: transport takes a string, not a map\n"
-		     "d.yaml:14:5: unknown setting 'lookback_hops_x' (did you mean 'lookback_hops'?)\n"
-		     "d.yaml:16:20: lookback_hops takes an integer from 1 to 20, not a number\n"
-		     "d.yaml:17:26: require_tls_inbound takes true or false, not a list\n"
-		     "d.yaml:18:22: ip_restrictions takes a list, not a map\n");
+	assert_diags(
+		&fx->diags,
+		"d.yaml:3:20: lookback_hops must be from 1 to 20, not 25\n"
+		"d.yaml:4:26: require_tls_inbound takes true or false, not a string\n"
+		"d.yaml:5:27: require_tls_outbound takes true or false, not a number\n"
+		"d.yaml:6:16: transport takes a string, not a number; quote it: \"25\"\n"
+		"d.yaml:7:13: 'inbox' is not a valid value for folder (did you mean 'Inbox'?); "
+		"expected one of AllItems, Inbox\n"
+		"d.yaml:8:14: regions takes a list, not a string\n"
+		"d.yaml:9:21: integration_id must be a UUID (8-4-4-4-12 hexadecimal digits)\n"
+		"d.yaml:11:20: lookback_hops takes an integer from 1 to 20, not a string\n"
+		"d.yaml:12:29: allowed_delivery_modes cannot be null\n"
+		"d.yaml:13:16: transport takes a string, not a map\n"
+		"d.yaml:14:5: unknown setting 'lookback_hops_x' (did you mean 'lookback_hops'?)\n"
+		"d.yaml:16:20: lookback_hops takes an integer from 1 to 20, not a number\n"
+		"d.yaml:17:26: require_tls_inbound takes true or false, not a list\n"
+		"d.yaml:18:22: ip_restrictions takes a list, not a map\n");
 	assert_string_equal(err_msg(), "the desired state has 14 problems");
 }
 
@@ -555,14 +572,15 @@ static void good_values_of_every_kind(void **state)
 		  "    require_tls_outbound: off\n"
 		  "    transport: \"smtp://mx.example.com:25\"\n");
 	assert_diags(&fx->diags, "");
-	assert_settings(fx, "example.com",
-			"{\"allowed_delivery_modes\": [\"DIRECT\", \"BCC\", \"JOURNAL\", \"API\", "
-			"\"RETRO_SCAN\"], \"drop_dispositions\": [], \"folder\": \"AllItems\", "
-			"\"integration_id\": \"3FA85F64-5717-4562-B3FC-2C963F66AFA6\", "
-			"\"ip_restrictions\": [\"192.0.2.0/24\", \"2001:db8::/32\", \"10.0.0.1\"], "
-			"\"lookback_hops\": 20, \"regions\": [\"GLOBAL\", \"AU\", \"DE\", \"IN\", \"US\"], "
-			"\"require_tls_inbound\": true, \"require_tls_outbound\": false, "
-			"\"transport\": \"smtp://mx.example.com:25\"}");
+	assert_settings(
+		fx, "example.com",
+		"{\"allowed_delivery_modes\": [\"DIRECT\", \"BCC\", \"JOURNAL\", \"API\", "
+		"\"RETRO_SCAN\"], \"drop_dispositions\": [], \"folder\": \"AllItems\", "
+		"\"integration_id\": \"3FA85F64-5717-4562-B3FC-2C963F66AFA6\", "
+		"\"ip_restrictions\": [\"192.0.2.0/24\", \"2001:db8::/32\", \"10.0.0.1\"], "
+		"\"lookback_hops\": 20, \"regions\": [\"GLOBAL\", \"AU\", \"DE\", \"IN\", \"US\"], "
+		"\"require_tls_inbound\": true, \"require_tls_outbound\": false, "
+		"\"transport\": \"smtp://mx.example.com:25\"}");
 }
 
 static void nullable_fields_take_null(void **state)
@@ -587,28 +605,31 @@ static void set_items_are_checked_where_they_are(void **state)
 				   "      - 10.0.0.0/33\n"
 				   "    allowed_delivery_modes: [DIRECT, 1, true, [BCC]]\n"),
 			 MW_EINVALID);
-	assert_diags(&fx->diags,
-		     "d.yaml:3:36: 'SPOOFF' is not a valid value for drop_dispositions (did you mean "
-		     "'SPOOF'?); expected one of MALICIOUS, MALICIOUS-BEC, SUSPICIOUS, SPOOF, SPAM, "
-		     "BULK, ENCRYPTED, EXTERNAL, UNKNOWN, NONE\n"
-		     "d.yaml:3:44: 'spam' is not a valid value for drop_dispositions (did you mean "
-		     "'SPAM'?); expected one of MALICIOUS, MALICIOUS-BEC, SUSPICIOUS, SPOOF, SPAM, "
-		     "BULK, ENCRYPTED, EXTERNAL, UNKNOWN, NONE\n"
-		     "d.yaml:6:9: '300.1.1.1' is not an IP address or CIDR prefix\n"
-		     "d.yaml:7:9: '10.0.0.0/33' has an invalid prefix length (0..32)\n"
-		     "d.yaml:8:38: allowed_delivery_modes takes a string, not a number; quote it: \"1\"\n"
-		     "d.yaml:8:41: allowed_delivery_modes takes a string, not true; quote it: \"true\"\n"
-		     "d.yaml:8:47: allowed_delivery_modes takes a string, not a list\n");
+	assert_diags(
+		&fx->diags,
+		"d.yaml:3:36: 'SPOOFF' is not a valid value for drop_dispositions (did you mean "
+		"'SPOOF'?); expected one of MALICIOUS, MALICIOUS-BEC, SUSPICIOUS, SPOOF, SPAM, "
+		"BULK, ENCRYPTED, EXTERNAL, UNKNOWN, NONE\n"
+		"d.yaml:3:44: 'spam' is not a valid value for drop_dispositions (did you mean "
+		"'SPAM'?); expected one of MALICIOUS, MALICIOUS-BEC, SUSPICIOUS, SPOOF, SPAM, "
+		"BULK, ENCRYPTED, EXTERNAL, UNKNOWN, NONE\n"
+		"d.yaml:6:9: '300.1.1.1' is not an IP address or CIDR prefix\n"
+		"d.yaml:7:9: '10.0.0.0/33' has an invalid prefix length (0..32)\n"
+		"d.yaml:8:38: allowed_delivery_modes takes a string, not a number; quote it: "
+		"\"1\"\n"
+		"d.yaml:8:41: allowed_delivery_modes takes a string, not true; quote it: \"true\"\n"
+		"d.yaml:8:47: allowed_delivery_modes takes a string, not a list\n");
 }
 
 static void set_repeats_are_removed(void **state)
 {
 	struct fx *fx = *state;
 
-	load1(fx, "domains:\n  example.com:\n"
-		  "    allowed_delivery_modes: [DIRECT, BCC, DIRECT, BCC]\n"
-		  "    ip_restrictions: [\"2001:db8::/32\", \"2001:DB8::/32\", \"2001:db8:0::/32\", "
-		  "10.0.0.1, 10.0.0.1/32]\n");
+	load1(fx,
+	      "domains:\n  example.com:\n"
+	      "    allowed_delivery_modes: [DIRECT, BCC, DIRECT, BCC]\n"
+	      "    ip_restrictions: [\"2001:db8::/32\", \"2001:DB8::/32\", \"2001:db8:0::/32\", "
+	      "10.0.0.1, 10.0.0.1/32]\n");
 	assert_diags(&fx->diags, "");
 	/* The first spelling of each is kept, in document order. */
 	assert_settings(fx, "example.com",
@@ -641,7 +662,8 @@ static void account_id_agreement(void **state)
 	struct fx *fx = *state;
 
 	add(fx, "a.yaml", "account_id: 023E105F4ECEF8AD9CA31A8372D0C353\n");
-	add(fx, "b.yaml", "account_id: 023e105f4ecef8ad9ca31a8372d0c353\ndomains:\n  a.example.com:\n");
+	add(fx, "b.yaml",
+	    "account_id: 023e105f4ecef8ad9ca31a8372d0c353\ndomains:\n  a.example.com:\n");
 	add(fx, "c.yaml", "domains:\n  b.example.com:\n");
 	assert_loads(fx);
 	assert_string_equal(fx->d.account_id, ACCOUNT);
@@ -655,8 +677,9 @@ static void account_id_disagreement(void **state)
 	add(fx, "a.yaml", "account_id: 023e105f4ecef8ad9ca31a8372d0c353\n");
 	add(fx, "b.yaml", "# another account\naccount_id: FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF\n");
 	assert_int_equal(load(fx), MW_EINVALID);
-	assert_diags(&fx->diags, "b.yaml:2:13: account_id 'ffffffffffffffffffffffffffffffff' "
-				 "disagrees with '023e105f4ecef8ad9ca31a8372d0c353' given at a.yaml:1:13\n");
+	assert_diags(&fx->diags,
+		     "b.yaml:2:13: account_id 'ffffffffffffffffffffffffffffffff' "
+		     "disagrees with '023e105f4ecef8ad9ca31a8372d0c353' given at a.yaml:1:13\n");
 }
 
 static void account_id_must_be_32_hex_digits(void **state)
@@ -669,12 +692,13 @@ static void account_id_must_be_32_hex_digits(void **state)
 	add(fx, "d.yaml", "account_id:\n");
 	add(fx, "e.yaml", "account_id: 023e105f4ecef8ad9ca31a8372d0c35g\n");
 	assert_int_equal(load(fx), MW_EINVALID);
-	assert_diags(&fx->diags,
-		     "a.yaml:1:13: account_id takes a Cloudflare account id: 32 hexadecimal digits\n"
-		     "b.yaml:1:13: account_id takes a Cloudflare account id: 32 hexadecimal digits\n"
-		     "c.yaml:1:13: account_id takes a Cloudflare account id: 32 hexadecimal digits\n"
-		     "d.yaml:1:12: account_id takes a Cloudflare account id: 32 hexadecimal digits\n"
-		     "e.yaml:1:13: account_id takes a Cloudflare account id: 32 hexadecimal digits\n");
+	assert_diags(
+		&fx->diags,
+		"a.yaml:1:13: account_id takes a Cloudflare account id: 32 hexadecimal digits\n"
+		"b.yaml:1:13: account_id takes a Cloudflare account id: 32 hexadecimal digits\n"
+		"c.yaml:1:13: account_id takes a Cloudflare account id: 32 hexadecimal digits\n"
+		"d.yaml:1:12: account_id takes a Cloudflare account id: 32 hexadecimal digits\n"
+		"e.yaml:1:13: account_id takes a Cloudflare account id: 32 hexadecimal digits\n");
 	assert_null(fx->d.account_id);
 }
 
@@ -712,19 +736,21 @@ static void document_shapes(void **state)
 	add(fx, "domains-list.yaml", "domains: [example.com]\n");
 	add(fx, "body-list.yaml", "domains:\n  example.com: [lookback_hops]\n");
 	assert_int_equal(load(fx), MW_EINVALID);
-	assert_diags(&fx->diags,
-		     "body-list.yaml:2:16: domain 'example.com' takes a map of settings, not a list\n"
-		     "domains-list.yaml:1:10: 'domains' takes a map of domain names, not a list\n"
-		     "list.yaml:1:1: a desired-state document is a map with 'domains', not a list\n"
-		     "scalar.yaml:1:1: a desired-state document is a map with 'domains', not a string\n");
+	assert_diags(
+		&fx->diags,
+		"body-list.yaml:2:16: domain 'example.com' takes a map of settings, not a list\n"
+		"domains-list.yaml:1:10: 'domains' takes a map of domain names, not a list\n"
+		"list.yaml:1:1: a desired-state document is a map with 'domains', not a list\n"
+		"scalar.yaml:1:1: a desired-state document is a map with 'domains', not a "
+		"string\n");
 }
 
 static void policy_documents_are_skipped(void **state)
 {
 	struct fx *fx = *state;
 
-	tu_files_add(&fx->files, "policies/safety.yaml", "name: safety\nrules:\n  - max_deletes: 1\n",
-		     true);
+	tu_files_add(&fx->files, "policies/safety.yaml",
+		     "name: safety\nrules:\n  - max_deletes: 1\n", true);
 	tu_files_add(&fx->files, "policies/broken.yaml", "{{{ not yaml", true);
 	add(fx, "domains.yaml", "domains:\n  example.com:\n");
 	assert_loads(fx);
@@ -735,11 +761,13 @@ static void every_problem_in_every_file_is_reported(void **state)
 {
 	struct fx *fx = *state;
 
-	add(fx, "a.yaml", "domains:\n  a.example.com:\n    lookback_hops: 0\n"
-			  "  b.example.com:\n    regions: [EU]\n");
+	add(fx, "a.yaml",
+	    "domains:\n  a.example.com:\n    lookback_hops: 0\n"
+	    "  b.example.com:\n    regions: [EU]\n");
 	add(fx, "b.yaml", "domains:\n  c.example.com: [\n");
-	add(fx, "c.yaml", "domains:\n  d.example.com:\n    folder: Outbox\n"
-			  "  e.example.com:\n    lookback: 3\n");
+	add(fx, "c.yaml",
+	    "domains:\n  d.example.com:\n    folder: Outbox\n"
+	    "  e.example.com:\n    lookback: 3\n");
 	assert_int_equal(load(fx), MW_EINVALID);
 	assert_int_equal(fx->diags.errors, 5);
 	assert_diag(&fx->diags, "a.yaml:3:20: lookback_hops must be from 1 to 20, not 0");
@@ -763,7 +791,8 @@ static void yaml_problems_fail_the_load(void **state)
 	add(fx, "tab.yaml", "domains:\n\tx.example.com:\n");
 	assert_int_equal(load(fx), MW_EINVALID);
 	assert_diag(&fx->diags, "alias.yaml:2:18: unknown anchor '*nowhere'");
-	assert_diag(&fx->diags, "two.yaml:3:1: a file holds one YAML document; this is a second one");
+	assert_diag(&fx->diags,
+		    "two.yaml:3:1: a file holds one YAML document; this is a second one");
 	assert_diag(&fx->diags, "tab.yaml:2:1: invalid YAML: found character that cannot start any "
 				"token (while scanning for the next token at line 2, column 1)");
 }
@@ -801,10 +830,11 @@ static void ten_thousand_domains_load_fast(void **state)
 			    "  ip_restrictions: [\"192.0.2.0/24\", \"2001:db8::/32\"]\n"
 			    "domains:\n");
 	for (int i = 0; i < 10000; i++)
-		buf_printf(&fx->text, "  host-%05d.example.com:\n"
-				      "    <<: *shared\n"
-				      "    allowed_delivery_modes: [DIRECT, BCC]\n"
-				      "    lookback_hops: %d\n",
+		buf_printf(&fx->text,
+			   "  host-%05d.example.com:\n"
+			   "    <<: *shared\n"
+			   "    allowed_delivery_modes: [DIRECT, BCC]\n"
+			   "    lookback_hops: %d\n",
 			   9999 - i, 1 + i % 20);
 	add(fx, "big.yaml", fx->text.ptr);
 	t0 = tu_now();

@@ -65,14 +65,15 @@ static void in_sync_despite_spelling(void **state)
 {
 	struct fx *fx = *state;
 
-	run(fx, "{\"allowed_delivery_modes\": [\"DIRECT\", \"DIRECT\"],"
-		" \"drop_dispositions\": [\"MALICIOUS\", \"MALICIOUS-BEC\", \"SPOOF\"],"
-		" \"folder\": null,"
-		" \"integration_id\": \"6f1c6a2e-2d4b-4c8e-9a51-0b7d3c2f4e10\","
-		" \"ip_restrictions\": [\"192.0.2.0/24\", \"2001:db8:0::/32\"],"
-		" \"lookback_hops\": 3, \"regions\": [\"GLOBAL\"],"
-		" \"require_tls_inbound\": true, \"require_tls_outbound\": false,"
-		" \"transport\": \"smtp\"}",
+	run(fx,
+	    "{\"allowed_delivery_modes\": [\"DIRECT\", \"DIRECT\"],"
+	    " \"drop_dispositions\": [\"MALICIOUS\", \"MALICIOUS-BEC\", \"SPOOF\"],"
+	    " \"folder\": null,"
+	    " \"integration_id\": \"6f1c6a2e-2d4b-4c8e-9a51-0b7d3c2f4e10\","
+	    " \"ip_restrictions\": [\"192.0.2.0/24\", \"2001:db8:0::/32\"],"
+	    " \"lookback_hops\": 3, \"regions\": [\"GLOBAL\"],"
+	    " \"require_tls_inbound\": true, \"require_tls_outbound\": false,"
+	    " \"transport\": \"smtp\"}",
 	    live_example);
 	assert_json(fx->diff, "[]");
 	assert_json(fx->body, "{}");
@@ -95,8 +96,9 @@ static void only_differing_fields_in_table_order(void **state)
 	struct fx *fx = *state;
 
 	/* Written in another order than the table: the diff follows the table. */
-	run(fx, "{\"transport\": \"smtp\", \"require_tls_outbound\": true, \"lookback_hops\": 2,"
-		" \"allowed_delivery_modes\": [\"BCC\", \"DIRECT\"], \"regions\": [\"GLOBAL\"]}",
+	run(fx,
+	    "{\"transport\": \"smtp\", \"require_tls_outbound\": true, \"lookback_hops\": 2,"
+	    " \"allowed_delivery_modes\": [\"BCC\", \"DIRECT\"], \"regions\": [\"GLOBAL\"]}",
 	    live_example);
 	assert_json(fx->diff,
 		    "[{\"field\": \"allowed_delivery_modes\", \"before\": [\"DIRECT\"], "
@@ -112,28 +114,31 @@ static void body_holds_desired_values_as_written(void **state)
 {
 	struct fx *fx = *state;
 
-	run(fx, "{\"ip_restrictions\": [\"2001:DB8::/48\", \"192.0.2.0/24\"],"
-		" \"integration_id\": \"3FA85F64-5717-4562-B3FC-2C963F66AFA6\"}",
+	run(fx,
+	    "{\"ip_restrictions\": [\"2001:DB8::/48\", \"192.0.2.0/24\"],"
+	    " \"integration_id\": \"3FA85F64-5717-4562-B3FC-2C963F66AFA6\"}",
 	    live_example);
 	assert_json(fx->body, "{\"integration_id\": \"3FA85F64-5717-4562-B3FC-2C963F66AFA6\", "
 			      "\"ip_restrictions\": [\"2001:DB8::/48\", \"192.0.2.0/24\"]}");
-	assert_json(fx->diff,
-		    "[{\"field\": \"integration_id\", "
-		    "\"before\": \"6F1C6A2E-2D4B-4C8E-9A51-0B7D3C2F4E10\", "
-		    "\"after\": \"3FA85F64-5717-4562-B3FC-2C963F66AFA6\"},"
-		    " {\"field\": \"ip_restrictions\", \"before\": [\"2001:DB8::/32\", \"192.0.2.0/24\"], "
-		    "\"after\": [\"2001:DB8::/48\", \"192.0.2.0/24\"]}]");
+	assert_json(fx->diff, "[{\"field\": \"integration_id\", "
+			      "\"before\": \"6F1C6A2E-2D4B-4C8E-9A51-0B7D3C2F4E10\", "
+			      "\"after\": \"3FA85F64-5717-4562-B3FC-2C963F66AFA6\"},"
+			      " {\"field\": \"ip_restrictions\", \"before\": [\"2001:DB8::/32\", "
+			      "\"192.0.2.0/24\"], "
+			      "\"after\": [\"2001:DB8::/48\", \"192.0.2.0/24\"]}]");
 }
 
 static void missing_live_field_is_null(void **state)
 {
 	struct fx *fx = *state;
 
-	run(fx, "{\"lookback_hops\": 2, \"folder\": null, \"integration_id\": null,"
-		" \"transport\": \"smtp\"}",
+	run(fx,
+	    "{\"lookback_hops\": 2, \"folder\": null, \"integration_id\": null,"
+	    " \"transport\": \"smtp\"}",
 	    "{\"id\": \"x\", \"domain\": \"a.example\"}");
-	assert_json(fx->diff, "[{\"field\": \"lookback_hops\", \"before\": null, \"after\": 2},"
-			      " {\"field\": \"transport\", \"before\": null, \"after\": \"smtp\"}]");
+	assert_json(fx->diff,
+		    "[{\"field\": \"lookback_hops\", \"before\": null, \"after\": 2},"
+		    " {\"field\": \"transport\", \"before\": null, \"after\": \"smtp\"}]");
 	assert_json(fx->body, "{\"lookback_hops\": 2, \"transport\": \"smtp\"}");
 }
 
@@ -154,7 +159,8 @@ static void empty_set_is_not_missing(void **state)
 	struct fx *fx = *state;
 
 	run(fx, "{\"ip_restrictions\": []}", "{\"id\": \"x\", \"domain\": \"a.example\"}");
-	assert_json(fx->diff, "[{\"field\": \"ip_restrictions\", \"before\": null, \"after\": []}]");
+	assert_json(fx->diff,
+		    "[{\"field\": \"ip_restrictions\", \"before\": null, \"after\": []}]");
 	assert_json(fx->body, "{\"ip_restrictions\": []}");
 	run(fx, "{\"ip_restrictions\": []}",
 	    "{\"id\": \"x\", \"domain\": \"a.example\", \"ip_restrictions\": []}");
@@ -168,15 +174,18 @@ static void unknown_live_enum_values_are_opaque(void **state)
 {
 	struct fx *fx = *state;
 
-	run(fx, "{\"regions\": [\"GLOBAL\"], \"folder\": \"Inbox\", "
-		"\"drop_dispositions\": [\"MALICIOUS\"]}",
+	run(fx,
+	    "{\"regions\": [\"GLOBAL\"], \"folder\": \"Inbox\", "
+	    "\"drop_dispositions\": [\"MALICIOUS\"]}",
 	    "{\"id\": \"x\", \"domain\": \"a.example\", \"regions\": [\"EU\", \"GLOBAL\"], "
 	    "\"folder\": \"Archive\", \"drop_dispositions\": [\"MALICIOUS\", \"QUARANTINE\"]}");
-	assert_json(fx->diff,
-		    "[{\"field\": \"drop_dispositions\", \"before\": [\"MALICIOUS\", \"QUARANTINE\"], "
-		    "\"after\": [\"MALICIOUS\"]},"
-		    " {\"field\": \"folder\", \"before\": \"Archive\", \"after\": \"Inbox\"},"
-		    " {\"field\": \"regions\", \"before\": [\"EU\", \"GLOBAL\"], \"after\": [\"GLOBAL\"]}]");
+	assert_json(
+		fx->diff,
+		"[{\"field\": \"drop_dispositions\", \"before\": [\"MALICIOUS\", \"QUARANTINE\"], "
+		"\"after\": [\"MALICIOUS\"]},"
+		" {\"field\": \"folder\", \"before\": \"Archive\", \"after\": \"Inbox\"},"
+		" {\"field\": \"regions\", \"before\": [\"EU\", \"GLOBAL\"], \"after\": "
+		"[\"GLOBAL\"]}]");
 }
 
 static void live_values_of_the_wrong_type(void **state)
@@ -196,7 +205,8 @@ static void non_writable_keys_in_settings_are_ignored(void **state)
 {
 	struct fx *fx = *state;
 
-	run(fx, "{\"status\": \"pending\", \"domain\": \"b.example\", \"id\": \"y\", \"nonsense\": 1}",
+	run(fx,
+	    "{\"status\": \"pending\", \"domain\": \"b.example\", \"id\": \"y\", \"nonsense\": 1}",
 	    live_example);
 	assert_json(fx->diff, "[]");
 	assert_json(fx->body, "{}");
@@ -206,8 +216,9 @@ static void set_fields_ignore_order_and_repeats(void **state)
 {
 	struct fx *fx = *state;
 
-	run(fx, "{\"drop_dispositions\": [\"SPOOF\", \"MALICIOUS\", \"MALICIOUS-BEC\"],"
-		" \"ip_restrictions\": [\"192.0.2.0/24\", \"2001:0DB8:0000:0000::/32\"]}",
+	run(fx,
+	    "{\"drop_dispositions\": [\"SPOOF\", \"MALICIOUS\", \"MALICIOUS-BEC\"],"
+	    " \"ip_restrictions\": [\"192.0.2.0/24\", \"2001:0DB8:0000:0000::/32\"]}",
 	    live_example);
 	assert_json(fx->diff, "[]");
 }

@@ -83,9 +83,9 @@ static bool equal(const char *name, const char *a, const char *b)
 static void table_writable_fields_are_exactly_update_domain(void **state)
 {
 	static const char *const want[] = {
-		"allowed_delivery_modes", "drop_dispositions", "folder", "integration_id",
-		"ip_restrictions", "lookback_hops", "regions", "require_tls_inbound",
-		"require_tls_outbound", "transport",
+		"allowed_delivery_modes", "drop_dispositions", "folder",  "integration_id",
+		"ip_restrictions",        "lookback_hops",     "regions", "require_tls_inbound",
+		"require_tls_outbound",   "transport",
 	};
 	const char *const *names = fields_writable_names();
 	size_t n = 0;
@@ -221,14 +221,18 @@ static void check_enum_set_names_the_bad_item(void **state)
 
 	assert_int_equal(check(fx, "drop_dispositions", "[]", &bad), 0);
 	assert_int_equal(bad, -1);
-	assert_int_equal(check(fx, "drop_dispositions", "[\"MALICIOUS\", \"MALICIOUS-BEC\", "
-				   "\"SPOOF\", \"SPOOF\"]", &bad), 0);
+	assert_int_equal(check(fx, "drop_dispositions",
+			       "[\"MALICIOUS\", \"MALICIOUS-BEC\", "
+			       "\"SPOOF\", \"SPOOF\"]",
+			       &bad),
+			 0);
 	assert_int_equal(check(fx, "drop_dispositions", "[\"MALICIOUS\", \"SPOOFF\"]", &bad), -1);
 	assert_int_equal(bad, 1);
-	assert_string_equal(fx->why.ptr,
-			    "'SPOOFF' is not a valid value for drop_dispositions (did you mean "
-			    "'SPOOF'?); expected one of MALICIOUS, MALICIOUS-BEC, SUSPICIOUS, SPOOF, "
-			    "SPAM, BULK, ENCRYPTED, EXTERNAL, UNKNOWN, NONE");
+	assert_string_equal(
+		fx->why.ptr,
+		"'SPOOFF' is not a valid value for drop_dispositions (did you mean "
+		"'SPOOF'?); expected one of MALICIOUS, MALICIOUS-BEC, SUSPICIOUS, SPOOF, "
+		"SPAM, BULK, ENCRYPTED, EXTERNAL, UNKNOWN, NONE");
 	/* Enum members are case-sensitive, as the API's are. */
 	assert_int_equal(check(fx, "regions", "[\"global\"]", &bad), -1);
 	assert_int_equal(bad, 0);
@@ -246,15 +250,33 @@ static void check_enum_set_names_the_bad_item(void **state)
 static void check_cidr_set(void **state)
 {
 	static const char *const good[] = {
-		"[\"192.0.2.0/24\"]", "[\"2001:db8::/32\"]", "[\"2001:DB8::/32\"]", "[\"192.0.2.1\"]",
-		"[\"::1\"]", "[\"0.0.0.0/0\"]", "[\"::/0\"]", "[\"::ffff:192.0.2.1/128\"]",
+		"[\"192.0.2.0/24\"]",
+		"[\"2001:db8::/32\"]",
+		"[\"2001:DB8::/32\"]",
+		"[\"192.0.2.1\"]",
+		"[\"::1\"]",
+		"[\"0.0.0.0/0\"]",
+		"[\"::/0\"]",
+		"[\"::ffff:192.0.2.1/128\"]",
 		"[\"10.0.0.0/8\", \"10.0.0.0/8\"]",
 	};
 	static const char *const bad[] = {
-		"[\"300.0.0.0/8\"]", "[\"10.0.0.0/33\"]", "[\"2001:db8::/129\"]", "[\"10.0.0.0/\"]",
-		"[\"10.0.0.0/ 8\"]", "[\"10.0.0.0/+8\"]", "[\"10.0.0.0/08\"]", "[\"10.0.0.0/0x8\"]",
-		"[\"/8\"]", "[\"\"]", "[\"example.com\"]", "[\"fe80::1%eth0\"]", "[\"10.0.0\"]",
-		"[\"192.0.2.0/24/1\"]", "[\"2001:db8:::1\"]", "[\" 10.0.0.1\"]",
+		"[\"300.0.0.0/8\"]",
+		"[\"10.0.0.0/33\"]",
+		"[\"2001:db8::/129\"]",
+		"[\"10.0.0.0/\"]",
+		"[\"10.0.0.0/ 8\"]",
+		"[\"10.0.0.0/+8\"]",
+		"[\"10.0.0.0/08\"]",
+		"[\"10.0.0.0/0x8\"]",
+		"[\"/8\"]",
+		"[\"\"]",
+		"[\"example.com\"]",
+		"[\"fe80::1%eth0\"]",
+		"[\"10.0.0\"]",
+		"[\"192.0.2.0/24/1\"]",
+		"[\"2001:db8:::1\"]",
+		"[\" 10.0.0.1\"]",
 	};
 	struct fx *fx = *state;
 	long bad_item;
@@ -268,8 +290,8 @@ static void check_cidr_set(void **state)
 			fail_msg("%s accepted", bad[i]);
 		assert_int_equal(bad_item, 0);
 	}
-	assert_int_equal(check(fx, "ip_restrictions", "[\"192.0.2.0/24\", \"300.1.1.1\"]",
-			       &bad_item), -1);
+	assert_int_equal(
+		check(fx, "ip_restrictions", "[\"192.0.2.0/24\", \"300.1.1.1\"]", &bad_item), -1);
 	assert_int_equal(bad_item, 1);
 	assert_string_equal(fx->why.ptr, "'300.1.1.1' is not an IP address or CIDR prefix");
 	assert_int_equal(check(fx, "ip_restrictions", "[\"10.0.0.0/33\"]", &bad_item), -1);
@@ -282,14 +304,22 @@ static void check_uuid_any_case(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(check(fx, "integration_id", "\"3fa85f64-5717-4562-b3fc-2c963f66afa6\"", NULL), 0);
-	assert_int_equal(check(fx, "integration_id", "\"3FA85F64-5717-4562-B3FC-2C963F66AFA6\"", NULL), 0);
+	assert_int_equal(
+		check(fx, "integration_id", "\"3fa85f64-5717-4562-b3fc-2c963f66afa6\"", NULL), 0);
+	assert_int_equal(
+		check(fx, "integration_id", "\"3FA85F64-5717-4562-B3FC-2C963F66AFA6\"", NULL), 0);
 	assert_int_equal(check(fx, "integration_id", "null", NULL), 0);
-	assert_int_equal(check(fx, "integration_id", "\"3fa85f64571745 62b3fc2c963f66afa6\"", NULL), -1);
-	assert_string_equal(fx->why.ptr, "integration_id must be a UUID (8-4-4-4-12 hexadecimal digits)");
-	assert_int_equal(check(fx, "integration_id", "\"3fa85f64-5717-4562-b3fc-2c963f66afa\"", NULL), -1);
-	assert_int_equal(check(fx, "integration_id", "\"3fa85f64-5717-4562-b3fc-2c963f66afag\"", NULL), -1);
-	assert_int_equal(check(fx, "integration_id", "\"{3fa85f64-5717-4562-b3fc-2c963f66afa6}\"", NULL), -1);
+	assert_int_equal(check(fx, "integration_id", "\"3fa85f64571745 62b3fc2c963f66afa6\"", NULL),
+			 -1);
+	assert_string_equal(fx->why.ptr,
+			    "integration_id must be a UUID (8-4-4-4-12 hexadecimal digits)");
+	assert_int_equal(
+		check(fx, "integration_id", "\"3fa85f64-5717-4562-b3fc-2c963f66afa\"", NULL), -1);
+	assert_int_equal(
+		check(fx, "integration_id", "\"3fa85f64-5717-4562-b3fc-2c963f66afag\"", NULL), -1);
+	assert_int_equal(
+		check(fx, "integration_id", "\"{3fa85f64-5717-4562-b3fc-2c963f66afa6}\"", NULL),
+		-1);
 	assert_int_equal(check(fx, "integration_id", "42", NULL), -1);
 }
 
@@ -359,11 +389,14 @@ static void cidr_canonical_spellings(void **state)
 	assert_string_equal(fx->out.ptr, "");
 	/* Longer than any address: refused, not overflowed. */
 	buf_truncate(&fx->why, 0);
-	assert_int_equal(fields_cidr_canonical(&fx->out, "1111:2222:3333:4444:5555:6666:7777:8888:"
-					       "9999:aaaa:bbbb:cccc/64", &fx->why), -1);
+	assert_int_equal(fields_cidr_canonical(&fx->out,
+					       "1111:2222:3333:4444:5555:6666:7777:8888:"
+					       "9999:aaaa:bbbb:cccc/64",
+					       &fx->why),
+			 -1);
 	buf_truncate(&fx->why, 0);
-	assert_int_equal(fields_cidr_canonical(&fx->out, "10.0.0.0/99999999999999999999999",
-					       &fx->why), -1);
+	assert_int_equal(
+		fields_cidr_canonical(&fx->out, "10.0.0.0/99999999999999999999999", &fx->why), -1);
 }
 
 /* --- canonical forms and equality -------------------------------------- */
@@ -378,7 +411,8 @@ static void canonical_sets_sorted_without_repeats(void **state)
 	/* The input is not touched. */
 	assert_json(fx->v[0], "[\"SPOOF\", \"MALICIOUS\", \"SPOOF\", \"BULK\"]");
 
-	fx->v[2] = tu_json("[\"2001:DB8::/32\", \"192.0.2.0/24\", \"2001:db8:0::/32\", \"10.1.1.1\"]");
+	fx->v[2] =
+		tu_json("[\"2001:DB8::/32\", \"192.0.2.0/24\", \"2001:db8:0::/32\", \"10.1.1.1\"]");
 	fx->v[3] = fields_canonical(field("ip_restrictions"), fx->v[2]);
 	assert_json(fx->v[3], "[\"10.1.1.1/32\", \"192.0.2.0/24\", \"2001:db8::/32\"]");
 
@@ -412,7 +446,8 @@ static void canonical_keeps_odd_live_values(void **state)
 static void equal_sets_ignore_order_and_repeats(void **state)
 {
 	(void)state;
-	assert_true(equal("allowed_delivery_modes", "[\"DIRECT\", \"BCC\"]", "[\"BCC\", \"DIRECT\"]"));
+	assert_true(
+		equal("allowed_delivery_modes", "[\"DIRECT\", \"BCC\"]", "[\"BCC\", \"DIRECT\"]"));
 	assert_true(equal("allowed_delivery_modes", "[\"DIRECT\", \"DIRECT\"]", "[\"DIRECT\"]"));
 	assert_false(equal("allowed_delivery_modes", "[\"DIRECT\"]", "[\"DIRECT\", \"BCC\"]"));
 	assert_false(equal("allowed_delivery_modes", "\"DIRECT\"", "[\"DIRECT\"]"));
@@ -466,12 +501,13 @@ static void writable_of_has_every_writable_field(void **state)
 			   "\"integration_id\": \"3FA85F64-5717-4562-B3FC-2C963F66AFA6\", "
 			   "\"folder\": null, \"whatever\": 1}");
 	fx->v[1] = fields_writable_of(fx->v[0]);
-	assert_json(fx->v[1], "{\"allowed_delivery_modes\": null, \"drop_dispositions\": null, "
-			      "\"folder\": null, \"integration_id\": "
-			      "\"3fa85f64-5717-4562-b3fc-2c963f66afa6\", \"ip_restrictions\": null, "
-			      "\"lookback_hops\": 3, \"regions\": [\"GLOBAL\", \"US\"], "
-			      "\"require_tls_inbound\": null, \"require_tls_outbound\": null, "
-			      "\"transport\": null}");
+	assert_json(fx->v[1],
+		    "{\"allowed_delivery_modes\": null, \"drop_dispositions\": null, "
+		    "\"folder\": null, \"integration_id\": "
+		    "\"3fa85f64-5717-4562-b3fc-2c963f66afa6\", \"ip_restrictions\": null, "
+		    "\"lookback_hops\": 3, \"regions\": [\"GLOBAL\", \"US\"], "
+		    "\"require_tls_inbound\": null, \"require_tls_outbound\": null, "
+		    "\"transport\": null}");
 }
 
 static void fingerprint_ignores_what_does_not_count(void **state)
@@ -479,13 +515,15 @@ static void fingerprint_ignores_what_does_not_count(void **state)
 	struct fx *fx = *state;
 	char a[HASH_HEX_SIZE], b[HASH_HEX_SIZE], c[HASH_HEX_SIZE], d[HASH_HEX_SIZE];
 
-	fx->v[0] = tu_json("{\"id\": \"1\", \"domain\": \"example.com\", \"status\": \"active\", "
-			   "\"ip_restrictions\": [\"2001:DB8::/32\", \"192.0.2.0/24\"], "
-			   "\"regions\": [\"US\", \"GLOBAL\"], \"lookback_hops\": 2, \"folder\": null}");
-	fx->v[1] = tu_json("{\"id\": \"2\", \"domain\": \"other.example\", \"status\": \"pending\", "
-			   "\"modified_at\": \"2026-11-01T00:00:00Z\", "
-			   "\"ip_restrictions\": [\"192.0.2.0/24\", \"2001:db8::/32\", \"192.0.2.0/24\"], "
-			   "\"regions\": [\"GLOBAL\", \"US\"], \"lookback_hops\": 2}");
+	fx->v[0] = tu_json(
+		"{\"id\": \"1\", \"domain\": \"example.com\", \"status\": \"active\", "
+		"\"ip_restrictions\": [\"2001:DB8::/32\", \"192.0.2.0/24\"], "
+		"\"regions\": [\"US\", \"GLOBAL\"], \"lookback_hops\": 2, \"folder\": null}");
+	fx->v[1] = tu_json(
+		"{\"id\": \"2\", \"domain\": \"other.example\", \"status\": \"pending\", "
+		"\"modified_at\": \"2026-11-01T00:00:00Z\", "
+		"\"ip_restrictions\": [\"192.0.2.0/24\", \"2001:db8::/32\", \"192.0.2.0/24\"], "
+		"\"regions\": [\"GLOBAL\", \"US\"], \"lookback_hops\": 2}");
 	fx->v[2] = tu_json("{\"id\": \"1\", \"domain\": \"example.com\", "
 			   "\"ip_restrictions\": [\"192.0.2.0/24\", \"2001:db8::/32\"], "
 			   "\"regions\": [\"GLOBAL\", \"US\"], \"lookback_hops\": 3}");
@@ -505,10 +543,11 @@ static void fingerprint_ignores_what_does_not_count(void **state)
 	 */
 	{
 		char want[HASH_HEX_SIZE];
-		const char *text = "{\"allowed_delivery_modes\":null,\"drop_dispositions\":null,"
-				   "\"folder\":null,\"integration_id\":null,\"ip_restrictions\":null,"
-				   "\"lookback_hops\":null,\"regions\":null,\"require_tls_inbound\":null,"
-				   "\"require_tls_outbound\":null,\"transport\":null}";
+		const char *text =
+			"{\"allowed_delivery_modes\":null,\"drop_dispositions\":null,"
+			"\"folder\":null,\"integration_id\":null,\"ip_restrictions\":null,"
+			"\"lookback_hops\":null,\"regions\":null,\"require_tls_inbound\":null,"
+			"\"require_tls_outbound\":null,\"transport\":null}";
 
 		hash_sha256_hex(want, text, strlen(text));
 		assert_string_equal(d, want);
@@ -523,7 +562,8 @@ static void normalize_lower_case_without_trailing_dot(void **state)
 
 	assert_int_equal(fields_normalize_domain(&fx->s[0], "Example.COM.", true, &fx->why), 0);
 	assert_string_equal(fx->s[0], "example.com");
-	assert_int_equal(fields_normalize_domain(&fx->s[1], "xn--bcher-kva.example", true, &fx->why), 0);
+	assert_int_equal(
+		fields_normalize_domain(&fx->s[1], "xn--bcher-kva.example", true, &fx->why), 0);
 	assert_string_equal(fx->s[1], "xn--bcher-kva.example");
 	assert_int_equal(fields_normalize_domain(&fx->s[2], "a-1.b2.C3", true, &fx->why), 0);
 	assert_string_equal(fx->s[2], "a-1.b2.c3");

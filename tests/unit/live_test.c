@@ -57,8 +57,8 @@ static const char listing[] =
 static void indexes_by_normalised_name(void **state)
 {
 	static const char *const names[] = {
-		"dup.example.com", "dup.example.com", "example.com", "mail.example.com",
-		"weird_name.example",
+		"dup.example.com",  "dup.example.com",    "example.com",
+		"mail.example.com", "weird_name.example",
 	};
 	struct fx *fx = *state;
 
@@ -92,7 +92,8 @@ static void objects_are_kept_exactly(void **state)
 	/* References are taken: the listing may go. */
 	json_decref(fx->arr);
 	fx->arr = NULL;
-	assert_string_equal(json_string_value(json_object_get(d->obj, "domain")), "weird_name.example");
+	assert_string_equal(json_string_value(json_object_get(d->obj, "domain")),
+			    "weird_name.example");
 	d = live_find_id(&fx->l, "3fa85f64-5717-4562-b3fc-2c963f66afa6");
 	assert_string_equal(json_string_value(json_object_get(d->obj, "domain")), "Example.COM.");
 }
@@ -151,7 +152,8 @@ static void item_without_id_or_domain_is_refused(void **state)
 	static const char *const bad[] = {
 		"[{\"id\": \"a\", \"domain\": \"a.example\"}, {\"domain\": \"b.example\"}]",
 		"[{\"id\": \"a\", \"domain\": \"a.example\"}, {\"id\": \"b\"}]",
-		"[{\"id\": \"a\", \"domain\": \"a.example\"}, {\"id\": 7, \"domain\": \"b.example\"}]",
+		"[{\"id\": \"a\", \"domain\": \"a.example\"}, {\"id\": 7, \"domain\": "
+		"\"b.example\"}]",
 		"[{\"id\": \"a\", \"domain\": \"a.example\"}, {\"id\": \"b\", \"domain\": null}]",
 		"[{\"id\": \"a\", \"domain\": \"a.example\"}, \"b.example\"]",
 		"[{\"id\": \"a\", \"domain\": \"a.example\"}, null]",
@@ -179,10 +181,11 @@ static void repeated_id_is_inconsistent(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(load(fx, "[{\"id\": \"3fa85f64-5717-4562-b3fc-2c963f66afa6\", \"domain\": "
-				  "\"a.example.com\"}, {\"id\": \"b\", \"domain\": \"b.example.com\"}, "
-				  "{\"id\": \"3FA85F64-5717-4562-B3FC-2C963F66AFA6\", \"domain\": "
-				  "\"c.example.com\"}]"),
+	assert_int_equal(load(fx,
+			      "[{\"id\": \"3fa85f64-5717-4562-b3fc-2c963f66afa6\", \"domain\": "
+			      "\"a.example.com\"}, {\"id\": \"b\", \"domain\": \"b.example.com\"}, "
+			      "{\"id\": \"3FA85F64-5717-4562-B3FC-2C963F66AFA6\", \"domain\": "
+			      "\"c.example.com\"}]"),
 			 MW_ECONSISTENCY);
 	assert_contains(err_msg(), "the live state holds id '");
 	assert_contains(err_msg(), "' twice (");
@@ -221,8 +224,8 @@ static void large_listing_indexes_fast(void **state)
 
 		snprintf(id, sizeof(id), "00000000-0000-4000-8000-%012d", 19999 - i);
 		snprintf(name, sizeof(name), "Host-%05d.Example.COM", i);
-		json_array_append_new(fx->arr, json_pack("{s:s, s:s, s:i}", "id", id, "domain", name,
-							 "lookback_hops", 1 + i % 20));
+		json_array_append_new(fx->arr, json_pack("{s:s, s:s, s:i}", "id", id, "domain",
+							 name, "lookback_hops", 1 + i % 20));
 	}
 	t0 = tu_now();
 	assert_int_equal(live_load(&fx->l, fx->arr), 0);

@@ -66,7 +66,10 @@ static int teardown(void **state)
 }
 
 static const struct plan_source source = {
-	.repo = "/srv/policy-repo", .ref = "HEAD", .commit = COMMIT, .path = "desired",
+	.repo = "/srv/policy-repo",
+	.ref = "HEAD",
+	.commit = COMMIT,
+	.path = "desired",
 	.worktree = false,
 };
 
@@ -132,20 +135,19 @@ static json_t *plan_json(const struct plan *p)
 
 /* --- plan_build --------------------------------------------------------- */
 
-static const char mixed_yaml[] =
-	"domains:\n"
-	"  example.com:\n"
-	"    lookback_hops: 2\n"
-	"    drop_dispositions: [MALICIOUS, SPOOF]\n"
-	"    regions: [GLOBAL]\n"
-	"  old.example.com:\n"
-	"    absent: true\n"
-	"  new.example.com:\n"
-	"    regions: [US]\n"
-	"  same.example.com:\n"
-	"    lookback_hops: 3\n"
-	"  gone.example.com:\n"
-	"    absent: true\n";
+static const char mixed_yaml[] = "domains:\n"
+				 "  example.com:\n"
+				 "    lookback_hops: 2\n"
+				 "    drop_dispositions: [MALICIOUS, SPOOF]\n"
+				 "    regions: [GLOBAL]\n"
+				 "  old.example.com:\n"
+				 "    absent: true\n"
+				 "  new.example.com:\n"
+				 "    regions: [US]\n"
+				 "  same.example.com:\n"
+				 "    lookback_hops: 3\n"
+				 "  gone.example.com:\n"
+				 "    absent: true\n";
 
 static const char mixed_live[] =
 	"[{\"id\": \"" ID_A "\", \"domain\": \"example.com\", \"lookback_hops\": 1,"
@@ -173,10 +175,12 @@ static void build_mixed_plan(void **state)
 	assert_int_equal(c->action, PLAN_UPDATE);
 	assert_string_equal(c->domain, "example.com");
 	assert_string_equal(c->id, ID_A);
-	assert_json(c->body, "{\"lookback_hops\": 2, \"drop_dispositions\": [\"MALICIOUS\", \"SPOOF\"]}");
-	assert_json(c->diff, "[{\"field\": \"drop_dispositions\", \"before\": [\"BULK\", \"MALICIOUS\"], "
-			     "\"after\": [\"MALICIOUS\", \"SPOOF\"]}, "
-			     "{\"field\": \"lookback_hops\", \"before\": 1, \"after\": 2}]");
+	assert_json(c->body,
+		    "{\"lookback_hops\": 2, \"drop_dispositions\": [\"MALICIOUS\", \"SPOOF\"]}");
+	assert_json(c->diff,
+		    "[{\"field\": \"drop_dispositions\", \"before\": [\"BULK\", \"MALICIOUS\"], "
+		    "\"after\": [\"MALICIOUS\", \"SPOOF\"]}, "
+		    "{\"field\": \"lookback_hops\", \"before\": 1, \"after\": 2}]");
 	assert_string_equal(c->declared_at, "d.yaml:2:3");
 	assert_null(c->reason);
 
@@ -239,22 +243,29 @@ static void plan_file_is_exactly_the_contract(void **state)
 		   " \"created_at\": \"2026-11-27T11:40:00Z\","
 		   " \"account_id\": \"" ACCOUNT "\","
 		   " \"api_url\": \"" API_URL "\","
-		   " \"source\": {\"repo\": \"/srv/policy-repo\", \"ref\": \"HEAD\", \"commit\": \"" COMMIT "\","
+		   " \"source\": {\"repo\": \"/srv/policy-repo\", \"ref\": \"HEAD\", \"commit\": "
+		   "\"" COMMIT "\","
 		   "  \"path\": \"desired\", \"worktree\": false},"
 		   " \"prune\": false,"
 		   " \"live_count\": 4,"
-		   " \"summary\": {\"update\": 1, \"delete\": 1, \"missing\": 1, \"noop\": 2, \"unmanaged\": 1},"
+		   " \"summary\": {\"update\": 1, \"delete\": 1, \"missing\": 1, \"noop\": 2, "
+		   "\"unmanaged\": 1},"
 		   " \"changes\": ["
 		   "  {\"action\": \"update\", \"domain\": \"example.com\", \"id\": \"" ID_A "\","
-		   "   \"diff\": [{\"field\": \"drop_dispositions\", \"before\": [\"BULK\", \"MALICIOUS\"],"
+		   "   \"diff\": [{\"field\": \"drop_dispositions\", \"before\": [\"BULK\", "
+		   "\"MALICIOUS\"],"
 		   "              \"after\": [\"MALICIOUS\", \"SPOOF\"]},"
 		   "             {\"field\": \"lookback_hops\", \"before\": 1, \"after\": 2}],"
-		   "   \"body\": {\"drop_dispositions\": [\"MALICIOUS\", \"SPOOF\"], \"lookback_hops\": 2},"
+		   "   \"body\": {\"drop_dispositions\": [\"MALICIOUS\", \"SPOOF\"], "
+		   "\"lookback_hops\": "
+		   "2},"
 		   "   \"live_fingerprint\": \"%s\", \"declared_at\": \"d.yaml:2:3\"},"
 		   "  {\"action\": \"missing\", \"domain\": \"new.example.com\", \"id\": null,"
 		   "   \"declared_at\": \"d.yaml:8:3\"},"
-		   "  {\"action\": \"delete\", \"domain\": \"old.example.com\", \"id\": \"" ID_B "\","
-		   "   \"reason\": \"absent\", \"live_fingerprint\": \"%s\", \"declared_at\": \"d.yaml:6:3\"}],"
+		   "  {\"action\": \"delete\", \"domain\": \"old.example.com\", \"id\": \"" ID_B
+		   "\","
+		   "   \"reason\": \"absent\", \"live_fingerprint\": \"%s\", \"declared_at\": "
+		   "\"d.yaml:6:3\"}],"
 		   " \"unmanaged\": [{\"domain\": \"other.example.com\", \"id\": \"" ID_D "\"}],"
 		   " \"policy\": {\"violations\": [], \"warnings\": []},"
 		   " \"digest\": \"%s\"}",
@@ -288,11 +299,14 @@ static void pinned_id_matches_without_case(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(build(fx, "domains:\n  example.com:\n    id: 3FA85F64-5717-4562-B3FC-2C963F66AFA6\n"
-				   "    lookback_hops: 5\n",
-			       "[{\"id\": \"" ID_A "\", \"domain\": \"EXAMPLE.com.\", \"lookback_hops\": 1}]",
-			       false),
-			 0);
+	assert_int_equal(
+		build(fx,
+		      "domains:\n  example.com:\n    id: 3FA85F64-5717-4562-B3FC-2C963F66AFA6\n"
+		      "    lookback_hops: 5\n",
+		      "[{\"id\": \"" ID_A
+		      "\", \"domain\": \"EXAMPLE.com.\", \"lookback_hops\": 1}]",
+		      false),
+		0);
 	assert_int_equal(fx->p.nr, 1);
 	assert_int_equal(fx->p.changes[0].action, PLAN_UPDATE);
 	/* The id the API gave: what the PATCH path uses. */
@@ -304,14 +318,16 @@ static void pinned_id_of_another_domain_is_ambiguous(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(build(fx, "domains:\n  a.example.com:\n    id: " ID_B "\n    lookback_hops: 2\n",
-			       "[{\"id\": \"" ID_A "\", \"domain\": \"a.example.com\"},"
-			       " {\"id\": \"" ID_B "\", \"domain\": \"b.example.com\"}]",
-			       false),
-			 MW_EAMBIGUOUS);
-	assert_string_equal(err_msg(), "cannot match 1 declared domain with live state:\n"
-				       "  d.yaml:2:3: domain 'a.example.com' pins id '" ID_B "', but "
-				       "that id is live domain 'b.example.com'");
+	assert_int_equal(
+		build(fx, "domains:\n  a.example.com:\n    id: " ID_B "\n    lookback_hops: 2\n",
+		      "[{\"id\": \"" ID_A "\", \"domain\": \"a.example.com\"},"
+		      " {\"id\": \"" ID_B "\", \"domain\": \"b.example.com\"}]",
+		      false),
+		MW_EAMBIGUOUS);
+	assert_string_equal(err_msg(),
+			    "cannot match 1 declared domain with live state:\n"
+			    "  d.yaml:2:3: domain 'a.example.com' pins id '" ID_B "', but "
+			    "that id is live domain 'b.example.com'");
 	assert_int_equal(fx->p.nr, 0);
 	assert_null(fx->p.changes);
 }
@@ -325,20 +341,23 @@ static void two_live_domains_of_one_name(void **state)
 			       " {\"id\": \"" ID_E "\", \"domain\": \"DUP.example.com.\"}]",
 			       false),
 			 MW_EAMBIGUOUS);
-	assert_string_equal(err_msg(), "cannot match 1 declared domain with live state:\n"
-				       "  d.yaml:2:3: 2 live domains are named 'dup.example.com' (ids "
-				       ID_E ", " ID_C "); pin the one to manage with 'id:'");
+	assert_string_equal(err_msg(),
+			    "cannot match 1 declared domain with live state:\n"
+			    "  d.yaml:2:3: 2 live domains are named 'dup.example.com' (ids " ID_E
+			    ", " ID_C "); pin the one to manage with 'id:'");
 }
 
 static void two_live_domains_of_one_name_with_a_pin(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(build(fx, "domains:\n  dup.example.com:\n    id: " ID_C "\n    lookback_hops: 2\n",
-			       "[{\"id\": \"" ID_C "\", \"domain\": \"dup.example.com\", \"lookback_hops\": 1},"
-			       " {\"id\": \"" ID_E "\", \"domain\": \"DUP.example.com.\"}]",
-			       false),
-			 0);
+	assert_int_equal(
+		build(fx, "domains:\n  dup.example.com:\n    id: " ID_C "\n    lookback_hops: 2\n",
+		      "[{\"id\": \"" ID_C
+		      "\", \"domain\": \"dup.example.com\", \"lookback_hops\": 1},"
+		      " {\"id\": \"" ID_E "\", \"domain\": \"DUP.example.com.\"}]",
+		      false),
+		0);
 	assert_int_equal(fx->p.nr, 1);
 	assert_string_equal(fx->p.changes[0].id, ID_C);
 	assert_json(fx->p.changes[0].body, "{\"lookback_hops\": 2}");
@@ -351,30 +370,33 @@ static void every_ambiguity_is_reported(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(build(fx, "domains:\n"
-				   "  a.example.com:\n    id: " ID_B "\n"
-				   "  dup.example.com:\n    lookback_hops: 2\n"
-				   "  fine.example.com:\n    lookback_hops: 2\n",
+	assert_int_equal(build(fx,
+			       "domains:\n"
+			       "  a.example.com:\n    id: " ID_B "\n"
+			       "  dup.example.com:\n    lookback_hops: 2\n"
+			       "  fine.example.com:\n    lookback_hops: 2\n",
 			       "[{\"id\": \"" ID_B "\", \"domain\": \"b.example.com\"},"
 			       " {\"id\": \"" ID_C "\", \"domain\": \"dup.example.com\"},"
 			       " {\"id\": \"" ID_E "\", \"domain\": \"dup.example.com\"},"
 			       " {\"id\": \"" ID_D "\", \"domain\": \"fine.example.com\"}]",
 			       false),
 			 MW_EAMBIGUOUS);
-	assert_string_equal(err_msg(), "cannot match 2 declared domains with live state:\n"
-				       "  d.yaml:2:3: domain 'a.example.com' pins id '" ID_B "', but "
-				       "that id is live domain 'b.example.com'\n"
-				       "  d.yaml:4:3: 2 live domains are named 'dup.example.com' (ids "
-				       ID_E ", " ID_C "); pin the one to manage with 'id:'");
+	assert_string_equal(err_msg(),
+			    "cannot match 2 declared domains with live state:\n"
+			    "  d.yaml:2:3: domain 'a.example.com' pins id '" ID_B "', but "
+			    "that id is live domain 'b.example.com'\n"
+			    "  d.yaml:4:3: 2 live domains are named 'dup.example.com' (ids " ID_E
+			    ", " ID_C "); pin the one to manage with 'id:'");
 }
 
 static void pinned_id_not_live_is_missing(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(build(fx, "domains:\n  new.example.com:\n    id: " ID_A "\n    lookback_hops: 2\n",
-			       "[]", false),
-			 0);
+	assert_int_equal(
+		build(fx, "domains:\n  new.example.com:\n    id: " ID_A "\n    lookback_hops: 2\n",
+		      "[]", false),
+		0);
 	assert_int_equal(fx->p.nr, 1);
 	assert_int_equal(fx->p.changes[0].action, PLAN_MISSING);
 	assert_string_equal(fx->p.changes[0].id, ID_A);
@@ -392,11 +414,13 @@ static void prune_never_deletes_a_declared_name(void **state)
 	int rc;
 
 	rc = build(fx, "domains:\n  example.com:\n    id: " ID_A "\n    lookback_hops: 2\n",
-		   "[{\"id\": \"" ID_B "\", \"domain\": \"example.com\", \"lookback_hops\": 2}]", true);
+		   "[{\"id\": \"" ID_B "\", \"domain\": \"example.com\", \"lookback_hops\": 2}]",
+		   true);
 	if (rc == 0) {
 		for (size_t i = 0; i < fx->p.nr; i++)
 			if (fx->p.changes[i].action == PLAN_DELETE)
-				fail_msg("plan deletes %s (%s, reason %s), which d.yaml:2:3 declares",
+				fail_msg("plan deletes %s (%s, reason %s), which d.yaml:2:3 "
+					 "declares",
 					 fx->p.changes[i].domain, fx->p.changes[i].id,
 					 fx->p.changes[i].reason);
 	} else {
@@ -408,9 +432,10 @@ static void absent_domain(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(build(fx, "domains:\n  old.example.com:\n    absent: true\n"
-				   "  gone.example.com:\n    absent: true\n"
-				   "  pinned.example.com:\n    absent: true\n    id: " ID_C "\n",
+	assert_int_equal(build(fx,
+			       "domains:\n  old.example.com:\n    absent: true\n"
+			       "  gone.example.com:\n    absent: true\n"
+			       "  pinned.example.com:\n    absent: true\n    id: " ID_C "\n",
 			       "[{\"id\": \"" ID_B "\", \"domain\": \"old.example.com\"},"
 			       " {\"id\": \"" ID_C "\", \"domain\": \"pinned.example.com\"}]",
 			       false),
@@ -430,7 +455,8 @@ static void absent_and_already_gone_is_no_change(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(build(fx, "domains:\n  old.example.com:\n    absent: true\n", "[]", false), 0);
+	assert_int_equal(build(fx, "domains:\n  old.example.com:\n    absent: true\n", "[]", false),
+			 0);
 	assert_int_equal(fx->p.nr, 0);
 	assert_int_equal(fx->p.summary.noop, 1);
 	assert_false(plan_has_changes(&fx->p));
@@ -440,9 +466,11 @@ static void prune_deletes_undeclared_live_domains(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(build(fx, "domains:\n  keep.example.com:\n    lookback_hops: 2\n"
-				   "  old.example.com:\n    absent: true\n",
-			       "[{\"id\": \"" ID_A "\", \"domain\": \"keep.example.com\", \"lookback_hops\": 2},"
+	assert_int_equal(build(fx,
+			       "domains:\n  keep.example.com:\n    lookback_hops: 2\n"
+			       "  old.example.com:\n    absent: true\n",
+			       "[{\"id\": \"" ID_A
+			       "\", \"domain\": \"keep.example.com\", \"lookback_hops\": 2},"
 			       " {\"id\": \"" ID_B "\", \"domain\": \"old.example.com\"},"
 			       " {\"id\": \"" ID_E "\", \"domain\": \"stray.example.com\"},"
 			       " {\"id\": \"" ID_C "\", \"domain\": \"stray.example.com\"},"
@@ -476,7 +504,8 @@ static void unmanaged_only_is_no_change(void **state)
 
 	assert_int_equal(build(fx, "domains:\n  a.example.com:\n    lookback_hops: 2\n",
 			       "[{\"id\": \"" ID_D "\", \"domain\": \"z.example.com\"},"
-			       " {\"id\": \"" ID_A "\", \"domain\": \"a.example.com\", \"lookback_hops\": 2},"
+			       " {\"id\": \"" ID_A
+			       "\", \"domain\": \"a.example.com\", \"lookback_hops\": 2},"
 			       " {\"id\": \"" ID_B "\", \"domain\": \"b.example.com\"}]",
 			       false),
 			 0);
@@ -497,28 +526,31 @@ static void empty_desired_and_live(void **state)
 	fx->j[0] = plan_to_json(&fx->p);
 	assert_json(json_object_get(fx->j[0], "changes"), "[]");
 	assert_json(json_object_get(fx->j[0], "unmanaged"), "[]");
-	assert_json(json_object_get(fx->j[0], "summary"),
-		    "{\"update\": 0, \"delete\": 0, \"missing\": 0, \"noop\": 0, \"unmanaged\": 0}");
+	assert_json(
+		json_object_get(fx->j[0], "summary"),
+		"{\"update\": 0, \"delete\": 0, \"missing\": 0, \"noop\": 0, \"unmanaged\": 0}");
 }
 
 static void in_sync_despite_spelling_is_no_change(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(build(fx, "domains:\n"
-				   "  Example.COM.:\n"
-				   "    allowed_delivery_modes: [BCC, DIRECT, BCC]\n"
-				   "    ip_restrictions: [\"2001:DB8:0:0::/32\", 192.0.2.0/24]\n"
-				   "    integration_id: 6F1C6A2E-2D4B-4C8E-9A51-0B7D3C2F4E10\n"
-				   "    folder: null\n"
-				   "    lookback_hops: 2\n",
-			       "[{\"id\": \"" ID_A "\", \"domain\": \"example.com.\","
-			       "  \"allowed_delivery_modes\": [\"DIRECT\", \"BCC\"],"
-			       "  \"ip_restrictions\": [\"192.0.2.0/24\", \"2001:db8::/32\"],"
-			       "  \"integration_id\": \"6f1c6a2e-2d4b-4c8e-9a51-0b7d3c2f4e10\","
-			       "  \"lookback_hops\": 2, \"regions\": [\"EU\"], \"status\": \"PENDING\"}]",
-			       true),
-			 0);
+	assert_int_equal(
+		build(fx,
+		      "domains:\n"
+		      "  Example.COM.:\n"
+		      "    allowed_delivery_modes: [BCC, DIRECT, BCC]\n"
+		      "    ip_restrictions: [\"2001:DB8:0:0::/32\", 192.0.2.0/24]\n"
+		      "    integration_id: 6F1C6A2E-2D4B-4C8E-9A51-0B7D3C2F4E10\n"
+		      "    folder: null\n"
+		      "    lookback_hops: 2\n",
+		      "[{\"id\": \"" ID_A "\", \"domain\": \"example.com.\","
+		      "  \"allowed_delivery_modes\": [\"DIRECT\", \"BCC\"],"
+		      "  \"ip_restrictions\": [\"192.0.2.0/24\", \"2001:db8::/32\"],"
+		      "  \"integration_id\": \"6f1c6a2e-2d4b-4c8e-9a51-0b7d3c2f4e10\","
+		      "  \"lookback_hops\": 2, \"regions\": [\"EU\"], \"status\": \"PENDING\"}]",
+		      true),
+		0);
 	/* folder is missing live, which is null; regions is not managed. */
 	assert_false(plan_has_changes(&fx->p));
 	assert_int_equal(fx->p.nr, 0);
@@ -529,17 +561,20 @@ static void in_sync_despite_spelling_is_no_change(void **state)
 static void worktree_source_has_no_commit(void **state)
 {
 	struct fx *fx = *state;
-	struct plan_source wt = { .repo = "/home/me/repo", .ref = NULL, .commit = NULL,
-				  .path = "", .worktree = true };
+	struct plan_source wt = {
+		.repo = "/home/me/repo", .ref = NULL, .commit = NULL, .path = "", .worktree = true
+	};
 	struct plan_meta meta = { ACCOUNT, "http://127.0.0.1:8787/client/v4", &wt, false };
 
-	assert_int_equal(tu_desired_yaml(&fx->d, &fx->diags, "d.yaml", "domains:\n  a.example.com:\n"), 0);
+	assert_int_equal(
+		tu_desired_yaml(&fx->d, &fx->diags, "d.yaml", "domains:\n  a.example.com:\n"), 0);
 	assert_int_equal(tu_live_json(&fx->l, "[]"), 0);
 	assert_int_equal(plan_build(&fx->p, &fx->d, &fx->l, &meta), 0);
 	fx->j[0] = plan_to_json(&fx->p);
-	assert_json(json_object_get(fx->j[0], "source"),
-		    "{\"repo\": \"/home/me/repo\", \"ref\": null, \"commit\": null, \"path\": \"\", "
-		    "\"worktree\": true}");
+	assert_json(
+		json_object_get(fx->j[0], "source"),
+		"{\"repo\": \"/home/me/repo\", \"ref\": null, \"commit\": null, \"path\": \"\", "
+		"\"worktree\": true}");
 	assert_int_equal(plan_from_json(&fx->q, fx->j[0]), 0);
 	assert_true(fx->q.source.worktree);
 	assert_null(fx->q.source.commit);
@@ -600,13 +635,14 @@ static void tampering_is_detected(void **state)
 	assert_int_equal(build(fx, mixed_yaml, mixed_live, false), 0);
 	fx->j[0] = plan_json(&fx->p);
 	/* One PATCH value changed after review. */
-	json_object_set_new(json_object_get(json_array_get(json_object_get(fx->j[0], "changes"), 0),
-					    "body"),
-			    "lookback_hops", json_integer(20));
+	json_object_set_new(
+		json_object_get(json_array_get(json_object_get(fx->j[0], "changes"), 0), "body"),
+		"lookback_hops", json_integer(20));
 	err_clear();
 	assert_int_equal(plan_from_json(&fx->q, fx->j[0]), MW_EPLAN);
-	assert_contains(err_msg(), "the plan does not match its digest: it was changed after it was "
-				   "made (digest sha256:");
+	assert_contains(err_msg(),
+			"the plan does not match its digest: it was changed after it was "
+			"made (digest sha256:");
 	assert_int_equal(fx->q.nr, 0);
 	assert_null(fx->q.account_id);
 
@@ -633,7 +669,8 @@ static void version_and_digest_presence(void **state)
 	json_object_set_new(fx->j[0], "format_version", json_integer(2));
 	reseal(fx->j[0]);
 	assert_int_equal(plan_from_json(&fx->q, fx->j[0]), MW_EPLAN);
-	assert_string_equal(err_msg(), "the plan has format_version 2; this mailward reads format 1");
+	assert_string_equal(err_msg(),
+			    "the plan has format_version 2; this mailward reads format 1");
 
 	json_object_set_new(fx->j[0], "format_version", json_string("1"));
 	reseal(fx->j[0]);
@@ -658,70 +695,180 @@ static json_t *change(json_t *plan, size_t i)
 	return json_array_get(json_object_get(plan, "changes"), i);
 }
 
-static void m_body_readonly(json_t *p) { json_object_set_new(json_object_get(change(p, 0), "body"), "status", json_string("active")); }
-static void m_body_range(json_t *p) { json_object_set_new(json_object_get(change(p, 0), "body"), "lookback_hops", json_integer(99)); }
-static void m_body_empty(json_t *p) { json_object_set_new(change(p, 0), "body", json_object()); }
-static void m_body_enum(json_t *p) { json_object_set_new(json_object_get(change(p, 0), "body"), "drop_dispositions", json_pack("[s]", "QUARANTINE")); }
-static void m_diff_after(json_t *p) { json_object_set_new(json_array_get(json_object_get(change(p, 0), "diff"), 1), "after", json_integer(3)); }
-static void m_diff_missing(json_t *p) { json_object_del(change(p, 0), "diff"); }
-static void m_diff_short(json_t *p) { json_array_remove(json_object_get(change(p, 0), "diff"), 0); }
-static void m_action(json_t *p) { json_object_set_new(change(p, 0), "action", json_string("create")); }
-static void m_reason(json_t *p) { json_object_set_new(change(p, 2), "reason", json_string("cleanup")); }
-static void m_no_reason(json_t *p) { json_object_del(change(p, 2), "reason"); }
-static void m_fingerprint(json_t *p) { json_object_set_new(change(p, 0), "live_fingerprint", json_string("sha256:XYZ")); }
+static void m_body_readonly(json_t *p)
+{
+	json_object_set_new(json_object_get(change(p, 0), "body"), "status", json_string("active"));
+}
+static void m_body_range(json_t *p)
+{
+	json_object_set_new(json_object_get(change(p, 0), "body"), "lookback_hops",
+			    json_integer(99));
+}
+static void m_body_empty(json_t *p)
+{
+	json_object_set_new(change(p, 0), "body", json_object());
+}
+static void m_body_enum(json_t *p)
+{
+	json_object_set_new(json_object_get(change(p, 0), "body"), "drop_dispositions",
+			    json_pack("[s]", "QUARANTINE"));
+}
+static void m_diff_after(json_t *p)
+{
+	json_object_set_new(json_array_get(json_object_get(change(p, 0), "diff"), 1), "after",
+			    json_integer(3));
+}
+static void m_diff_missing(json_t *p)
+{
+	json_object_del(change(p, 0), "diff");
+}
+static void m_diff_short(json_t *p)
+{
+	json_array_remove(json_object_get(change(p, 0), "diff"), 0);
+}
+static void m_action(json_t *p)
+{
+	json_object_set_new(change(p, 0), "action", json_string("create"));
+}
+static void m_reason(json_t *p)
+{
+	json_object_set_new(change(p, 2), "reason", json_string("cleanup"));
+}
+static void m_no_reason(json_t *p)
+{
+	json_object_del(change(p, 2), "reason");
+}
+static void m_fingerprint(json_t *p)
+{
+	json_object_set_new(change(p, 0), "live_fingerprint", json_string("sha256:XYZ"));
+}
 static void m_fingerprint_upper(json_t *p)
 {
 	char fp[HASH_HEX_SIZE];
 
-	snprintf(fp, sizeof(fp), "%s", json_string_value(json_object_get(change(p, 2), "live_fingerprint")));
+	snprintf(fp, sizeof(fp), "%s",
+		 json_string_value(json_object_get(change(p, 2), "live_fingerprint")));
 	for (char *c = fp + 7; *c; c++)
 		if (*c >= 'a' && *c <= 'f')
 			*c = (char)(*c - 'a' + 'A');
 	json_object_set_new(change(p, 2), "live_fingerprint", json_string(fp));
 }
-static void m_update_id_null(json_t *p) { json_object_set_new(change(p, 0), "id", json_null()); }
-static void m_domain_missing(json_t *p) { json_object_del(change(p, 1), "domain"); }
-static void m_change_not_object(json_t *p) { json_array_set_new(json_object_get(p, "changes"), 1, json_string("missing")); }
-static void m_summary_update(json_t *p) { json_object_set_new(json_object_get(p, "summary"), "update", json_integer(5)); }
-static void m_summary_unmanaged(json_t *p) { json_object_set_new(json_object_get(p, "summary"), "unmanaged", json_integer(0)); }
-static void m_summary_negative(json_t *p) { json_object_set_new(json_object_get(p, "summary"), "noop", json_integer(-1)); }
-static void m_summary_missing(json_t *p) { json_object_del(p, "summary"); }
-static void m_account(json_t *p) { json_object_set_new(p, "account_id", json_string("not-an-account")); }
-static void m_api_url(json_t *p) { json_object_set_new(p, "api_url", json_integer(1)); }
-static void m_created_at(json_t *p) { json_object_set_new(p, "created_at", json_integer(1795779600)); }
-static void m_prune(json_t *p) { json_object_set_new(p, "prune", json_string("yes")); }
-static void m_changes(json_t *p) { json_object_set_new(p, "changes", json_object()); }
-static void m_unmanaged_item(json_t *p) { json_object_del(json_array_get(json_object_get(p, "unmanaged"), 0), "id"); }
-static void m_unmanaged(json_t *p) { json_object_del(p, "unmanaged"); }
-static void m_policy(json_t *p) { json_object_del(p, "policy"); }
-static void m_policy_lists(json_t *p) { json_object_set_new(p, "policy", json_pack("{s:[]}", "violations")); }
-static void m_tool(json_t *p) { json_object_del(p, "tool"); }
-static void m_source(json_t *p) { json_object_set_new(p, "source", json_string("/srv")); }
-static void m_source_commit(json_t *p) { json_object_set_new(json_object_get(p, "source"), "commit", json_integer(5)); }
-static void m_worktree(json_t *p) { json_object_set_new(json_object_get(p, "source"), "worktree", json_string("no")); }
+static void m_update_id_null(json_t *p)
+{
+	json_object_set_new(change(p, 0), "id", json_null());
+}
+static void m_domain_missing(json_t *p)
+{
+	json_object_del(change(p, 1), "domain");
+}
+static void m_change_not_object(json_t *p)
+{
+	json_array_set_new(json_object_get(p, "changes"), 1, json_string("missing"));
+}
+static void m_summary_update(json_t *p)
+{
+	json_object_set_new(json_object_get(p, "summary"), "update", json_integer(5));
+}
+static void m_summary_unmanaged(json_t *p)
+{
+	json_object_set_new(json_object_get(p, "summary"), "unmanaged", json_integer(0));
+}
+static void m_summary_negative(json_t *p)
+{
+	json_object_set_new(json_object_get(p, "summary"), "noop", json_integer(-1));
+}
+static void m_summary_missing(json_t *p)
+{
+	json_object_del(p, "summary");
+}
+static void m_account(json_t *p)
+{
+	json_object_set_new(p, "account_id", json_string("not-an-account"));
+}
+static void m_api_url(json_t *p)
+{
+	json_object_set_new(p, "api_url", json_integer(1));
+}
+static void m_created_at(json_t *p)
+{
+	json_object_set_new(p, "created_at", json_integer(1795779600));
+}
+static void m_prune(json_t *p)
+{
+	json_object_set_new(p, "prune", json_string("yes"));
+}
+static void m_changes(json_t *p)
+{
+	json_object_set_new(p, "changes", json_object());
+}
+static void m_unmanaged_item(json_t *p)
+{
+	json_object_del(json_array_get(json_object_get(p, "unmanaged"), 0), "id");
+}
+static void m_unmanaged(json_t *p)
+{
+	json_object_del(p, "unmanaged");
+}
+static void m_policy(json_t *p)
+{
+	json_object_del(p, "policy");
+}
+static void m_policy_lists(json_t *p)
+{
+	json_object_set_new(p, "policy", json_pack("{s:[]}", "violations"));
+}
+static void m_tool(json_t *p)
+{
+	json_object_del(p, "tool");
+}
+static void m_source(json_t *p)
+{
+	json_object_set_new(p, "source", json_string("/srv"));
+}
+static void m_source_commit(json_t *p)
+{
+	json_object_set_new(json_object_get(p, "source"), "commit", json_integer(5));
+}
+static void m_worktree(json_t *p)
+{
+	json_object_set_new(json_object_get(p, "source"), "worktree", json_string("no"));
+}
 
 static const struct {
 	const char *name;
 	mutation fn;
 	const char *msg; /* the whole message */
 } mutations[] = {
-	{ "read-only field in body", m_body_readonly, "invalid plan: changes[0]: 'body' holds 'status', which is not a writable setting" },
-	{ "value out of range", m_body_range, "invalid plan: changes[0]: 'body': lookback_hops must be from 1 to 20, not 99" },
-	{ "empty body", m_body_empty, "invalid plan: changes[0]: 'body' must be a non-empty object" },
+	{ "read-only field in body", m_body_readonly,
+	  "invalid plan: changes[0]: 'body' holds 'status', which is not a writable setting" },
+	{ "value out of range", m_body_range,
+	  "invalid plan: changes[0]: 'body': lookback_hops must be from 1 to 20, not 99" },
+	{ "empty body", m_body_empty,
+	  "invalid plan: changes[0]: 'body' must be a non-empty object" },
 	{ "unknown enum member", m_body_enum, NULL },
-	{ "diff disagrees", m_diff_after, "invalid plan: changes[0]: 'diff' item 2 does not match 'body'" },
-	{ "diff missing", m_diff_missing, "invalid plan: changes[0]: 'diff' must list each field of 'body' once" },
-	{ "diff short", m_diff_short, "invalid plan: changes[0]: 'diff' must list each field of 'body' once" },
+	{ "diff disagrees", m_diff_after,
+	  "invalid plan: changes[0]: 'diff' item 2 does not match 'body'" },
+	{ "diff missing", m_diff_missing,
+	  "invalid plan: changes[0]: 'diff' must list each field of 'body' once" },
+	{ "diff short", m_diff_short,
+	  "invalid plan: changes[0]: 'diff' must list each field of 'body' once" },
 	{ "unknown action", m_action, "invalid plan: changes[0]: unknown action 'create'" },
 	{ "unknown reason", m_reason, "invalid plan: changes[2]: unknown delete reason 'cleanup'" },
 	{ "no reason", m_no_reason, "invalid plan: changes[2]: 'reason' must be a string" },
-	{ "bad fingerprint", m_fingerprint, "invalid plan: changes[0]: 'live_fingerprint' must be sha256:<64 hex digits>" },
-	{ "upper-case fingerprint", m_fingerprint_upper, "invalid plan: changes[2]: 'live_fingerprint' must be sha256:<64 hex digits>" },
-	{ "update without id", m_update_id_null, "invalid plan: changes[0]: 'id' must be a string" },
-	{ "change without domain", m_domain_missing, "invalid plan: changes[1]: 'domain' must be a string" },
-	{ "change not an object", m_change_not_object, "invalid plan: changes[1]: must be an object" },
-	{ "summary update", m_summary_update, "invalid plan: 'summary' does not agree with 'changes' and 'unmanaged'" },
-	{ "summary unmanaged", m_summary_unmanaged, "invalid plan: 'summary' does not agree with 'changes' and 'unmanaged'" },
+	{ "bad fingerprint", m_fingerprint,
+	  "invalid plan: changes[0]: 'live_fingerprint' must be sha256:<64 hex digits>" },
+	{ "upper-case fingerprint", m_fingerprint_upper,
+	  "invalid plan: changes[2]: 'live_fingerprint' must be sha256:<64 hex digits>" },
+	{ "update without id", m_update_id_null,
+	  "invalid plan: changes[0]: 'id' must be a string" },
+	{ "change without domain", m_domain_missing,
+	  "invalid plan: changes[1]: 'domain' must be a string" },
+	{ "change not an object", m_change_not_object,
+	  "invalid plan: changes[1]: must be an object" },
+	{ "summary update", m_summary_update,
+	  "invalid plan: 'summary' does not agree with 'changes' and 'unmanaged'" },
+	{ "summary unmanaged", m_summary_unmanaged,
+	  "invalid plan: 'summary' does not agree with 'changes' and 'unmanaged'" },
 	{ "summary negative", m_summary_negative, "invalid plan: summary: 'noop' must be a count" },
 	{ "summary missing", m_summary_missing, "invalid plan: 'summary' must be an object" },
 	{ "account", m_account, "invalid plan: 'account_id' must be 32 hexadecimal digits" },
@@ -729,13 +876,17 @@ static const struct {
 	{ "created_at", m_created_at, "invalid plan: 'created_at' must be a string" },
 	{ "prune", m_prune, "invalid plan: 'prune' must be true or false" },
 	{ "changes", m_changes, "invalid plan: 'changes' must be a list" },
-	{ "unmanaged item", m_unmanaged_item, "invalid plan: unmanaged[0] must have a 'domain' and an 'id'" },
+	{ "unmanaged item", m_unmanaged_item,
+	  "invalid plan: unmanaged[0] must have a 'domain' and an 'id'" },
 	{ "unmanaged", m_unmanaged, "invalid plan: 'unmanaged' must be a list" },
-	{ "policy", m_policy, "invalid plan: 'policy' must be an object with 'violations' and 'warnings' lists" },
-	{ "policy lists", m_policy_lists, "invalid plan: 'policy' must be an object with 'violations' and 'warnings' lists" },
+	{ "policy", m_policy,
+	  "invalid plan: 'policy' must be an object with 'violations' and 'warnings' lists" },
+	{ "policy lists", m_policy_lists,
+	  "invalid plan: 'policy' must be an object with 'violations' and 'warnings' lists" },
 	{ "tool", m_tool, "invalid plan: 'tool' must be an object with a 'version'" },
 	{ "source", m_source, "invalid plan: 'source' must be an object" },
-	{ "source commit", m_source_commit, "invalid plan: source: 'commit' must be a string or null" },
+	{ "source commit", m_source_commit,
+	  "invalid plan: source: 'commit' must be a string or null" },
 	{ "worktree", m_worktree, "invalid plan: source: 'worktree' must be true or false" },
 };
 

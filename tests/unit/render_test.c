@@ -64,7 +64,11 @@ static int teardown(void **state)
 }
 
 static const struct plan_source source = {
-	.repo = "/srv/repo", .ref = "HEAD", .commit = COMMIT, .path = "desired", .worktree = false,
+	.repo = "/srv/repo",
+	.ref = "HEAD",
+	.commit = COMMIT,
+	.path = "desired",
+	.worktree = false,
 };
 
 static void build(struct fx *fx, const char *yaml, const char *live, bool prune)
@@ -92,21 +96,21 @@ static const char *render(struct fx *fx, enum render_format format, enum render_
 	return fx->out.ptr;
 }
 
-static const char mixed_yaml[] =
-	"domains:\n"
-	"  example.com:\n"
-	"    lookback_hops: 2\n"
-	"    drop_dispositions: [MALICIOUS, SPOOF]\n"
-	"    ip_restrictions: [\"2001:DB8::/32\", \"10.0.0.0/8\"]\n"
-	"    transport: \"smtp://a|b<c>&d`e\"\n"
-	"  old.example.com:\n"
-	"    absent: true\n"
-	"  new.example.com:\n"
-	"    regions: [US]\n";
+static const char mixed_yaml[] = "domains:\n"
+				 "  example.com:\n"
+				 "    lookback_hops: 2\n"
+				 "    drop_dispositions: [MALICIOUS, SPOOF]\n"
+				 "    ip_restrictions: [\"2001:DB8::/32\", \"10.0.0.0/8\"]\n"
+				 "    transport: \"smtp://a|b<c>&d`e\"\n"
+				 "  old.example.com:\n"
+				 "    absent: true\n"
+				 "  new.example.com:\n"
+				 "    regions: [US]\n";
 
 static const char mixed_live[] =
 	"[{\"id\": \"" ID_A "\", \"domain\": \"example.com\", \"lookback_hops\": 1,"
-	"  \"drop_dispositions\": [\"BULK\", \"MALICIOUS\"], \"ip_restrictions\": [\"192.0.2.0/24\"]},"
+	"  \"drop_dispositions\": [\"BULK\", \"MALICIOUS\"], \"ip_restrictions\": "
+	"[\"192.0.2.0/24\"]},"
 	" {\"id\": \"" ID_B "\", \"domain\": \"old.example.com\"},"
 	" {\"id\": \"" ID_D "\", \"domain\": \"other.example.com\"}]";
 
@@ -128,11 +132,14 @@ static void text_plan(void **state)
 		"(+10.0.0.0/8 +2001:db8::/32 -192.0.2.0/24)\n"
 		"      lookback_hops: 1 → 2\n"
 		"      transport: null → \"smtp://a|b<c>&d`e\"\n"
-		"  ! missing new.example.com: in git, not protected in Cloudflare; onboard it first "
+		"  ! missing new.example.com: in git, not protected in Cloudflare; onboard it "
+		"first "
 		"(apply cannot create domains)\n"
 		"  - delete old.example.com (" ID_B "): absent in git\n"
 		"\n"
-		"1 unmanaged domain (live, declared nowhere in git; left alone; --prune would delete them):\n"
+		"1 unmanaged domain (live, declared nowhere in git; left alone; --prune would "
+		"delete "
+		"them):\n"
 		"  ? other.example.com (" ID_D ")\n"
 		"\n"
 		"Plan: 1 to update, 1 to delete, 1 missing, 0 unchanged, 1 unmanaged.\n");
@@ -149,7 +156,8 @@ static void text_drift_wording(void **state)
 		"source: /srv/repo at 0123456789ab (HEAD), path desired\n"
 		"\n"
 		"  ~ example.com (" ID_A "): 4 settings differ from git\n"
-		"      drop_dispositions: git [MALICIOUS, SPOOF], live [BULK, MALICIOUS]  (+SPOOF -BULK)\n"
+		"      drop_dispositions: git [MALICIOUS, SPOOF], live [BULK, MALICIOUS]  (+SPOOF "
+		"-BULK)\n"
 		"      ip_restrictions: git [2001:DB8::/32, 10.0.0.0/8], live [192.0.2.0/24]  "
 		"(+10.0.0.0/8 +2001:db8::/32 -192.0.2.0/24)\n"
 		"      lookback_hops: git 2, live 1\n"
@@ -167,14 +175,16 @@ static void text_prune_wording(void **state)
 {
 	struct fx *fx = *state;
 
-	build(fx, "domains:\n  a.example.com:\n", "[{\"id\": \"" ID_D "\", \"domain\": \"stray.example.com\"}]",
-	      true);
+	build(fx, "domains:\n  a.example.com:\n",
+	      "[{\"id\": \"" ID_D "\", \"domain\": \"stray.example.com\"}]", true);
 	render(fx, RENDER_TEXT, RENDER_MODE_PLAN, false, 0);
 	assert_contains(fx->out.ptr, ", path desired, prune on\n");
-	assert_contains(fx->out.ptr, "  - delete stray.example.com (" ID_D "): declared nowhere in git "
-				     "(--prune)\n");
+	assert_contains(fx->out.ptr,
+			"  - delete stray.example.com (" ID_D "): declared nowhere in git "
+			"(--prune)\n");
 	render(fx, RENDER_TEXT, RENDER_MODE_DRIFT, false, 0);
-	assert_contains(fx->out.ptr, "  - stray.example.com (" ID_D "): live, declared nowhere in git\n");
+	assert_contains(fx->out.ptr,
+			"  - stray.example.com (" ID_D "): live, declared nowhere in git\n");
 }
 
 static void text_no_changes(void **state)
@@ -257,12 +267,15 @@ static void set_deltas(void **state)
 	struct fx *fx = *state;
 
 	assert_string_equal(delta(fx, "drop_dispositions", "[\"MALICIOUS\", \"BULK\"]",
-				  "[\"MALICIOUS\", \"SPOOF\"]"), "+SPOOF -BULK");
+				  "[\"MALICIOUS\", \"SPOOF\"]"),
+			    "+SPOOF -BULK");
 	assert_string_equal(delta(fx, "regions", "[\"US\"]", "[\"US\", \"US\"]"), "");
 	assert_string_equal(delta(fx, "regions", "[]", "[\"US\", \"AU\"]"), "+AU +US");
 	assert_string_equal(delta(fx, "regions", "[\"US\", \"AU\"]", "[]"), "-AU -US");
-	assert_string_equal(delta(fx, "ip_restrictions", "[\"2001:db8::/32\"]", "[\"2001:DB8::/32\"]"), "");
-	assert_string_equal(delta(fx, "ip_restrictions", "[\"10.0.0.1\"]", "[\"2001:DB8::/32\", \"10.0.0.1/32\"]"),
+	assert_string_equal(
+		delta(fx, "ip_restrictions", "[\"2001:db8::/32\"]", "[\"2001:DB8::/32\"]"), "");
+	assert_string_equal(delta(fx, "ip_restrictions", "[\"10.0.0.1\"]",
+				  "[\"2001:DB8::/32\", \"10.0.0.1/32\"]"),
 			    "+2001:db8::/32");
 	assert_string_equal(delta(fx, "regions", "[\"EU\"]", "[\"GLOBAL\"]"), "+GLOBAL -EU");
 	/* Not a set, or nothing to compare with: nothing. */
@@ -289,30 +302,35 @@ static void drift_json(void **state)
 
 	build(fx, mixed_yaml, mixed_live, false);
 	fx->j[0] = render_drift_json(&fx->p);
-	assert_json(fx->j[0],
-		    "{\"format_version\": 1, \"kind\": \"drift\", \"checked_at\": \"2026-11-27T11:40:00Z\","
-		    " \"account_id\": \"" ACCOUNT "\", \"api_url\": \"" API_URL "\","
-		    " \"source\": {\"repo\": \"/srv/repo\", \"ref\": \"HEAD\", \"commit\": \"" COMMIT "\","
-		    "  \"path\": \"desired\"},"
-		    " \"prune\": false, \"in_sync\": false,"
-		    " \"summary\": {\"drifted\": 1, \"absent_but_live\": 1, \"missing\": 1, \"in_sync\": 0,"
-		    "  \"unmanaged\": 1},"
-		    " \"domains\": ["
-		    "  {\"domain\": \"example.com\", \"id\": \"" ID_A "\", \"status\": \"drifted\","
-		    "   \"fields\": ["
-		    "    {\"field\": \"drop_dispositions\", \"git\": [\"MALICIOUS\", \"SPOOF\"], "
-		    "     \"live\": [\"BULK\", \"MALICIOUS\"]},"
-		    "    {\"field\": \"ip_restrictions\", \"git\": [\"2001:DB8::/32\", \"10.0.0.0/8\"],"
-		    "     \"live\": [\"192.0.2.0/24\"]},"
-		    "    {\"field\": \"lookback_hops\", \"git\": 2, \"live\": 1},"
-		    "    {\"field\": \"transport\", \"git\": \"smtp://a|b<c>&d`e\", \"live\": null}],"
-		    "   \"declared_at\": \"d.yaml:2:3\"},"
-		    "  {\"domain\": \"new.example.com\", \"id\": null, \"status\": \"missing\","
-		    "   \"declared_at\": \"d.yaml:9:3\"},"
-		    "  {\"domain\": \"old.example.com\", \"id\": \"" ID_B "\", \"status\": \"absent_but_live\","
-		    "   \"declared_at\": \"d.yaml:7:3\"}],"
-		    " \"unmanaged\": [{\"domain\": \"other.example.com\", \"id\": \"" ID_D "\"}],"
-		    " \"policy\": {\"violations\": [], \"warnings\": []}}");
+	assert_json(
+		fx->j[0],
+		"{\"format_version\": 1, \"kind\": \"drift\", \"checked_at\": "
+		"\"2026-11-27T11:40:00Z\","
+		" \"account_id\": \"" ACCOUNT "\", \"api_url\": \"" API_URL "\","
+		" \"source\": {\"repo\": \"/srv/repo\", \"ref\": \"HEAD\", \"commit\": \"" COMMIT
+		"\","
+		"  \"path\": \"desired\"},"
+		" \"prune\": false, \"in_sync\": false,"
+		" \"summary\": {\"drifted\": 1, \"absent_but_live\": 1, \"missing\": 1, "
+		"\"in_sync\": 0,"
+		"  \"unmanaged\": 1},"
+		" \"domains\": ["
+		"  {\"domain\": \"example.com\", \"id\": \"" ID_A "\", \"status\": \"drifted\","
+		"   \"fields\": ["
+		"    {\"field\": \"drop_dispositions\", \"git\": [\"MALICIOUS\", \"SPOOF\"], "
+		"     \"live\": [\"BULK\", \"MALICIOUS\"]},"
+		"    {\"field\": \"ip_restrictions\", \"git\": [\"2001:DB8::/32\", \"10.0.0.0/8\"],"
+		"     \"live\": [\"192.0.2.0/24\"]},"
+		"    {\"field\": \"lookback_hops\", \"git\": 2, \"live\": 1},"
+		"    {\"field\": \"transport\", \"git\": \"smtp://a|b<c>&d`e\", \"live\": null}],"
+		"   \"declared_at\": \"d.yaml:2:3\"},"
+		"  {\"domain\": \"new.example.com\", \"id\": null, \"status\": \"missing\","
+		"   \"declared_at\": \"d.yaml:9:3\"},"
+		"  {\"domain\": \"old.example.com\", \"id\": \"" ID_B
+		"\", \"status\": \"absent_but_live\","
+		"   \"declared_at\": \"d.yaml:7:3\"}],"
+		" \"unmanaged\": [{\"domain\": \"other.example.com\", \"id\": \"" ID_D "\"}],"
+		" \"policy\": {\"violations\": [], \"warnings\": []}}");
 	/* render_plan in drift mode writes the same, indented. */
 	render(fx, RENDER_JSON, RENDER_MODE_DRIFT, false, 0);
 	fx->j[1] = tu_json(fx->out.ptr);
@@ -331,13 +349,14 @@ static void drift_json_in_sync_and_prune(void **state)
 	fx->j[0] = render_drift_json(&fx->p);
 	assert_json(json_object_get(fx->j[0], "in_sync"), "false");
 	assert_json(json_object_get(fx->j[0], "domains"),
-		    "[{\"domain\": \"b.example.com\", \"id\": \"" ID_B "\", \"status\": \"undeclared\","
+		    "[{\"domain\": \"b.example.com\", \"id\": \"" ID_B
+		    "\", \"status\": \"undeclared\","
 		    "  \"declared_at\": null}]");
 	plan_release(&fx->p);
 	desired_release(&fx->d);
 	live_release(&fx->l);
-	build(fx, "domains:\n  a.example.com:\n", "[{\"id\": \"" ID_A "\", \"domain\": \"a.example.com\"}]",
-	      false);
+	build(fx, "domains:\n  a.example.com:\n",
+	      "[{\"id\": \"" ID_A "\", \"domain\": \"a.example.com\"}]", false);
 	fx->j[1] = render_drift_json(&fx->p);
 	assert_json(json_object_get(fx->j[1], "in_sync"), "true");
 	assert_json(json_object_get(fx->j[1], "domains"), "[]");
@@ -363,23 +382,28 @@ static void markdown_sections_and_summary(void **state)
 
 	build(fx, mixed_yaml, mixed_live, false);
 	render(fx, RENDER_MARKDOWN, RENDER_MODE_PLAN, false, 0);
-	assert_true(!strncmp(fx->out.ptr, "### mailward plan: 1 to update, 1 to delete, 1 missing\n\n",
+	assert_true(!strncmp(fx->out.ptr,
+			     "### mailward plan: 1 to update, 1 to delete, 1 missing\n\n",
 			     strlen("### mailward plan: 1 to update, 1 to delete, 1 missing\n\n")));
 	assert_contains(fx->out.ptr, "| | domains |\n|---|---:|\n| update | 1 |\n| delete | 1 |\n"
 				     "| missing (not onboarded) | 1 |\n| unchanged | 0 |\n"
 				     "| unmanaged | 1 |\n");
-	assert_contains(fx->out.ptr, "Account <code>" ACCOUNT "</code> · commit <code>0123456789ab</code> "
-				     "(<code>HEAD</code>) · path <code>desired</code>\n");
+	assert_contains(fx->out.ptr,
+			"Account <code>" ACCOUNT "</code> · commit <code>0123456789ab</code> "
+			"(<code>HEAD</code>) · path <code>desired</code>\n");
 	/* One collapsible section per change, plus the unmanaged list. */
 	assert_int_equal(tu_count(fx->out.ptr, "<details><summary>"), 4);
 	assert_int_equal(tu_count(fx->out.ptr, "</details>"), 4);
 	assert_contains(fx->out.ptr, "<details><summary><b>update</b> <code>example.com</code>: 4 "
 				     "settings</summary>\n");
-	assert_contains(fx->out.ptr, "| <code>drop_dispositions</code> | <code>[BULK, MALICIOUS]</code> "
-				     "| <code>[MALICIOUS, SPOOF]</code> | +SPOOF -BULK |\n");
-	assert_contains(fx->out.ptr, "<details><summary><b>delete</b> <code>old.example.com</code>: "
-				     "absent in git</summary>");
-	assert_contains(fx->out.ptr, "<details><summary><b>missing</b> <code>new.example.com</code>");
+	assert_contains(fx->out.ptr,
+			"| <code>drop_dispositions</code> | <code>[BULK, MALICIOUS]</code> "
+			"| <code>[MALICIOUS, SPOOF]</code> | +SPOOF -BULK |\n");
+	assert_contains(fx->out.ptr,
+			"<details><summary><b>delete</b> <code>old.example.com</code>: "
+			"absent in git</summary>");
+	assert_contains(fx->out.ptr,
+			"<details><summary><b>missing</b> <code>new.example.com</code>");
 	assert_contains(fx->out.ptr, "- <code>other.example.com</code>\n");
 	assert_contains(fx->out.ptr, "<sub>mailward " MAILWARD_VERSION " · plan digest <code>");
 	assert_not_contains(fx->out.ptr, "shortened");
@@ -394,8 +418,9 @@ static void markdown_escapes_values(void **state)
 
 	build(fx, mixed_yaml, mixed_live, false);
 	render(fx, RENDER_MARKDOWN, RENDER_MODE_PLAN, false, 0);
-	assert_contains(fx->out.ptr, "| <code>transport</code> | <code>null</code> | "
-				     "<code>&quot;smtp://a&#124;b&lt;c&gt;&amp;d&#96;e&quot;</code> |  |\n");
+	assert_contains(fx->out.ptr,
+			"| <code>transport</code> | <code>null</code> | "
+			"<code>&quot;smtp://a&#124;b&lt;c&gt;&amp;d&#96;e&quot;</code> |  |\n");
 	/* The row has its five cell borders and no other '|', '<c>' or backtick. */
 	row = strstr(fx->out.ptr, "| <code>transport</code>");
 	assert_non_null(row);
@@ -418,7 +443,8 @@ static void markdown_escapes_odd_live_names(void **state)
 	assert_not_contains(fx->out.ptr, "<b>evil");
 	assert_not_contains(fx->out.ptr, "<script>");
 	assert_not_contains(fx->out.ptr, "`x`");
-	assert_contains(fx->out.ptr, "<code>&lt;b&gt;evil&lt;/b&gt;&#124;&#96;x&#96;.example</code>");
+	assert_contains(fx->out.ptr,
+			"<code>&lt;b&gt;evil&lt;/b&gt;&#124;&#96;x&#96;.example</code>");
 }
 
 static void markdown_drift_wording(void **state)
@@ -427,7 +453,8 @@ static void markdown_drift_wording(void **state)
 
 	build(fx, mixed_yaml, mixed_live, false);
 	render(fx, RENDER_MARKDOWN, RENDER_MODE_DRIFT, false, 0);
-	assert_contains(fx->out.ptr, "### mailward drift: 1 drifted, 1 absent but live, 1 missing\n");
+	assert_contains(fx->out.ptr,
+			"### mailward drift: 1 drifted, 1 absent but live, 1 missing\n");
 	assert_contains(fx->out.ptr, "| drifted | 1 |\n");
 	assert_contains(fx->out.ptr, "| setting | live | git | change |\n");
 	assert_contains(fx->out.ptr, "<b>drifted</b> <code>example.com</code>");
@@ -437,8 +464,8 @@ static void markdown_no_changes(void **state)
 {
 	struct fx *fx = *state;
 
-	build(fx, "domains:\n  a.example.com:\n", "[{\"id\": \"" ID_A "\", \"domain\": \"a.example.com\"}]",
-	      false);
+	build(fx, "domains:\n  a.example.com:\n",
+	      "[{\"id\": \"" ID_A "\", \"domain\": \"a.example.com\"}]", false);
 	render(fx, RENDER_MARKDOWN, RENDER_MODE_PLAN, false, 0);
 	assert_true(!strncmp(fx->out.ptr, "### mailward plan: no changes\n", 30));
 	assert_int_equal(tu_count(fx->out.ptr, "<details>"), 0);
@@ -454,15 +481,21 @@ static void build_many(struct fx *fx, int n)
 	buf_puts(&yaml, "domains:\n");
 	buf_putc(&live, '[');
 	for (int i = 0; i < n; i++) {
-		buf_printf(&yaml, "  host-%05d.example.com:\n    lookback_hops: 2\n"
-				  "    drop_dispositions: [MALICIOUS, SPOOF]\n", i);
-		buf_printf(&live, "%s{\"id\": \"00000000-0000-4000-8000-%012d\", \"domain\": "
-				  "\"host-%05d.example.com\", \"lookback_hops\": 1, "
-				  "\"drop_dispositions\": [\"BULK\"]}", i ? ", " : "", i, i);
+		buf_printf(&yaml,
+			   "  host-%05d.example.com:\n    lookback_hops: 2\n"
+			   "    drop_dispositions: [MALICIOUS, SPOOF]\n",
+			   i);
+		buf_printf(&live,
+			   "%s{\"id\": \"00000000-0000-4000-8000-%012d\", \"domain\": "
+			   "\"host-%05d.example.com\", \"lookback_hops\": 1, "
+			   "\"drop_dispositions\": [\"BULK\"]}",
+			   i ? ", " : "", i, i);
 	}
 	for (int i = 0; i < n / 10; i++)
-		buf_printf(&live, ", {\"id\": \"10000000-0000-4000-8000-%012d\", \"domain\": "
-				  "\"stray-%05d.example.com\"}", i, i);
+		buf_printf(&live,
+			   ", {\"id\": \"10000000-0000-4000-8000-%012d\", \"domain\": "
+			   "\"stray-%05d.example.com\"}",
+			   i, i);
 	buf_putc(&live, ']');
 	build(fx, yaml.ptr, live.ptr, false);
 	buf_release(&yaml);
@@ -485,14 +518,16 @@ static void check_shortened(struct fx *fx, size_t limit, int n)
 	assert_true(tu_valid_utf8(fx->out.ptr, fx->out.len));
 	if (!note)
 		fail_msg("the shortened comment does not say so:\n%s", fx->out.ptr);
-	assert_int_equal(sscanf(strstr(note, "characters: ") + strlen("characters: "), "%lu", &said_compact), 1);
+	assert_int_equal(
+		sscanf(strstr(note, "characters: ") + strlen("characters: "), "%lu", &said_compact),
+		1);
 	assert_int_equal(said_compact, compact);
 	{
 		const char *and = strstr(note, " and ");
 		const char *semi = strstr(note, "; ");
 
-		if (and && (!semi || and < semi))
-			assert_int_equal(sscanf(and + 5, "%lu", &said_omitted), 1);
+		if (and&&(!semi || and < semi))
+			assert_int_equal(sscanf(and+5, "%lu", &said_omitted), 1);
 		else
 			assert_int_equal(sscanf(semi + 2, "%lu", &said_omitted), 1);
 	}
@@ -514,8 +549,9 @@ static void markdown_small_limit_shortens_and_says_so(void **state)
 	render(fx, RENDER_MARKDOWN, RENDER_MODE_PLAN, false, 6000);
 	check_shortened(fx, 6000, 200);
 	assert_contains(fx->out.ptr, "### mailward plan: 200 to update, 0 to delete, 0 missing\n");
-	assert_contains(fx->out.ptr, "<details><summary>20 unmanaged domains (live, declared nowhere "
-				     "in git, left alone)</summary>");
+	assert_contains(fx->out.ptr,
+			"<details><summary>20 unmanaged domains (live, declared nowhere "
+			"in git, left alone)</summary>");
 }
 
 static void markdown_limits_across_sizes(void **state)
@@ -567,7 +603,8 @@ static void markdown_with_policy_findings(void **state)
 	render(fx, RENDER_MARKDOWN, RENDER_MODE_PLAN, false, 0);
 	check_shortened(fx, RENDER_MARKDOWN_LIMIT, 3000);
 	assert_contains(fx->out.ptr, " — **denied by policy**\n");
-	assert_contains(fx->out.ptr, "#### Policy\n\n- **deny** safety: max_deletes: finding 0 xxx");
+	assert_contains(fx->out.ptr,
+			"#### Policy\n\n- **deny** safety: max_deletes: finding 0 xxx");
 	assert_int_equal(tu_count(fx->out.ptr, "- **deny** "), 50);
 	assert_contains(fx->out.ptr, "- … and 10 more findings (the plan file has them all)\n");
 }
@@ -585,7 +622,8 @@ static void markdown_never_over_the_limit(void **state)
 		if (fx->out.len > limits[i])
 			fail_msg("%zu bytes for a limit of %zu", fx->out.len, limits[i]);
 		if (!tu_valid_utf8(fx->out.ptr, fx->out.len))
-			fail_msg("limit %zu: the comment is cut inside a UTF-8 character", limits[i]);
+			fail_msg("limit %zu: the comment is cut inside a UTF-8 character",
+				 limits[i]);
 		assert_contains(fx->out.ptr, "This comment is shortened");
 	}
 }

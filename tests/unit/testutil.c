@@ -68,8 +68,8 @@ json_t *tu_json_at(const char *text, const char *file, int line)
 	json_t *v = json_loads(text, JSON_DECODE_ANY, &err);
 
 	if (!v) {
-		print_error("invalid JSON in test (%d:%d: %s): %s\n", err.line, err.column, err.text,
-			    text);
+		print_error("invalid JSON in test (%d:%d: %s): %s\n", err.line, err.column,
+			    err.text, text);
 		_fail(file, line);
 	}
 	return v;
@@ -299,7 +299,8 @@ int tu_live_json(struct live *l, const char *text)
 	int rc;
 
 	if (!arr) {
-		print_error("invalid live JSON in test (%d:%d: %s)\n", err.line, err.column, err.text);
+		print_error("invalid live JSON in test (%d:%d: %s)\n", err.line, err.column,
+			    err.text);
 		return -100;
 	}
 	rc = live_load(l, arr);

@@ -64,7 +64,7 @@ void tu_assert_contains_at(const char *hay, const char *needle, const char *file
 
 /* Fail if `hay` contains `needle`. */
 void tu_assert_not_contains_at(const char *hay, const char *needle, const char *file, int line);
-#define assert_not_contains(hay, needle) \
+#define assert_not_contains(hay, needle)                                                           \
 	tu_assert_not_contains_at((hay), (needle), __FILE__, __LINE__)
 
 /* How many times `needle` occurs in `hay` (not overlapping). */

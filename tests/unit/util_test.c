@@ -262,16 +262,19 @@ static void hash_known_vectors(void **state)
 
 	(void)state;
 	hash_sha256_hex(hex, "", 0);
-	assert_string_equal(hex, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	assert_string_equal(
+		hex, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	hash_sha256_hex(hex, "abc", 3);
-	assert_string_equal(hex, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(
+		hex, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	assert_int_equal(strlen(hex), HASH_HEX_SIZE - 1);
 	hash_sha256(raw, "abc", 3);
 	assert_int_equal(raw[0], 0xba);
 	assert_int_equal(raw[31], 0xad);
 	/* Bytes after a NUL count. */
 	hash_sha256_hex(hex, "a\0b", 3);
-	assert_string_not_equal(hex, "sha256:ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb");
+	assert_string_not_equal(
+		hex, "sha256:ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb");
 }
 
 /* --- suggest ------------------------------------------------------------ */
@@ -291,8 +294,13 @@ static void suggest_distance_counts_edits_and_swaps(void **state)
 static void suggest_closest_only_when_close(void **state)
 {
 	static const char *const names[] = {
-		"allowed_delivery_modes", "drop_dispositions", "lookback_hops", "regions", "id",
-		"absent", NULL,
+		"allowed_delivery_modes",
+		"drop_dispositions",
+		"lookback_hops",
+		"regions",
+		"id",
+		"absent",
+		NULL,
 	};
 	static const char *const none[] = { NULL };
 	char *huge;
@@ -530,13 +538,16 @@ int main(void)
 		cmocka_unit_test(hash_known_vectors),
 		cmocka_unit_test(suggest_distance_counts_edits_and_swaps),
 		cmocka_unit_test(suggest_closest_only_when_close),
-		cmocka_unit_test_setup_teardown(fs_read_missing_names_the_file, fs_setup, fs_teardown),
-		cmocka_unit_test_setup_teardown(fs_write_then_read_roundtrip, fs_setup, fs_teardown),
+		cmocka_unit_test_setup_teardown(fs_read_missing_names_the_file, fs_setup,
+						fs_teardown),
+		cmocka_unit_test_setup_teardown(fs_write_then_read_roundtrip, fs_setup,
+						fs_teardown),
 		cmocka_unit_test_setup_teardown(fs_read_refuses_files_over_the_limit, fs_setup,
 						fs_teardown),
 		cmocka_unit_test_setup_teardown(fs_write_into_missing_dir_fails_cleanly, fs_setup,
 						fs_teardown),
-		cmocka_unit_test_setup_teardown(fs_write_dash_is_standard_output, fs_setup, fs_teardown),
+		cmocka_unit_test_setup_teardown(fs_write_dash_is_standard_output, fs_setup,
+						fs_teardown),
 		cmocka_unit_test_setup_teardown(fs_mkdirs_and_is_dir, fs_setup, fs_teardown),
 		cmocka_unit_test(time_source_date_epoch_pins_now),
 		cmocka_unit_test(time_bad_source_date_epoch_is_ignored),

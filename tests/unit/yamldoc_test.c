@@ -80,21 +80,56 @@ static void plain_scalars_resolve_like_yaml_1_2_core(void **state)
 		const char *text;
 		enum yscalar_type type;
 	} cases[] = {
-		{ "~", YS_NULL }, { "null", YS_NULL }, { "Null", YS_NULL }, { "NULL", YS_NULL },
-		{ "true", YS_BOOL }, { "True", YS_BOOL }, { "TRUE", YS_BOOL }, { "false", YS_BOOL },
-		{ "yes", YS_BOOL }, { "Yes", YS_BOOL }, { "YES", YS_BOOL }, { "no", YS_BOOL },
-		{ "on", YS_BOOL }, { "ON", YS_BOOL }, { "off", YS_BOOL }, { "Off", YS_BOOL },
-		{ "0", YS_INT }, { "12", YS_INT }, { "-3", YS_INT }, { "+4", YS_INT },
-		{ "012", YS_INT }, { "0x1F", YS_INT }, { "0o17", YS_INT },
-		{ "1.5", YS_FLOAT }, { ".5", YS_FLOAT }, { "1.", YS_FLOAT }, { "1e3", YS_FLOAT },
-		{ "-2.5E-3", YS_FLOAT }, { ".inf", YS_FLOAT }, { "-.Inf", YS_FLOAT },
-		{ ".NaN", YS_FLOAT }, { "99999999999999999999", YS_FLOAT },
-		{ "tRue", YS_STR }, { "y", YS_STR }, { "n", YS_STR }, { "nULL", YS_STR },
-		{ "1_000", YS_STR }, { "0x", YS_STR }, { "0xZZ", YS_STR }, { "1e", YS_STR },
-		{ "1.2.3", YS_STR }, { "10.0.0.1", YS_STR }, { "192.0.2.0/24", YS_STR },
-		{ "2001:db8::/32", YS_STR }, { "example.com", YS_STR }, { "DIRECT", YS_STR },
-		{ "MALICIOUS-BEC", YS_STR }, { "3fa85f64-5717-4562-b3fc-2c963f66afa6", YS_STR },
-		{ ".", YS_STR }, { "-.", YS_STR },
+		{ "~", YS_NULL },
+		{ "null", YS_NULL },
+		{ "Null", YS_NULL },
+		{ "NULL", YS_NULL },
+		{ "true", YS_BOOL },
+		{ "True", YS_BOOL },
+		{ "TRUE", YS_BOOL },
+		{ "false", YS_BOOL },
+		{ "yes", YS_BOOL },
+		{ "Yes", YS_BOOL },
+		{ "YES", YS_BOOL },
+		{ "no", YS_BOOL },
+		{ "on", YS_BOOL },
+		{ "ON", YS_BOOL },
+		{ "off", YS_BOOL },
+		{ "Off", YS_BOOL },
+		{ "0", YS_INT },
+		{ "12", YS_INT },
+		{ "-3", YS_INT },
+		{ "+4", YS_INT },
+		{ "012", YS_INT },
+		{ "0x1F", YS_INT },
+		{ "0o17", YS_INT },
+		{ "1.5", YS_FLOAT },
+		{ ".5", YS_FLOAT },
+		{ "1.", YS_FLOAT },
+		{ "1e3", YS_FLOAT },
+		{ "-2.5E-3", YS_FLOAT },
+		{ ".inf", YS_FLOAT },
+		{ "-.Inf", YS_FLOAT },
+		{ ".NaN", YS_FLOAT },
+		{ "99999999999999999999", YS_FLOAT },
+		{ "tRue", YS_STR },
+		{ "y", YS_STR },
+		{ "n", YS_STR },
+		{ "nULL", YS_STR },
+		{ "1_000", YS_STR },
+		{ "0x", YS_STR },
+		{ "0xZZ", YS_STR },
+		{ "1e", YS_STR },
+		{ "1.2.3", YS_STR },
+		{ "10.0.0.1", YS_STR },
+		{ "192.0.2.0/24", YS_STR },
+		{ "2001:db8::/32", YS_STR },
+		{ "example.com", YS_STR },
+		{ "DIRECT", YS_STR },
+		{ "MALICIOUS-BEC", YS_STR },
+		{ "3fa85f64-5717-4562-b3fc-2c963f66afa6", YS_STR },
+		{ ".", YS_STR },
+		{ "-.", YS_STR },
 	};
 	struct fx *fx = *state;
 
@@ -112,7 +147,8 @@ static void plain_scalar_values(void **state)
 	struct fx *fx = *state;
 
 	assert_int_equal(parse(fx, "a: 0x1F\nb: 0o17\nc: 012\nd: -9223372036854775808\n"
-				   "e: 9223372036854775807\nf: yes\ng: OFF\nh:\n"), 0);
+				   "e: 9223372036854775807\nf: yes\ng: OFF\nh:\n"),
+			 0);
 	assert_int_equal(get(fx, "a")->int_value, 31);
 	assert_int_equal(get(fx, "b")->int_value, 15);
 	assert_int_equal(get(fx, "c")->int_value, 12);
@@ -135,7 +171,8 @@ static void plain_scalar_values(void **state)
 static void digits_and_hyphens_are_strings(void **state)
 {
 	static const char *const cases[] = {
-		"1-2", "+", "2026-11-27", "12345678-1234-4234-8234-123456789012", "+-1", "1+1", "--1",
+		"1-2", "+",   "2026-11-27", "12345678-1234-4234-8234-123456789012",
+		"+-1", "1+1", "--1",
 	};
 	struct fx *fx = *state;
 
@@ -152,7 +189,8 @@ static void quoted_and_block_scalars_are_strings(void **state)
 	struct fx *fx = *state;
 
 	assert_int_equal(parse(fx, "a: \"true\"\nb: '12'\nc: \"\"\nd: |\n  true\ne: >-\n  5\n"
-				   "f: 'null'\ng: \"~\"\n"), 0);
+				   "f: 'null'\ng: \"~\"\n"),
+			 0);
 	assert_int_equal(fx->diags.nr, 0);
 	assert_scalar(get(fx, "a"), YS_STR, "true");
 	assert_scalar(get(fx, "b"), YS_STR, "12");
@@ -182,7 +220,8 @@ static void tags_resolve_or_are_refused(void **state)
 	struct fx *fx = *state;
 
 	assert_int_equal(parse(fx, "a: !!str 12\nb: !!int \"42\"\nc: !!bool yes\nd: !!null ~\n"
-				   "e: !!float 1\nf: ! 12\ng: !!str true\nh: !!int 0x10\n"), 0);
+				   "e: !!float 1\nf: ! 12\ng: !!str true\nh: !!int 0x10\n"),
+			 0);
 	assert_int_equal(fx->diags.nr, 0);
 	assert_scalar(get(fx, "a"), YS_STR, "12");
 	assert_scalar(get(fx, "b"), YS_INT, "42");
@@ -197,7 +236,8 @@ static void tags_resolve_or_are_refused(void **state)
 
 	assert_int_equal(parse(fx, "a: !!int abc\nb: !custom x\nc: !!binary aGk=\n"
 				   "d: !!bool maybe\ne: !!null x\nf: !!float abc\ng: !!map [1]\n"
-				   "h: !!seq {a: 1}\n"), 0);
+				   "h: !!seq {a: 1}\n"),
+			 0);
 	assert_diags(&fx->diags, "t.yaml:1:4: 'abc' is not an integer\n"
 				 "t.yaml:2:4: unsupported YAML tag '!custom'\n"
 				 "t.yaml:3:4: unsupported YAML tag 'tag:yaml.org,2002:binary'\n"
@@ -222,7 +262,8 @@ static void positions_count_from_one(void **state)
 				   "    regions: [GLOBAL, US]\n"
 				   "    hops:\n"
 				   "      - 1\n"
-				   "      -   2\n"), 0);
+				   "      -   2\n"),
+			 0);
 	assert_int_equal(fx->doc->root->line, 2);
 	assert_int_equal(fx->doc->root->col, 1);
 	assert_string_equal(fx->doc->file, "t.yaml");
@@ -276,7 +317,8 @@ static void merge_key_explicit_keys_win(void **state)
 	struct ynode *m;
 
 	assert_int_equal(parse(fx, "base: &b\n  x: 1\n  y: 2\n"
-				   "m:\n  y: 20\n  <<: *b\n  z: 3\n"), 0);
+				   "m:\n  y: 20\n  <<: *b\n  z: 3\n"),
+			 0);
 	assert_int_equal(fx->diags.nr, 0);
 	m = get(fx, "m");
 	assert_int_equal(m->n_pairs, 3);
@@ -296,7 +338,8 @@ static void merge_list_earlier_sources_win(void **state)
 
 	assert_int_equal(parse(fx, "a: &a {x: 1, y: 2}\n"
 				   "b: &b {y: 20, z: 30}\n"
-				   "m:\n  <<: [*a, *b]\n  w: 0\n"), 0);
+				   "m:\n  <<: [*a, *b]\n  w: 0\n"),
+			 0);
 	assert_int_equal(fx->diags.nr, 0);
 	m = get(fx, "m");
 	assert_int_equal(m->n_pairs, 4);
@@ -315,7 +358,8 @@ static void merge_of_merged_maps_and_inline_maps(void **state)
 
 	assert_int_equal(parse(fx, "a: &a {x: 1}\n"
 				   "b: &b\n  <<: *a\n  y: 2\n"
-				   "m:\n  <<: [*b, {z: 3}]\n"), 0);
+				   "m:\n  <<: [*b, {z: 3}]\n"),
+			 0);
 	assert_int_equal(fx->diags.nr, 0);
 	m = get(fx, "m");
 	assert_int_equal(m->n_pairs, 3);
@@ -331,7 +375,8 @@ static void merge_key_errors(void **state)
 	assert_int_equal(parse(fx, "s: &s hello\nl: &l [1]\n"
 				   "m1:\n  <<: *s\n"
 				   "m2:\n  <<: [*l]\n"
-				   "m3:\n  <<: {a: 1}\n  <<: {b: 2}\n"), 0);
+				   "m3:\n  <<: {a: 1}\n  <<: {b: 2}\n"),
+			 0);
 	assert_diags(&fx->diags,
 		     "t.yaml:4:3: a merge key ('<<') takes a map or a list of maps, not a string\n"
 		     "t.yaml:2:4: a merge key ('<<') takes a map or a list of maps, not a list\n"
@@ -552,10 +597,12 @@ static void second_document_is_an_error(void **state)
 	struct fx *fx = *state;
 
 	parse(fx, "a: 1\n---\nb: 2\n");
-	assert_diags(&fx->diags, "t.yaml:2:1: a file holds one YAML document; this is a second one\n");
+	assert_diags(&fx->diags,
+		     "t.yaml:2:1: a file holds one YAML document; this is a second one\n");
 	parse(fx, "---\na: 1\n...\n---\nb: 2\n---\nc: 3\n");
-	assert_diags(&fx->diags, "t.yaml:4:1: a file holds one YAML document; this is a second one\n"
-				 "t.yaml:6:1: a file holds one YAML document; this is a second one\n");
+	assert_diags(&fx->diags,
+		     "t.yaml:4:1: a file holds one YAML document; this is a second one\n"
+		     "t.yaml:6:1: a file holds one YAML document; this is a second one\n");
 }
 
 static void syntax_errors_have_line_and_column(void **state)
@@ -607,7 +654,9 @@ static void utf8_bom_and_crlf_are_fine(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(parse(fx, "\xef\xbb\xbf" "a: 1\r\nb: two\r\n"), 0);
+	assert_int_equal(parse(fx, "\xef\xbb\xbf"
+				   "a: 1\r\nb: two\r\n"),
+			 0);
 	assert_int_equal(fx->diags.nr, 0);
 	assert_int_equal(get(fx, "a")->int_value, 1);
 	assert_scalar(get(fx, "b"), YS_STR, "two");
@@ -619,7 +668,8 @@ static void describe_nodes(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(parse(fx, "a: [1]\nb: {c: 1}\nc: ~\nd: true\ne: no\nf: 1\ng: 1.5\nh: x\n"), 0);
+	assert_int_equal(parse(fx, "a: [1]\nb: {c: 1}\nc: ~\nd: true\ne: no\nf: 1\ng: 1.5\nh: x\n"),
+			 0);
 	assert_string_equal(ynode_describe(get(fx, "a")), "a list");
 	assert_string_equal(ynode_describe(get(fx, "b")), "a map");
 	assert_string_equal(ynode_describe(get(fx, "c")), "null");
@@ -686,19 +736,71 @@ static json_t *node_json(const struct ynode *n)
 static void flow_text_reads_back_the_same(void **state)
 {
 	static const char *const values[] = {
-		"\"yes\"", "\"no\"", "\"on\"", "\"Off\"", "\"null\"", "\"~\"", "\"\"",
-		"\"true\"", "\"True\"", "\"12\"", "\"0x10\"", "\"0o7\"", "\"1.5\"", "\".inf\"",
-		"\"1e3\"", "\"1-2\"", "\"2026-11-27\"", "\"12345678-1234-4234-8234-123456789012\"",
-		"\"a: b\"", "\"- x\"", "\"#x\"", "\"x #y\"", "\"[x]\"", "\"{x}\"", "\"*a\"",
-		"\"&a\"", "\"!t\"", "\"%x\"", "\"@x\"", "\"`x\"", "\"'q'\"", "\"\\\"dq\\\"\"",
-		"\"tab\\there\"", "\" lead\"", "\"trail \"", "\"\u00fc\"", "\"a\\r\\nb\"",
-		"\"\\u0001ctl\"", "\"MALICIOUS-BEC\"", "\"2001:db8::/32\"", "\"smtp://mx:25\"",
-		"\"?\"", "\"-\"", "\":\"", "\",\"", "\"a,b\"", "\"a]b\"", "\"example.com\"",
+		"\"yes\"",
+		"\"no\"",
+		"\"on\"",
+		"\"Off\"",
+		"\"null\"",
+		"\"~\"",
+		"\"\"",
+		"\"true\"",
+		"\"True\"",
+		"\"12\"",
+		"\"0x10\"",
+		"\"0o7\"",
+		"\"1.5\"",
+		"\".inf\"",
+		"\"1e3\"",
+		"\"1-2\"",
+		"\"2026-11-27\"",
+		"\"12345678-1234-4234-8234-123456789012\"",
+		"\"a: b\"",
+		"\"- x\"",
+		"\"#x\"",
+		"\"x #y\"",
+		"\"[x]\"",
+		"\"{x}\"",
+		"\"*a\"",
+		"\"&a\"",
+		"\"!t\"",
+		"\"%x\"",
+		"\"@x\"",
+		"\"`x\"",
+		"\"'q'\"",
+		"\"\\\"dq\\\"\"",
+		"\"tab\\there\"",
+		"\" lead\"",
+		"\"trail \"",
+		"\"\u00fc\"",
+		"\"a\\r\\nb\"",
+		"\"\\u0001ctl\"",
+		"\"MALICIOUS-BEC\"",
+		"\"2001:db8::/32\"",
+		"\"smtp://mx:25\"",
+		"\"?\"",
+		"\"-\"",
+		"\":\"",
+		"\",\"",
+		"\"a,b\"",
+		"\"a]b\"",
+		"\"example.com\"",
 		/* A line break: the header's own example, "\"a\\nb\"". */
-		"\"a\\nb\"", "\"relay1\\nrelay2\\n\"", "[\"x\\ny\"]",
-		"0", "-1", "20", "9223372036854775807", "true", "false", "null", "1.5",
-		"[]", "[\"DIRECT\", \"BCC\"]", "[\"yes\", \"null\", \"1\", \"\"]",
-		"[\"a, b\", \"c]\", \"[d\", \"{e}\"]", "[1, true, null, \"x\"]",
+		"\"a\\nb\"",
+		"\"relay1\\nrelay2\\n\"",
+		"[\"x\\ny\"]",
+		"0",
+		"-1",
+		"20",
+		"9223372036854775807",
+		"true",
+		"false",
+		"null",
+		"1.5",
+		"[]",
+		"[\"DIRECT\", \"BCC\"]",
+		"[\"yes\", \"null\", \"1\", \"\"]",
+		"[\"a, b\", \"c]\", \"[d\", \"{e}\"]",
+		"[1, true, null, \"x\"]",
 	};
 	struct fx *fx = *state;
 	struct buf bad = BUF_INIT;
@@ -718,14 +820,15 @@ static void flow_text_reads_back_the_same(void **state)
 		} else {
 			buf_putc(&fx->text, '\n');
 			if (parse(fx, fx->text.ptr) != 0 || fx->diags.nr) {
-				buf_printf(&bad, "  %s: written as %s, which does not parse\n", values[i],
-					   fx->text.ptr + start);
+				buf_printf(&bad, "  %s: written as %s, which does not parse\n",
+					   values[i], fx->text.ptr + start);
 			} else {
 				back = node_json(get(fx, "v"));
 				if (!json_equal(v, back)) {
 					char *b = tu_dump(back);
 
-					buf_printf(&bad, "  %s: written as %s, which reads back as %s\n",
+					buf_printf(&bad,
+						   "  %s: written as %s, which reads back as %s\n",
 						   values[i], fx->text.ptr + start, b);
 					free(b);
 				}
