@@ -135,6 +135,16 @@ const struct cli_command *cli_find_command(const char *name);
 int cli_parse(struct cli_opts *o, const struct cli_command *cmd, int argc, char **argv);
 void cli_opts_release(struct cli_opts *o);
 
+/*
+ * Usage checks the commands share; each prints the one-line usage error
+ * and returns -1 when the command line is wrong.
+ * cli_no_args: the command takes no positional argument.
+ * cli_render_format: --format is text, json or markdown (text when not
+ * given); the format goes to `*out`.
+ */
+int cli_no_args(const struct cli_opts *o);
+int cli_render_format(const struct cli_opts *o, int *out);
+
 /* `mailward --help` and `mailward help COMMAND`. */
 void cli_print_main_help(FILE *out);
 void cli_print_command_help(FILE *out, const struct cli_command *cmd);

@@ -17,20 +17,8 @@ int cmd_drift(struct cli_opts *o)
 	int format = RENDER_TEXT;
 	int rc, code = EXIT_ERROR;
 
-	if (o->n_args) {
-		fprintf(stderr,
-			"mailward drift: unexpected argument '%s' (see 'mailward drift "
-			"--help')\n",
-			o->args[0]);
+	if (cli_no_args(o) < 0 || cli_render_format(o, &format) < 0)
 		return EXIT_ERROR;
-	}
-	if (o->format && (format = render_parse_format(o->format)) < 0) {
-		fprintf(stderr,
-			"mailward drift: --format takes text, json or markdown, not '%s' (see "
-			"'mailward drift --help')\n",
-			o->format);
-		return EXIT_ERROR;
-	}
 	session_init(&s, o);
 	rc = session_load_desired(&s, stderr);
 	if (rc == 0)

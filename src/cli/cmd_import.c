@@ -167,13 +167,8 @@ int cmd_import(struct cli_opts *o)
 	size_t n = 0;
 	int rc, code = EXIT_ERROR;
 
-	if (o->n_args) {
-		fprintf(stderr,
-			"mailward import: unexpected argument '%s' (see 'mailward import "
-			"--help')\n",
-			o->args[0]);
+	if (cli_no_args(o) < 0)
 		return EXIT_ERROR;
-	}
 	if (o->format && !strcmp(o->format, "state"))
 		format = IMPORT_STATE;
 	else if (o->format && strcmp(o->format, "yaml")) {

@@ -17,19 +17,8 @@ int cmd_plan(struct cli_opts *o)
 	int format = RENDER_TEXT;
 	int rc, code = EXIT_ERROR;
 
-	if (o->n_args) {
-		fprintf(stderr,
-			"mailward plan: unexpected argument '%s' (see 'mailward plan --help')\n",
-			o->args[0]);
+	if (cli_no_args(o) < 0 || cli_render_format(o, &format) < 0)
 		return EXIT_ERROR;
-	}
-	if (o->format && (format = render_parse_format(o->format)) < 0) {
-		fprintf(stderr,
-			"mailward plan: --format takes text, json or markdown, not '%s' (see "
-			"'mailward plan --help')\n",
-			o->format);
-		return EXIT_ERROR;
-	}
 	if (o->out && !strcmp(o->out, "-")) {
 		fprintf(stderr, "mailward plan: --out takes a file name; for the plan on standard "
 				"output use --format json (see 'mailward plan --help')\n");

@@ -16,13 +16,8 @@ int cmd_show(struct cli_opts *o)
 			o->n_args ? "takes one plan file" : "missing the plan file to show");
 		return EXIT_ERROR;
 	}
-	if (o->format && (format = render_parse_format(o->format)) < 0) {
-		fprintf(stderr,
-			"mailward show: --format takes text, json or markdown, not '%s' (see "
-			"'mailward show --help')\n",
-			o->format);
+	if (cli_render_format(o, &format) < 0)
 		return EXIT_ERROR;
-	}
 	if (plan_load_file(&p, o->args[0]) < 0) {
 		cli_report(o);
 		return EXIT_ERROR;

@@ -10,19 +10,10 @@ int cmd_validate(struct cli_opts *o)
 	size_t files = 0;
 	int rc;
 
-	if (o->n_args) {
-		fprintf(stderr,
-			"mailward validate: unexpected argument '%s' (see 'mailward validate "
-			"--help')\n",
-			o->args[0]);
+	if (cli_no_args(o) < 0)
 		return EXIT_ERROR;
-	}
 	session_init(&s, o);
 	rc = session_load_desired(&s, stdout);
-	if (rc == MW_EINVALID) {
-		cli_report(o);
-		goto done;
-	}
 	if (rc < 0) {
 		cli_report(o);
 		goto done;

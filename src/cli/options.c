@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/render.h"
 #include "core/source.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -493,6 +494,26 @@ int cli_parse(struct cli_opts *o, const struct cli_command *cmd, int argc, char 
 done:
 	free(lo);
 	return rc;
+}
+
+int cli_no_args(const struct cli_opts *o)
+{
+	if (!o->n_args)
+		return 0;
+	usage_error(o->cmd, "unexpected argument '%s'", o->args[0]);
+	return -1;
+}
+
+int cli_render_format(const struct cli_opts *o, int *out)
+{
+	*out = RENDER_TEXT;
+	if (!o->format)
+		return 0;
+	*out = render_parse_format(o->format);
+	if (*out >= 0)
+		return 0;
+	usage_error(o->cmd, "--format takes text, json or markdown, not '%s'", o->format);
+	return -1;
 }
 
 void cli_opts_release(struct cli_opts *o)

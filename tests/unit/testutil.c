@@ -307,3 +307,14 @@ int tu_live_json(struct live *l, const char *text)
 	json_decref(arr);
 	return rc;
 }
+
+void tu_desired_yaml_ok(struct desired *d, struct diags *diags, const char *path, const char *yaml)
+{
+	if (tu_desired_yaml(d, diags, path, yaml) != 0) {
+		char *t = tu_diags_text(diags);
+
+		print_error("desired state does not load:\n%s", t);
+		free(t);
+		fail();
+	}
+}

@@ -97,6 +97,9 @@ char *tu_write_file(const char *dir, const char *name, const char *text);
  */
 int tu_desired_yaml(struct desired *d, struct diags *diags, const char *path, const char *yaml);
 
+/* tu_desired_yaml() that must succeed: else the test fails, printing the problems. */
+void tu_desired_yaml_ok(struct desired *d, struct diags *diags, const char *path, const char *yaml);
+
 /* Load live state from JSON array text into `l`; returns live_load()'s code. */
 int tu_live_json(struct live *l, const char *text);
 
