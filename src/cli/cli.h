@@ -72,7 +72,7 @@ struct cli_option {
 	enum opt_id id;
 	const char *name; /* long name, without "--" */
 	char short_name; /* 0: none */
-	const char *arg; /* argument placeholder; NULL for a switch */
+	const char *arg; /* the argument's name in --help; NULL for a switch */
 	unsigned commands; /* ON(CMD_x) of the commands that take it */
 	const char *group; /* heading in --help */
 	const char *help; /* one or two lines */

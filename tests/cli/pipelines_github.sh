@@ -144,24 +144,9 @@ export MAILWARD_PATH=desired # matrix.path
 repo_api=$GH_FIXTURES/api/repos/$GITHUB_REPOSITORY
 mkdir -p "$repo_api/issues/12" "$repo_api/commits" "$repo_api/actions/runs"
 
-sandbox_start "$EXAMPLES/live-state.json"
-origin_repo
-# Live equals main first, so that the pull request's plan is its own.
-sed -i '/shop.example.com/,+2d' "$WORK/desired/domains/example-com.yaml"
-commit "$WORK" "shop.example.com is not onboarded yet"
-git -C "$WORK" push -q origin main
-expect_exit 0 apply --auto-approve --repo "$WORK" --path desired
-
 # --- pull request #12: plan, comment ------------------------------------
-git -C "$WORK" checkout -q -b more-hops
-sed -i 's/lookback_hops: 4/lookback_hops: 5/' "$WORK/desired/domains/example-net.yaml"
-commit "$WORK" "example.net: 5 hops"
-git -C "$WORK" push -q origin more-hops
-HEAD_SHA=$(git -C "$WORK" rev-parse HEAD)
 # actions/checkout: ref: the PR's head sha, fetch-depth: 0.
-git clone -q "$ORIGIN" "$T/pr"
-git -C "$T/pr" -c advice.detachedHead=false checkout -q "$HEAD_SHA"
-cd "$T/pr"
+review_branch "$T/pr"
 run_step "$PLAN_WF" Plan
 [ "$RC" = 0 ] || fail "the Plan step exited $RC"
 assert_contains plan.md "1 to update"

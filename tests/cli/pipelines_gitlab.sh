@@ -65,22 +65,8 @@ export CI_API_V4_URL=$SINK_URL/api/v4 CI_PROJECT_ID=42 CI_DEFAULT_BRANCH=main \
 	MAILWARD_GITLAB_TOKEN=glpat-not-a-real-token GITLAB_USER_LOGIN=alice
 export MAILWARD_PATH=desired # the file's variables
 
-sandbox_start "$EXAMPLES/live-state.json"
-origin_repo
-sed -i '/shop.example.com/,+2d' "$WORK/desired/domains/example-com.yaml"
-commit "$WORK" "shop.example.com is not onboarded yet"
-git -C "$WORK" push -q origin main
-expect_exit 0 apply --auto-approve --repo "$WORK" --path desired
-
 # --- merge request !8: plan, one note -----------------------------------
-git -C "$WORK" checkout -q -b more-hops
-sed -i 's/lookback_hops: 4/lookback_hops: 5/' "$WORK/desired/domains/example-net.yaml"
-commit "$WORK" "example.net: 5 hops"
-git -C "$WORK" push -q origin more-hops
-HEAD_SHA=$(git -C "$WORK" rev-parse HEAD)
-git clone -q "$ORIGIN" "$T/mr"
-git -C "$T/mr" -c advice.detachedHead=false checkout -q "$HEAD_SHA"
-cd "$T/mr"
+review_branch "$T/mr"
 echo '[]' >"$API/merge_requests/8/notes"
 export CI_PIPELINE_SOURCE=merge_request_event CI_MERGE_REQUEST_IID=8 CI_COMMIT_SHA=$HEAD_SHA \
 	CI_MERGE_REQUEST_SOURCE_BRANCH_SHA=

@@ -117,6 +117,28 @@ origin_repo() {
 	git clone -q "$ORIGIN" "$WORK"
 }
 
+# review_branch DIR: the scenario of a review: the sandbox serves the demo
+# account, $ORIGIN's main is applied (live equals main), then branch
+# more-hops changes one setting and is pushed; DIR is a checkout of its head
+# ($HEAD_SHA), as a CI job's checkout would be, and the current folder.
+review_branch() {
+	sandbox_start "$EXAMPLES/live-state.json"
+	origin_repo
+	# Live equals main first, so that the branch's plan is its own.
+	sed -i '/shop.example.com/,+2d' "$WORK/desired/domains/example-com.yaml"
+	commit "$WORK" "shop.example.com is not onboarded yet"
+	git -C "$WORK" push -q origin main
+	expect_exit 0 apply --auto-approve --repo "$WORK" --path desired
+	git -C "$WORK" checkout -q -b more-hops
+	sed -i 's/lookback_hops: 4/lookback_hops: 5/' "$WORK/desired/domains/example-net.yaml"
+	commit "$WORK" "example.net: 5 hops"
+	git -C "$WORK" push -q origin more-hops
+	HEAD_SHA=$(git -C "$WORK" rev-parse HEAD)
+	git clone -q "$ORIGIN" "$1"
+	git -C "$1" -c advice.detachedHead=false checkout -q "$HEAD_SHA"
+	cd "$1"
+}
+
 # merge_pr BRANCH: merge BRANCH of $ORIGIN into its main with a merge commit,
 # as the git host's "Create a merge commit" does.
 merge_pr() {

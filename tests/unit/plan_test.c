@@ -18,9 +18,9 @@
 #include "util/hash.h"
 #include "util/mem.h"
 
-#define ACCOUNT "023e105f4ecef8ad9ca31a8372d0c353"
-#define API_URL "https://api.cloudflare.com/client/v4"
-#define COMMIT "0123456789abcdef0123456789abcdef01234567"
+#define ACCOUNT TU_ACCOUNT
+#define API_URL TU_API_URL
+#define COMMIT TU_COMMIT
 
 #define ID_A "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 #define ID_B "7c9e6679-7425-40de-944b-e07fc1f90ae7"
@@ -65,23 +65,10 @@ static int teardown(void **state)
 	return 0;
 }
 
-static const struct plan_source source = {
-	.repo = "/srv/policy-repo",
-	.ref = "HEAD",
-	.commit = COMMIT,
-	.path = "desired",
-	.worktree = false,
-};
-
 /* Build the plan of one desired document against a live listing. */
 static int build(struct fx *fx, const char *yaml, const char *live, bool prune)
 {
-	struct plan_meta meta = { ACCOUNT, API_URL, &source, prune };
-
-	tu_desired_yaml_ok(&fx->d, &fx->diags, "d.yaml", yaml);
-	assert_int_equal(tu_live_json(&fx->l, live), 0);
-	err_clear();
-	return plan_build(&fx->p, &fx->d, &fx->l, &meta);
+	return tu_plan(&fx->p, &fx->d, &fx->diags, &fx->l, yaml, live, prune);
 }
 
 static void fingerprint_of(char out[HASH_HEX_SIZE], struct fx *fx, const char *id)
@@ -237,7 +224,7 @@ static void plan_file_is_exactly_the_contract(void **state)
 		   " \"created_at\": \"2026-11-27T11:40:00Z\","
 		   " \"account_id\": \"" ACCOUNT "\","
 		   " \"api_url\": \"" API_URL "\","
-		   " \"source\": {\"repo\": \"/srv/policy-repo\", \"ref\": \"HEAD\", \"commit\": "
+		   " \"source\": {\"repo\": \"/srv/repo\", \"ref\": \"HEAD\", \"commit\": "
 		   "\"" COMMIT "\","
 		   "  \"path\": \"desired\", \"worktree\": false},"
 		   " \"prune\": false,"

@@ -17,9 +17,9 @@
 #include "util/buf.h"
 #include "util/mem.h"
 
-#define ACCOUNT "023e105f4ecef8ad9ca31a8372d0c353"
-#define API_URL "https://api.cloudflare.com/client/v4"
-#define COMMIT "0123456789abcdef0123456789abcdef01234567"
+#define ACCOUNT TU_ACCOUNT
+#define API_URL TU_API_URL
+#define COMMIT TU_COMMIT
 #define ID_A "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 #define ID_B "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 #define ID_D "6f1c6a2e-2d4b-4c8e-9a51-0b7d3c2f4e10"
@@ -63,21 +63,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-static const struct plan_source source = {
-	.repo = "/srv/repo",
-	.ref = "HEAD",
-	.commit = COMMIT,
-	.path = "desired",
-	.worktree = false,
-};
-
 static void build(struct fx *fx, const char *yaml, const char *live, bool prune)
 {
-	struct plan_meta meta = { ACCOUNT, API_URL, &source, prune };
-
-	tu_desired_yaml_ok(&fx->d, &fx->diags, "d.yaml", yaml);
-	assert_int_equal(tu_live_json(&fx->l, live), 0);
-	assert_int_equal(plan_build(&fx->p, &fx->d, &fx->l, &meta), 0);
+	assert_int_equal(tu_plan(&fx->p, &fx->d, &fx->diags, &fx->l, yaml, live, prune), 0);
 }
 
 static const char *render(struct fx *fx, enum render_format format, enum render_mode mode,

@@ -1,5 +1,8 @@
 #include "testutil.h"
 
+#include "core/plan.h"
+#include "util/err.h"
+
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -317,4 +320,22 @@ void tu_desired_yaml_ok(struct desired *d, struct diags *diags, const char *path
 		free(t);
 		fail();
 	}
+}
+
+int tu_plan(struct plan *p, struct desired *d, struct diags *diags, struct live *l,
+	    const char *yaml, const char *live, bool prune)
+{
+	static const struct plan_source source = {
+		.repo = "/srv/repo",
+		.ref = "HEAD",
+		.commit = TU_COMMIT,
+		.path = "desired",
+		.worktree = false,
+	};
+	struct plan_meta meta = { TU_ACCOUNT, TU_API_URL, &source, prune };
+
+	tu_desired_yaml_ok(d, diags, "d.yaml", yaml);
+	assert_int_equal(tu_live_json(l, live), 0);
+	err_clear();
+	return plan_build(p, d, l, &meta);
 }

@@ -97,6 +97,22 @@ char *tu_write_file(const char *dir, const char *name, const char *text);
  */
 int tu_desired_yaml(struct desired *d, struct diags *diags, const char *path, const char *yaml);
 
+/* The account, API and source that the plan and render tests plan for. */
+#define TU_ACCOUNT "023e105f4ecef8ad9ca31a8372d0c353"
+#define TU_API_URL "https://api.cloudflare.com/client/v4"
+#define TU_COMMIT "0123456789abcdef0123456789abcdef01234567"
+
+struct plan;
+struct live;
+
+/*
+ * plan_build() of one desired document (d.yaml, which must load) against a
+ * live listing (JSON, which must load), for TU_ACCOUNT at TU_API_URL from
+ * /srv/repo at TU_COMMIT, path "desired". Returns plan_build()'s result.
+ */
+int tu_plan(struct plan *p, struct desired *d, struct diags *diags, struct live *l,
+	    const char *yaml, const char *live, bool prune);
+
 /* tu_desired_yaml() that must succeed: else the test fails, printing the problems. */
 void tu_desired_yaml_ok(struct desired *d, struct diags *diags, const char *path, const char *yaml);
 
