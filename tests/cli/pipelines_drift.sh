@@ -12,12 +12,7 @@ SERVICE=$PIPE/systemd/mailward-drift.service
 TIMER=$PIPE/systemd/mailward-drift.timer
 NET=b7e2d1c0-5a4f-4e3d-9c2b-1a0f9e8d7c6b # example.net in live-state.json
 
-sandbox_start "$EXAMPLES/live-state.json"
-origin_repo
-sed -i '/shop.example.com/,+2d' "$WORK/desired/domains/example-com.yaml"
-commit "$WORK" "shop.example.com is not onboarded yet"
-git -C "$WORK" push -q origin main
-expect_exit 0 apply --auto-approve --repo "$WORK" --path desired
+applied_origin
 sink_start
 HOOK=$SINK_URL/services/T000/B000/secret-path
 export MAILWARD_PATH=desired

@@ -117,18 +117,23 @@ origin_repo() {
 	git clone -q "$ORIGIN" "$WORK"
 }
 
-# review_branch DIR: the scenario of a review: the sandbox serves the demo
-# account, $ORIGIN's main is applied (live equals main), then branch
-# more-hops changes one setting and is pushed; DIR is a checkout of its head
-# ($HEAD_SHA), as a CI job's checkout would be, and the current folder.
-review_branch() {
+# applied_origin: the sandbox serves the demo account and $ORIGIN's main,
+# with the domain that is not onboarded left out, is applied: live equals main.
+applied_origin() {
 	sandbox_start "$EXAMPLES/live-state.json"
 	origin_repo
-	# Live equals main first, so that the branch's plan is its own.
 	sed -i '/shop.example.com/,+2d' "$WORK/desired/domains/example-com.yaml"
 	commit "$WORK" "shop.example.com is not onboarded yet"
 	git -C "$WORK" push -q origin main
 	expect_exit 0 apply --auto-approve --repo "$WORK" --path desired
+}
+
+# review_branch DIR: after applied_origin (so that the branch's plan is its
+# own), branch more-hops changes one setting and is pushed; DIR is a
+# checkout of its head ($HEAD_SHA), as a CI job's checkout would be, and the
+# current folder.
+review_branch() {
+	applied_origin
 	git -C "$WORK" checkout -q -b more-hops
 	sed -i 's/lookback_hops: 4/lookback_hops: 5/' "$WORK/desired/domains/example-net.yaml"
 	commit "$WORK" "example.net: 5 hops"
