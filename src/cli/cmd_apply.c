@@ -129,50 +129,14 @@ static int confirm(const struct cli_opts *o)
 	return 0;
 }
 
-/* A saved plan must target the account and API this run is configured for. */
-static int check_target(const struct session *s, const struct plan *p)
+/* Print each finding of the plan to carry out: a deny refuses it. */
+static int check_verdict(const struct plan *p)
 {
-	if (strcmp(p->account_id, s->account_id))
-		return err_set(MW_ESTALE,
-			       "the plan is for account %s, but this run is configured "
-			       "for account %s; nothing was applied",
-			       p->account_id, s->account_id);
-	if (strcmp(p->api_url, s->api_url))
-		return err_set(MW_ESTALE,
-			       "the plan is for API %s, but this run uses %s; nothing was "
-			       "applied",
-			       p->api_url, s->api_url);
-	return 0;
-}
+	size_t i, violations = plan_violations(p);
+	json_t *v;
 
-/*
- * Policies again, against live state as re-read now: a policy added since
- * the plan was made, or a change on the live side, can deny it.
- */
-static int recheck_policy(struct session *s, const struct plan *p, struct apply_item *items,
-			  size_t n)
-{
-	struct policy_subject *subjects = xcalloc(n + 1, sizeof(*subjects));
-	size_t ns = 0, violations;
-	json_t *findings, *viol, *v;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (items[i].change->action != PLAN_UPDATE || !items[i].live)
-			continue;
-		subjects[ns].domain = items[i].change->domain;
-		subjects[ns].id = items[i].change->id;
-		subjects[ns].state = fields_writable_of(items[i].live);
-		json_object_update(subjects[ns].state, items[i].change->body);
-		ns++;
-	}
-	findings = policy_findings(&s->policies, p, subjects, ns, p->live_count);
-	policy_subjects_free(subjects, ns);
-	viol = json_object_get(findings, "violations");
-	violations = json_array_size(viol);
-	json_array_foreach(viol, i, v)
+	json_array_foreach(json_object_get(p->policy, "violations"), i, v)
 		cli_error("deny: %s", json_string_value(json_object_get(v, "message")));
-	json_decref(findings);
 	if (!violations)
 		return 0;
 	return err_set(MW_EDENIED,
@@ -244,11 +208,6 @@ static int execute(struct session *s, struct plan *p)
 	size_t n = apply_items_new(&items, p);
 	int rc, code = EXIT_ERROR;
 
-	if (plan_violations(p)) {
-		cli_error("the plan was denied by policy when it was made; nothing was applied");
-		code = EXIT_DENIED;
-		goto done;
-	}
 	if (n == 0) {
 		cli_info(s->o, "nothing to apply%s",
 			 p->summary.missing ? " (missing domains must be "
@@ -257,14 +216,13 @@ static int execute(struct session *s, struct plan *p)
 		code = EXIT_OK;
 		goto done;
 	}
-	rc = apply_refresh(s->api, items, n, p->live_count);
-	if (rc == 0)
-		rc = recheck_policy(s, p, items, n);
+	apply_attach_live(items, n, &s->live);
 	make_run_id(run_id, p);
 	actx.actor = actor_name(s->o);
 	actx.run_id = run_id;
 	actx.plan = p;
-	if (rc == 0 && s->o->audit_log)
+	rc = 0;
+	if (s->o->audit_log)
 		rc = audit_open(&pr.audit, s->o->audit_log, &actx);
 	if (rc < 0) {
 		cli_report(s->o);
@@ -305,12 +263,83 @@ done:
 	return code;
 }
 
+/*
+ * The plan to carry out for the saved plan `saved` (the session connected,
+ * its live state read): built again from the desired state at its commit
+ * and the live state now, keeping only the
+ * saved changes that commit implies (planner_verify()). Nothing in the plan
+ * file chooses where the documents or the policies are read from.
+ */
+static int verify_saved(struct session *s, const struct plan *saved, struct plan *out)
+{
+	struct plan_source src;
+	struct planner_input in;
+	struct buf notice = BUF_INIT;
+	int rc;
+
+	session_planner_input(s, &src, &in);
+	rc = planner_verify(out, saved, &in, &notice);
+	if (rc == 0 && notice.len) {
+		cli_error("the commit implies changes that the plan does not hold (live "
+			  "changed since it was made); they are not applied, run plan again "
+			  "for them:");
+		fputs(notice.ptr, stderr);
+	}
+	buf_release(&notice);
+	if (rc == 0)
+		rc = check_verdict(out);
+	return rc;
+}
+
+/* Refuse a plan for another account, API or folder before reading anything live. */
+static int check_target(const struct session *s, const struct plan *saved)
+{
+	struct plan_source src;
+	struct planner_input in;
+
+	session_planner_input(s, &src, &in);
+	return planner_check_target(saved, &in);
+}
+
+/* A saved plan is read at its own commit, or from the working tree it was made from. */
+static int check_saved_usage(const struct cli_opts *o, const struct plan *saved)
+{
+	char *path = NULL;
+	int rc = source_normalize_path(&path, o->path);
+
+	/* Before anything is read: the folder is this run's to say, never the plan's. */
+	if (rc == 0 && strcmp(path, saved->source.path ? saved->source.path : ""))
+		rc = err_set(MW_ESTALE,
+			     "the plan was made from folder '%s', but this run reads '%s' (--path); "
+			     "the desired state and the policies are read where this run says, "
+			     "never where a plan says; nothing was applied",
+			     saved->source.path ? saved->source.path : "", *path ? path : ".");
+	free(path);
+	if (rc < 0)
+		return rc;
+	if (!saved->source.commit && o->require_ancestor)
+		return err_set(MW_EGIT,
+			       "--require-ancestor %s: the plan records no commit (made from a "
+			       "working tree?); refusing",
+			       o->require_ancestor);
+	if (saved->source.commit && o->worktree)
+		return err_set(MW_EUSAGE,
+			       "the plan was made from commit %.12s: apply it without "
+			       "--worktree",
+			       saved->source.commit);
+	if (!saved->source.commit && !o->worktree)
+		return err_set(MW_ESTALE,
+			       "the plan records no commit (it was made with --worktree): apply "
+			       "it with --worktree in that working tree, or plan from a commit; "
+			       "nothing was applied");
+	return 0;
+}
+
 int cmd_apply(struct cli_opts *o)
 {
 	struct render_opts ro = { RENDER_MODE_PLAN, cli_use_color(), 0 };
 	const char *planfile = o->n_args == 1 ? o->args[0] : NULL;
-	const char *ancestor = o->require_ancestor;
-	struct plan p = { 0 };
+	struct plan saved = { 0 }, p = { 0 };
 	struct buf out = BUF_INIT;
 	struct session s;
 	int rc, code = EXIT_ERROR;
@@ -322,55 +351,45 @@ int cmd_apply(struct cli_opts *o)
 	}
 	session_init(&s, o);
 	if (planfile) {
-		rc = plan_load_file(&p, planfile);
-		if (rc < 0)
-			goto fail;
-		/* The policies and the account are read where the plan's documents were. */
-		if (!o->path && p.source.path && !p.source.worktree)
-			o->path = p.source.path;
-	}
-	/* A saved plan's own commit is what --require-ancestor vouches for. */
-	if (planfile)
-		o->require_ancestor = NULL;
-	rc = session_load_desired(&s, stderr);
-	o->require_ancestor = ancestor;
-	if (rc < 0)
-		goto fail;
-	if (planfile) {
-		if (ancestor) {
-			struct source_opts so = { .repo = o->repo,
-						  .cache_dir = o->cache_dir,
-						  .require_ancestor = ancestor };
-
-			rc = source_check_ancestor(&so, p.source.commit);
-			if (rc < 0)
-				goto fail;
-		}
-		rc = session_resolve_account(&s, false);
-		if (rc < 0)
-			goto fail;
-		if (!s.account_id)
-			s.account_id = xstrdup(p.account_id);
-		rc = session_connect(&s);
+		rc = plan_load_file(&saved, planfile);
 		if (rc == 0)
-			rc = check_target(&s, &p);
+			rc = check_saved_usage(o, &saved);
 		if (rc < 0)
 			goto fail;
-		cli_info(o, "applying plan %s (%s, commit %.12s)", planfile, p.digest,
-			 p.source.commit ? p.source.commit : "none");
+		/* Denied when it was made: refused whatever the policies say now. */
+		rc = check_verdict(&saved);
+		if (rc < 0)
+			goto fail;
+		rc = session_load_desired(&s, saved.source.commit, stderr);
+		if (rc == 0)
+			rc = session_resolve_account(&s, true);
+		if (rc == 0)
+			rc = session_connect(&s);
+		if (rc == 0)
+			rc = check_target(&s, &saved);
+		if (rc == 0)
+			rc = session_read_live(&s, false);
+		if (rc == 0)
+			rc = verify_saved(&s, &saved, &p);
+		if (rc < 0)
+			goto fail;
+		cli_info(o, "applying plan %s (%s, commit %.12s): verified against the commit",
+			 planfile, saved.digest, p.source.commit ? p.source.commit : "none");
 	} else {
-		rc = session_run_plan(&s, &p);
+		rc = session_load_desired(&s, NULL, stderr);
+		if (rc == 0)
+			rc = session_run_plan(&s, &saved);
 		if (rc < 0)
 			goto fail;
-		render_plan(&out, &p, RENDER_TEXT, &ro);
+		render_plan(&out, &saved, RENDER_TEXT, &ro);
 		fwrite(out.ptr, 1, out.len, stdout);
 		fflush(stdout);
-		if (plan_violations(&p)) {
+		if (plan_violations(&saved)) {
 			rc = err_set(MW_EDENIED,
 				     "the plan is denied by policy; nothing was applied");
 			goto fail;
 		}
-		if (p.summary.update + p.summary.del == 0) {
+		if (saved.summary.update + saved.summary.del == 0) {
 			cli_info(o, "nothing to apply");
 			code = EXIT_OK;
 			goto done;
@@ -378,6 +397,18 @@ int cmd_apply(struct cli_opts *o)
 		rc = confirm(o);
 		if (rc < 0)
 			goto fail;
+		if (o->auto_approve) {
+			p = saved;
+			memset(&saved, 0, sizeof(saved));
+		} else {
+			/* A person took time to answer: check the plan against live state now. */
+			live_release(&s.live);
+			rc = session_read_live(&s, false);
+			if (rc == 0)
+				rc = verify_saved(&s, &saved, &p);
+			if (rc < 0)
+				goto fail;
+		}
 	}
 	code = execute(&s, &p);
 	goto done;
@@ -386,6 +417,7 @@ fail:
 	code = exit_code_for(rc);
 done:
 	buf_release(&out);
+	plan_release(&saved);
 	plan_release(&p);
 	session_release(&s);
 	return code;

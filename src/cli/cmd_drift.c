@@ -20,7 +20,7 @@ int cmd_drift(struct cli_opts *o)
 	if (cli_no_args(o) < 0 || cli_render_format(o, &format) < 0)
 		return EXIT_ERROR;
 	session_init(&s, o);
-	rc = session_load_desired(&s, stderr);
+	rc = session_load_desired(&s, NULL, stderr);
 	if (rc == 0)
 		rc = session_run_plan(&s, &p);
 	if (rc < 0) {

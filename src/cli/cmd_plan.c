@@ -25,7 +25,7 @@ int cmd_plan(struct cli_opts *o)
 		return EXIT_ERROR;
 	}
 	session_init(&s, o);
-	rc = session_load_desired(&s, stderr);
+	rc = session_load_desired(&s, NULL, stderr);
 	if (rc == 0)
 		rc = session_run_plan(&s, &p);
 	if (rc < 0) {

@@ -13,7 +13,7 @@ int cmd_validate(struct cli_opts *o)
 	if (cli_no_args(o) < 0)
 		return EXIT_ERROR;
 	session_init(&s, o);
-	rc = session_load_desired(&s, stdout);
+	rc = session_load_desired(&s, NULL, stdout);
 	if (rc < 0) {
 		cli_report(o);
 		goto done;

@@ -31,21 +31,72 @@ void session_release(struct session *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int session_load_desired(struct session *s, FILE *problems)
+/* The first document that differs between two reads, or NULL when none does. */
+static const char *first_difference(const struct source *a, const struct source *b)
+{
+	size_t i;
+
+	for (i = 0; i < a->nr && i < b->nr; i++) {
+		const struct source_file *fa = &a->files[i], *fb = &b->files[i];
+
+		if (strcmp(fa->path, fb->path))
+			return strcmp(fa->path, fb->path) < 0 ? fa->path : fb->path;
+		if (fa->len != fb->len || memcmp(fa->data, fb->data, fa->len))
+			return fa->path;
+	}
+	if (i < a->nr)
+		return a->files[i].path;
+	if (i < b->nr)
+		return b->files[i].path;
+	return NULL;
+}
+
+/*
+ * A saved plan's commit must hold the documents --ref holds: a plan made
+ * before another change was merged, or from an old commit that a forger
+ * picked for what it implied then, is not applied on top of what git says
+ * now.
+ */
+static int check_same_documents(struct session *s, const struct source_opts *plan_so)
+{
+	struct source_opts so = *plan_so;
+	struct source *now = NULL;
+	const char *which;
+	int rc;
+
+	so.ref = s->o->ref;
+	so.require_ancestor = NULL;
+	rc = source_read(&now, &so);
+	if (rc < 0)
+		return rc;
+	which = first_difference(s->src, now);
+	if (which)
+		rc = err_set(MW_ESTALE,
+			     "the documents under '%s' at '%s' (commit %.12s) differ from those "
+			     "at the plan's commit %.12s ('%s' first): a change was merged since "
+			     "the plan was made; nothing was applied. Plan again and apply that "
+			     "plan, or give --ref %.12s to apply the plan's own commit",
+			     *s->src->path ? s->src->path : ".", now->ref, now->commit,
+			     s->src->commit, which, s->src->commit);
+	source_free(now);
+	return rc;
+}
+
+int session_load_desired(struct session *s, const char *commit, FILE *problems)
 {
 	struct source_opts so = {
 		.repo = s->o->repo,
-		.ref = s->o->ref,
+		.ref = commit ? commit : s->o->ref,
 		.path = s->o->path,
 		.cache_dir = s->o->cache_dir,
 		.require_ancestor = s->o->require_ancestor,
 		.worktree = s->o->worktree,
 	};
-	int rc;
-
-	int prc;
+	int rc, prc;
 
 	rc = source_read(&s->src, &so);
+	if (rc == 0 && commit)
+		rc = check_same_documents(s, &so);
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < s->o->n_policies; i++) {
@@ -253,28 +304,28 @@ void session_plan_source(const struct session *s, struct plan_source *out)
 	out->worktree = s->src->worktree;
 }
 
+void session_planner_input(const struct session *s, struct plan_source *src,
+			  struct planner_input *out)
+{
+	session_plan_source(s, src);
+	memset(out, 0, sizeof(*out));
+	out->desired = &s->desired;
+	out->live = &s->live;
+	out->policies = &s->policies;
+	out->account_id = s->account_id;
+	out->api_url = s->api_url;
+	out->source = src;
+	out->prune = s->o->prune;
+	out->now = time_now();
+}
+
 static int build_plan(struct session *s, struct plan *out)
 {
-	struct policy_subject *subjects = NULL;
-	struct plan_source ps;
-	struct plan_meta meta;
-	size_t n;
-	int rc;
+	struct plan_source src;
+	struct planner_input in;
 
-	session_plan_source(s, &ps);
-	meta.account_id = s->account_id;
-	meta.api_url = s->api_url;
-	meta.source = &ps;
-	meta.prune = s->o->prune;
-	rc = plan_build(out, &s->desired, &s->live, &meta);
-	if (rc < 0)
-		return rc;
-	n = policy_needs_subjects(&s->policies)
-		    ? policy_subjects(&subjects, out, &s->desired, &s->live)
-		    : 0;
-	plan_set_policy(out, policy_findings(&s->policies, out, subjects, n, s->live.nr));
-	policy_subjects_free(subjects, n);
-	return 0;
+	session_planner_input(s, &src, &in);
+	return planner_run(out, &in);
 }
 
 int session_run_plan(struct session *s, struct plan *out)

@@ -15,6 +15,7 @@
 #include "core/desired.h"
 #include "core/live.h"
 #include "core/plan.h"
+#include "core/planner.h"
 #include "core/policy.h"
 #include "core/source.h"
 #include "util/diag.h"
@@ -36,11 +37,13 @@ void session_release(struct session *s);
 
 /*
  * Read the documents, load the desired state and the policies (policies/
- * under --path, and each --policy from disk). Problems are printed to
- * `problems` as FILE:LINE:COL: message (warnings too); MW_EINVALID when
- * there was an error.
+ * under --path, and each --policy from disk), at `commit` when not NULL
+ * (a saved plan's: then the documents at --ref, default HEAD, must be the
+ * same, else MW_ESTALE), else at --ref. Problems are printed to `problems` as
+ * FILE:LINE:COL: message (warnings too); MW_EINVALID when there was an
+ * error.
  */
-int session_load_desired(struct session *s, FILE *problems);
+int session_load_desired(struct session *s, const char *commit, FILE *problems);
 
 /*
  * Settle the account: --account-id, else CLOUDFLARE_ACCOUNT_ID, else the
@@ -68,5 +71,12 @@ int session_run_plan(struct session *s, struct plan *out);
 
 /* The plan's source record, from s->src. Strings borrowed from the session. */
 void session_plan_source(const struct session *s, struct plan_source *out);
+
+/*
+ * What the planner needs, from the session's state and options, into
+ * `out`; `src` is filled with the source record `out` points to. Borrowed.
+ */
+void session_planner_input(const struct session *s, struct plan_source *src,
+			   struct planner_input *out);
 
 #endif

@@ -75,126 +75,14 @@ json_t *apply_settings_of(const json_t *domain)
 	return out;
 }
 
-/* --- freshness --------------------------------------------------------- */
-
-/* Ids are UUIDs (case-insensitive) or opaque strings: index them in lower case. */
-static char *id_key(const char *id)
+void apply_attach_live(struct apply_item *items, size_t n, const struct live *live)
 {
-	char *k = xstrdup(id ? id : "");
-
-	for (char *p = k; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return k;
-}
-
-static int refresh_by_list(struct api *api, struct apply_item *items, size_t n)
-{
-	json_t *all = NULL, *by_id = json_object();
-	size_t i;
-	json_t *d;
-	int rc;
-
-	rc = api_list_domains(api, &all, API_KEEP_SETTINGS);
-	if (rc < 0)
-		goto done;
-	json_array_foreach(all, i, d) {
-		char *k = id_key(json_string_value(json_object_get(d, "id")));
-
-		json_object_set(by_id, k, d);
-		free(k);
-	}
-	for (i = 0; i < n; i++) {
-		char *k = id_key(items[i].change->id);
-
-		items[i].live = json_incref(json_object_get(by_id, k));
-		free(k);
-	}
-done:
-	json_decref(all);
-	json_decref(by_id);
-	return rc;
-}
-
-static int refresh_by_get(struct api *api, struct apply_item *items, size_t n)
-{
-	struct api_op *ops = xcalloc(n + 1, sizeof(*ops));
-	struct api_op **ptrs = xcalloc(n + 1, sizeof(*ptrs));
-	int rc;
-
 	for (size_t i = 0; i < n; i++) {
-		ops[i].method = API_GET;
-		ops[i].domain_id = items[i].change->id;
-		ptrs[i] = &ops[i];
+		const struct live_domain *ld = live_find_id(live, items[i].change->id);
+
+		json_decref(items[i].live);
+		items[i].live = ld ? json_incref(ld->obj) : NULL;
 	}
-	rc = api_run(api, ptrs, n, NULL, NULL);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		if (ops[i].ok && json_is_object(ops[i].result)) {
-			items[i].live = json_incref(ops[i].result);
-		} else if (ops[i].req.status == 404) {
-			items[i].live = NULL;
-		} else {
-			rc = err_set(
-				ops[i].req.status ? MW_EAPI : MW_ENET, "re-reading '%s' (%s): %s",
-				items[i].change->domain, items[i].change->id,
-				ops[i].message ? ops[i].message : "the answer is not a domain");
-		}
-	}
-	for (size_t i = 0; i < n; i++)
-		api_op_release(&ops[i]);
-	free(ops);
-	free(ptrs);
-	return rc;
-}
-
-int apply_refresh(struct api *api, struct apply_item *items, size_t n, size_t live_count)
-{
-	size_t pages = (live_count + API_PER_PAGE_MAX - 1) / API_PER_PAGE_MAX;
-	struct buf stale = BUF_INIT;
-	size_t n_stale = 0;
-	int rc;
-
-	if (n == 0)
-		return 0;
-	if (pages < 1)
-		pages = 1;
-	/* Whichever costs fewer requests: a sweep of every page, or a GET each. */
-	rc = n > pages ? refresh_by_list(api, items, n) : refresh_by_get(api, items, n);
-	if (rc < 0)
-		return rc;
-	for (size_t i = 0; i < n; i++) {
-		const struct plan_change *c = items[i].change;
-		char fp[HASH_HEX_SIZE];
-		char *name = NULL;
-
-		if (!items[i].live) {
-			buf_printf(&stale, "\n  %s (%s): no longer exists", c->domain, c->id);
-			n_stale++;
-			continue;
-		}
-		const char *live_name = json_string_value(json_object_get(items[i].live, "domain"));
-
-		fields_normalize_domain(&name, live_name ? live_name : "", false, NULL);
-		fields_fingerprint(fp, items[i].live);
-		if (strcmp(name, c->domain)) {
-			buf_printf(&stale, "\n  %s (%s): the id is now domain '%s'", c->domain,
-				   c->id, name);
-			n_stale++;
-		} else if (strcmp(fp, c->fingerprint)) {
-			buf_printf(&stale, "\n  %s (%s): its settings changed since the plan",
-				   c->domain, c->id);
-			n_stale++;
-		}
-		free(name);
-	}
-	if (n_stale)
-		rc = err_set(MW_ESTALE,
-			     "the plan is stale: live state changed since it was made, so "
-			     "nothing was applied; run plan again and review the new plan (%zu "
-			     "domain%s):%s",
-			     n_stale, n_stale == 1 ? "" : "s", stale.ptr);
-	buf_release(&stale);
-	return rc;
 }
 
 /* --- applying ---------------------------------------------------------- */

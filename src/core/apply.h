@@ -3,10 +3,9 @@
  * state is still what the plan was made from.
  *
  * apply_items_new() turns the plan's updates and deletes into items (missing
- * domains have nothing to send). apply_refresh() re-reads every affected
- * domain with the fewest requests (one list sweep, or one GET per domain,
- * whichever is fewer) and refuses the whole plan when any fingerprint
- * changed. apply_run() sends the PATCH and DELETE requests concurrently,
+ * domains have nothing to send); the plan was verified against the live
+ * state first (planner_verify()), and apply_attach_live() gives each item
+ * its domain as listed then, for the records. apply_run() sends the PATCH and DELETE requests concurrently,
  * verifies each PATCH's answer against the plan's values, and hands every
  * finished item to a hook (the audit log, progress) before taking the next
  * result. One failed operation never stops the others.
@@ -19,6 +18,7 @@
 #include <stddef.h>
 
 #include "core/api.h"
+#include "core/live.h"
 #include "core/plan.h"
 
 enum apply_outcome {
@@ -43,13 +43,10 @@ size_t apply_items_new(struct apply_item **out, const struct plan *plan);
 void apply_items_free(struct apply_item *items, size_t n);
 
 /*
- * Re-read the live objects of `items` (sets item->live). `live_count` is
- * the account's size when planned: it decides list sweep or GETs. Fails
- * with MW_ESTALE, naming each domain whose fingerprint changed or that is
- * gone, or with MW_ENET/MW_EAPI/MW_ECONSISTENCY when reading failed; no
- * item is sent in either case.
+ * Set each item's `live` to its domain in `live` (a new reference; NULL
+ * when the id is not there): the "before" of the records.
  */
-int apply_refresh(struct api *api, struct apply_item *items, size_t n, size_t live_count);
+void apply_attach_live(struct apply_item *items, size_t n, const struct live *live);
 
 struct apply_hooks {
 	/*

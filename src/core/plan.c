@@ -128,6 +128,14 @@ static int match(const struct live_domain **out, const struct desired_domain *dd
 	return 0;
 }
 
+static void add_subject(struct plan *p, const struct live_domain *ld)
+{
+	ARRAY_GROW(p->subjects, p->n_subjects + 1, p->subjects_alloc);
+	p->subjects[p->n_subjects].domain = xstrdup(ld->name);
+	p->subjects[p->n_subjects].id = xstrdup(ld->id);
+	p->n_subjects++;
+}
+
 static int cmp_change(const void *pa, const void *pb)
 {
 	const struct plan_change *a = pa, *b = pb;
@@ -198,7 +206,7 @@ int plan_build(struct plan *out, const struct desired *desired, const struct liv
 	memset(p, 0, sizeof(*p));
 	p->format_version = PLAN_FORMAT_VERSION;
 	p->tool_version = xstrdup(MAILWARD_VERSION);
-	time_format(stamp, time_now());
+	time_format(stamp, meta->now ? meta->now : time_now());
 	p->created_at = xstrdup(stamp);
 	p->account_id = xstrdup(meta->account_id);
 	p->api_url = dup_text(meta->api_url);
@@ -215,6 +223,8 @@ int plan_build(struct plan *out, const struct desired *desired, const struct liv
 			continue;
 		if (ld)
 			claimed[ld - live->v] = true;
+		if (ld && !dd->absent)
+			add_subject(p, ld);
 		plan_domain(p, dd, ld);
 	}
 	if (n_problems) {
@@ -259,25 +269,32 @@ done:
 	return rc;
 }
 
+static void change_release(struct plan_change *c)
+{
+	free(c->domain);
+	free(c->id);
+	json_decref(c->diff);
+	json_decref(c->body);
+	free(c->reason);
+	free(c->fingerprint);
+	free(c->declared_at);
+}
+
 void plan_release(struct plan *p)
 {
-	for (size_t i = 0; i < p->nr; i++) {
-		struct plan_change *c = &p->changes[i];
-
-		free(c->domain);
-		free(c->id);
-		json_decref(c->diff);
-		json_decref(c->body);
-		free(c->reason);
-		free(c->fingerprint);
-		free(c->declared_at);
-	}
+	for (size_t i = 0; i < p->nr; i++)
+		change_release(&p->changes[i]);
 	free(p->changes);
 	for (size_t i = 0; i < p->n_unmanaged; i++) {
 		free(p->unmanaged[i].domain);
 		free(p->unmanaged[i].id);
 	}
 	free(p->unmanaged);
+	for (size_t i = 0; i < p->n_subjects; i++) {
+		free(p->subjects[i].domain);
+		free(p->subjects[i].id);
+	}
+	free(p->subjects);
 	free(p->tool_version);
 	free(p->created_at);
 	free(p->account_id);
@@ -289,6 +306,32 @@ void plan_release(struct plan *p)
 	json_decref(p->policy);
 	json_decref(p->loaded);
 	memset(p, 0, sizeof(*p));
+}
+
+void plan_retain(struct plan *p, bool (*keep)(const struct plan_change *c, void *ctx), void *ctx)
+{
+	size_t kept = 0;
+
+	p->summary.update = p->summary.del = p->summary.missing = 0;
+	for (size_t i = 0; i < p->nr; i++) {
+		struct plan_change *c = &p->changes[i];
+
+		if (!keep(c, ctx)) {
+			change_release(c);
+			continue;
+		}
+		if (c->action == PLAN_UPDATE)
+			p->summary.update++;
+		else if (c->action == PLAN_DELETE)
+			p->summary.del++;
+		else
+			p->summary.missing++;
+		p->changes[kept++] = *c;
+	}
+	p->nr = kept;
+	json_decref(p->loaded);
+	p->loaded = NULL;
+	plan_seal(p);
 }
 
 bool plan_has_changes(const struct plan *p)
@@ -733,10 +776,9 @@ int plan_from_json(struct plan *out, const json_t *obj)
 	json_object_del(body, "digest");
 	digest_of(want, body);
 	if (strcmp(want, digest)) {
-		rc = err_set(MW_EPLAN,
-			     "the plan does not match its digest: it was changed after it "
-			     "was made (digest %s, content %s)",
-			     digest, want);
+		/* Never the digest that would match: that would help a forger. */
+		rc = err_set(MW_EPLAN, "the plan does not match its digest: it was changed after "
+				       "it was made; nothing was applied");
 		goto done;
 	}
 	out->format_version = PLAN_FORMAT_VERSION;

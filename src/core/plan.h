@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "core/desired.h"
 #include "core/live.h"
@@ -48,6 +49,15 @@ struct plan_source {
 	bool worktree;
 };
 
+/*
+ * A declared, not absent domain that exists live: what a policy's `require`
+ * rules judge (its live settings with the plan's PATCH body applied).
+ */
+struct plan_subject {
+	char *domain;
+	char *id; /* the live id */
+};
+
 struct plan_summary {
 	size_t update, del, missing, noop, unmanaged;
 };
@@ -75,6 +85,12 @@ struct plan {
 	json_t *policy;
 	char digest[HASH_HEX_SIZE];
 	/*
+	 * Set by plan_build() only, not part of the plan file: the domains the
+	 * policies judge, sorted by domain like `changes`.
+	 */
+	struct plan_subject *subjects;
+	size_t n_subjects, subjects_alloc;
+	/*
 	 * A plan read from a file: the object as read, so that writing it
 	 * again keeps fields a newer mailward added, and its digest with them.
 	 */
@@ -87,6 +103,7 @@ struct plan_meta {
 	const char *api_url;
 	const struct plan_source *source;
 	bool prune;
+	time_t now; /* the time the plan records; 0: time_now() */
 };
 
 /*
@@ -99,6 +116,13 @@ int plan_build(struct plan *out, const struct desired *desired, const struct liv
 	       const struct plan_meta *meta);
 
 void plan_release(struct plan *p);
+
+/*
+ * Keep only the changes of `p` for which `keep` returns true, fix the
+ * summary's update/delete/missing counts, and reseal. `p` must not be a
+ * loaded plan (its `loaded` object is dropped).
+ */
+void plan_retain(struct plan *p, bool (*keep)(const struct plan_change *c, void *ctx), void *ctx);
 
 /* Whether the plan has differences: updates, deletes or missing domains. */
 bool plan_has_changes(const struct plan *p);

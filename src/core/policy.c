@@ -414,15 +414,6 @@ void policy_set_release(struct policy_set *set)
 
 /* --- subjects ----------------------------------------------------------- */
 
-bool policy_needs_subjects(const struct policy_set *set)
-{
-	for (size_t i = 0; i < set->nr; i++)
-		for (size_t k = 0; k < set->v[i].nr; k++)
-			if (set->v[i].rules[k].kind == RULE_REQUIRE)
-				return true;
-	return false;
-}
-
 /* The plan's changes are sorted by domain: find the update of one in log time. */
 static const struct plan_change *find_update(const struct plan *plan, const char *domain,
 					     const char *id)
@@ -446,43 +437,17 @@ static const struct plan_change *find_update(const struct plan *plan, const char
 	return NULL;
 }
 
-size_t policy_subjects(struct policy_subject **out, const struct plan *plan,
-		       const struct desired *desired, const struct live *live)
+/* A subject's writable settings after the plan: live, with its PATCH body applied. */
+static json_t *end_state(const struct plan *plan, const struct plan_subject *sub,
+			 const struct live *live)
 {
-	struct policy_subject *v = xcalloc(desired->nr + 1, sizeof(*v));
-	size_t n = 0;
+	const struct live_domain *ld = live_find_id(live, sub->id);
+	const struct plan_change *c = find_update(plan, sub->domain, sub->id);
+	json_t *state = ld ? fields_writable_of(ld->obj) : json_object();
 
-	for (size_t i = 0; i < desired->nr; i++) {
-		const struct desired_domain *dd = &desired->domains[i];
-		const struct live_domain *ld = NULL;
-		const struct plan_change *c;
-		size_t first;
-
-		if (dd->absent)
-			continue;
-		if (dd->id)
-			ld = live_find_id(live, dd->id);
-		else if (live_find_name(live, dd->name, &first) == 1)
-			ld = &live->v[first];
-		if (!ld)
-			continue;
-		v[n].domain = ld->name;
-		v[n].id = ld->id;
-		v[n].state = fields_writable_of(ld->obj);
-		c = find_update(plan, ld->name, ld->id);
-		if (c)
-			json_object_update(v[n].state, c->body);
-		n++;
-	}
-	*out = v;
-	return n;
-}
-
-void policy_subjects_free(struct policy_subject *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		json_decref(v[i].state);
-	free(v);
+	if (c)
+		json_object_update(state, c->body);
+	return state;
 }
 
 /* --- checking ----------------------------------------------------------- */
@@ -654,29 +619,32 @@ static void judge(struct buf *why, const struct field *f, const json_t *c, const
 }
 
 static void check_require(struct findings *fs, const struct policy *p, const struct policy_rule *r,
-			  const struct policy_subject *subjects, size_t n)
+			  const struct plan *plan, const struct live *live)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < plan->n_subjects; i++) {
+		const struct plan_subject *sub = &plan->subjects[i];
+		json_t *state;
 		const char *name;
 		json_t *c;
 
-		if (!glob_match(r, subjects[i].domain, NULL))
+		if (!glob_match(r, sub->domain, NULL))
 			continue;
+		state = end_state(plan, sub, live);
 		json_object_foreach(r->settings, name, c) {
 			const struct field *f = fields_find(name);
 			struct buf why = BUF_INIT;
 
-			judge(&why, f, c, json_object_get(subjects[i].state, name));
+			judge(&why, f, c, json_object_get(state, name));
 			if (why.len)
-				add_finding(fs, p, r, subjects[i].domain, "%s: %s",
-					    subjects[i].domain, why.ptr);
+				add_finding(fs, p, r, sub->domain, "%s: %s", sub->domain, why.ptr);
 			buf_release(&why);
 		}
+		json_decref(state);
 	}
 }
 
 json_t *policy_findings(const struct policy_set *set, const struct plan *plan,
-			const struct policy_subject *subjects, size_t n_subjects, size_t live_count)
+			const struct live *live)
 {
 	struct findings fs = { json_array(), json_array() };
 
@@ -691,13 +659,13 @@ json_t *policy_findings(const struct policy_set *set, const struct plan *plan,
 				check_max_deletes(&fs, p, r, plan);
 				break;
 			case RULE_MAX_CHANGED_PERCENT:
-				check_percent(&fs, p, r, plan, live_count);
+				check_percent(&fs, p, r, plan, live->nr);
 				break;
 			case RULE_PROTECT:
 				check_protect(&fs, p, r, plan);
 				break;
 			case RULE_REQUIRE:
-				check_require(&fs, p, r, subjects, n_subjects);
+				check_require(&fs, p, r, plan, live);
 				break;
 			}
 		}

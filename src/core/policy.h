@@ -77,35 +77,16 @@ int policy_load(struct policy_set *set, const struct source_file *files, size_t 
 
 void policy_set_release(struct policy_set *set);
 
-/* Whether any rule of `set` judges domains' end states (needs subjects). */
-bool policy_needs_subjects(const struct policy_set *set);
-
-/* A domain whose end state `require` rules judge. */
-struct policy_subject {
-	const char *domain;
-	const char *id;
-	json_t *state; /* the writable settings after the plan; owned by the caller */
-};
-
 /*
- * The subjects of a plan made from `desired` and `live`: every declared,
- * not absent domain that exists live, with its live settings and the
- * planned PATCH body applied. Writes a new array to `*out` (free with
- * policy_subjects_free()).
- */
-size_t policy_subjects(struct policy_subject **out, const struct plan *plan,
-		       const struct desired *desired, const struct live *live);
-void policy_subjects_free(struct policy_subject *v, size_t n);
-
-/*
- * Check `plan` against every rule, given its subjects and how many live
- * domains the account has. Returns the findings as a new object
- * {"violations": [...], "warnings": [...]}, each finding {"policy", "rule",
- * "level", "domain", "message", "where"}; the plan is not changed (at plan
- * time, plan_set_policy() records them; apply only reads them).
+ * Check `plan` (built by plan_build() against `live`) against every rule:
+ * the counting rules against the plan's changes and the size of `live`,
+ * `require` against each of the plan's subjects as it will be after the
+ * plan (its live settings with the planned PATCH body applied). Returns the
+ * findings as a new object {"violations": [...], "warnings": [...]}, each
+ * finding {"policy", "rule", "level", "domain", "message", "where"}; the
+ * plan is not changed (the planner records them with plan_set_policy()).
  */
 json_t *policy_findings(const struct policy_set *set, const struct plan *plan,
-			const struct policy_subject *subjects, size_t n_subjects,
-			size_t live_count);
+			const struct live *live);
 
 #endif

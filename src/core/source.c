@@ -113,7 +113,7 @@ void source_free(struct source *src)
  * "./a/b/" -> "a/b"; "" and "." -> "". Refuses ".." so that --path can
  * never leave the repository.
  */
-static int normalize_path(char **out, const char *in)
+int source_normalize_path(char **out, const char *in)
 {
 	struct buf b = BUF_INIT;
 	const char *p = in ? in : "";
@@ -574,7 +574,7 @@ int source_read(struct source **out, const struct source_opts *opts)
 	src->repo = remote ? redact_url(repo_arg) : xstrdup(repo_arg);
 	src->ref = xstrdup(opts->ref ? opts->ref : "HEAD");
 	src->worktree = opts->worktree;
-	rc = normalize_path(&src->path, opts->path);
+	rc = source_normalize_path(&src->path, opts->path);
 	if (rc < 0)
 		goto done;
 	if (opts->worktree && remote) {

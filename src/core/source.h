@@ -84,6 +84,13 @@ void source_add_file(struct source *src, const char *path, char *data, size_t le
 /* Sort `src->files` by path (byte order) and mark the policy documents. */
 void source_finish(struct source *src);
 
+/*
+ * A folder inside the repository as `struct source` records it: "" for the
+ * root, else without "." segments and leading or trailing '/'. Writes a new
+ * string to `*out`; fails with MW_EUSAGE when it leaves the repository.
+ */
+int source_normalize_path(char **out, const char *in);
+
 /* libgit2's version, for `mailward version`, into `out`. */
 void source_library_version(char *out, size_t size);
 

