@@ -91,6 +91,10 @@ int session_load_desired(struct session *s, const char *commit, FILE *problems)
 		.cache_dir = s->o->cache_dir,
 		.require_ancestor = s->o->require_ancestor,
 		.worktree = s->o->worktree,
+		.not_a_repo_hint = commit ? "a saved plan is checked against the documents at "
+					    "its commit: run apply in a checkout of the "
+					    "repository it was planned from, or give --repo"
+					  : NULL,
 	};
 	int rc, prc;
 

@@ -594,10 +594,10 @@ int source_read(struct source **out, const struct source_opts *opts)
 	} else if (git_repository_open_ext(&repo, repo_arg, 0, NULL) < 0) {
 		repo = NULL;
 		if (!opts->worktree) {
-			rc = err_set(MW_EGIT,
-				     "'%s' is not a git repository: %s (use --worktree to "
-				     "read plain files)",
-				     repo_arg, git_msg());
+			rc = err_set(MW_EGIT, "'%s' is not a git repository: %s (%s)", repo_arg,
+				     git_msg(),
+				     opts->not_a_repo_hint ? opts->not_a_repo_hint
+							   : "use --worktree to read plain files");
 			goto done;
 		}
 		if (!fs_is_dir(repo_arg)) {

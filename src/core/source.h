@@ -30,6 +30,8 @@ struct source_opts {
 	const char *cache_dir; /* for clones of URLs; XDG default when NULL */
 	const char *require_ancestor; /* refuse unless the commit is this or its ancestor */
 	bool worktree; /* read the working tree, not a commit */
+	/* What to do when `repo` is not a repository; NULL: suggest --worktree. */
+	const char *not_a_repo_hint;
 };
 
 /*

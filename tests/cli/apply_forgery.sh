@@ -145,6 +145,11 @@ jq '.changes[0].body.lookback_hops = 4 | .changes[0].diff[0].after = 4' "$T/plan
 refused 1 "wrong digest" "does not match its digest" "$T/f-digest.json" --path desired
 assert_not_contains "$ERR" "sha256:"
 
+# Outside the repository, the message says where to run apply.
+(cd "$T" && expect_exit 1 apply "$T/plan.json" --path desired)
+assert_contains "$ERR" "run apply in a checkout of the repository it was planned from, or give --repo"
+assert_not_contains "$ERR" "--worktree"
+
 # The genuine plan goes through, and sends exactly its two PATCHes.
 reset_stats
 expect_exit 0 apply "$T/plan.json" --path desired --require-ancestor main
