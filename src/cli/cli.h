@@ -60,6 +60,7 @@ enum opt_id {
 	OPT_RETRIES,
 	OPT_TIMEOUT,
 	OPT_AUTO_APPROVE,
+	OPT_FORCE,
 	OPT_AUDIT_LOG,
 	OPT_ACTOR,
 	OPT_NOTIFY,
@@ -105,7 +106,7 @@ struct cli_opts {
 	const char *repo, *ref, *path, *require_ancestor, *cache_dir;
 	bool worktree;
 	const char *account_id, *api_url, *token_file, *ca_file;
-	bool prune;
+	bool prune, force;
 	const char **policies;
 	size_t n_policies, policies_alloc;
 	const char *format; /* NULL: the command's default */

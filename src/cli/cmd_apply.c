@@ -317,6 +317,9 @@ static int check_saved_usage(const struct cli_opts *o, const struct plan *saved)
 	free(path);
 	if (rc < 0)
 		return rc;
+	if (o->n_domains)
+		return err_set(MW_EUSAGE, "--domain does not apply to a saved plan: it is verified "
+					  "with the patterns it was made for");
 	if (!saved->source.commit && o->require_ancestor)
 		return err_set(MW_EGIT,
 			       "--require-ancestor %s: the plan records no commit (made from a "

@@ -53,6 +53,13 @@ const struct cli_option cli_options[] = {
 	  "time limit of one request attempt (default: 60)" },
 	{ OPT_PRUNE, "prune", 0, NULL, ON(CMD_PLAN) | ON(CMD_APPLY) | ON(CMD_DRIFT), "Planning",
 	  "delete live domains that no document declares (else they are reported as unmanaged)" },
+	{ OPT_DOMAIN, "domain", 0, "PATTERN", ON(CMD_PLAN) | ON(CMD_APPLY) | ON(CMD_DRIFT),
+	  "Planning",
+	  "only domains matching this shell pattern, without case (repeatable); --prune then "
+	  "reaches only matching unmanaged domains; a saved plan records its patterns" },
+	{ OPT_FORCE, "force", 0, NULL, ON(CMD_PLAN) | ON(CMD_APPLY) | ON(CMD_DRIFT), "Planning",
+	  "lift the built-in safety threshold (more than 30% of 10 or more live domains changed, "
+	  "a prune that empties the account); never a policy's rule" },
 	{ OPT_FORMAT, "format", 0, "FORMAT", ON(CMD_PLAN) | ON(CMD_DRIFT) | ON(CMD_SHOW), "Output",
 	  "text (default), json or markdown" },
 	{ OPT_FORMAT, "format", 0, "FORMAT", ON(CMD_IMPORT), "Output",
@@ -416,6 +423,9 @@ static int apply_option(struct cli_opts *o, const struct cli_command *cmd, int v
 		break;
 	case OPT_AUTO_APPROVE:
 		o->auto_approve = true;
+		break;
+	case OPT_FORCE:
+		o->force = true;
 		break;
 	case OPT_AUDIT_LOG:
 		o->audit_log = arg;

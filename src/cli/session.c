@@ -320,6 +320,9 @@ void session_planner_input(const struct session *s, struct plan_source *src,
 	out->api_url = s->api_url;
 	out->source = src;
 	out->prune = s->o->prune;
+	out->force = s->o->force;
+	out->targets = s->o->domains;
+	out->n_targets = s->o->n_domains;
 	out->now = time_now();
 }
 

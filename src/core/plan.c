@@ -1,5 +1,6 @@
 #include "plan.h"
 
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -193,6 +194,29 @@ static void plan_domain(struct plan *p, const struct desired_domain *dd,
 	p->summary.update++;
 }
 
+bool plan_targets(const struct plan *p, const char *domain)
+{
+	if (!p->n_targets)
+		return true;
+	for (size_t i = 0; i < p->n_targets; i++)
+		if (fnmatch(p->targets[i], domain, FNM_CASEFOLD) == 0)
+			return true;
+	return false;
+}
+
+static void set_targets(struct plan *p, const char *const *targets, size_t n)
+{
+	p->targets = xcalloc(n + 1, sizeof(*p->targets));
+	for (size_t i = 0; i < n; i++) {
+		char *t = NULL;
+
+		/* Patterns compare like names: lower case, without the trailing dot. */
+		fields_normalize_domain(&t, targets[i], false, NULL);
+		p->targets[p->n_targets++] = dup_text(t);
+		free(t);
+	}
+}
+
 int plan_build(struct plan *out, const struct desired *desired, const struct live *live,
 	       const struct plan_meta *meta)
 {
@@ -212,13 +236,17 @@ int plan_build(struct plan *out, const struct desired *desired, const struct liv
 	p->api_url = dup_text(meta->api_url);
 	source_copy(&p->source, meta->source);
 	p->prune = meta->prune;
+	set_targets(p, meta->targets, meta->n_targets);
 	p->live_count = live->nr;
+	p->declared = desired->nr;
 	p->policy = json_pack("{s:[], s:[]}", "violations", "warnings");
 
 	for (size_t i = 0; i < desired->nr; i++) {
 		const struct desired_domain *dd = &desired->domains[i];
 		const struct live_domain *ld = NULL;
 
+		if (!plan_targets(p, dd->name))
+			continue;
 		if (match(&ld, dd, live, &problems, &n_problems) < 0)
 			continue;
 		if (ld)
@@ -235,7 +263,7 @@ int plan_build(struct plan *out, const struct desired *desired, const struct liv
 	for (size_t i = 0; i < live->nr; i++) {
 		const struct live_domain *ld = &live->v[i];
 
-		if (claimed[i])
+		if (claimed[i] || !plan_targets(p, ld->name))
 			continue;
 		/*
 		 * A name that git declares is never pruned, even when the
@@ -295,6 +323,9 @@ void plan_release(struct plan *p)
 		free(p->subjects[i].id);
 	}
 	free(p->subjects);
+	for (size_t i = 0; i < p->n_targets; i++)
+		free(p->targets[i]);
+	free(p->targets);
 	free(p->tool_version);
 	free(p->created_at);
 	free(p->account_id);
@@ -383,6 +414,13 @@ static json_t *plan_body_json(const struct plan *p)
 			  str_or_null(p->source.ref), "commit", str_or_null(p->source.commit),
 			  "path", str_or_null(p->source.path), "worktree", p->source.worktree));
 	json_object_set_new(o, "prune", json_boolean(p->prune));
+	if (p->n_targets) {
+		json_t *t = json_array();
+
+		for (size_t i = 0; i < p->n_targets; i++)
+			json_array_append_new(t, json_string(p->targets[i]));
+		json_object_set_new(o, "targets", t);
+	}
 	json_object_set_new(o, "live_count", json_integer((json_int_t)p->live_count));
 	json_object_set_new(
 		o, "summary",
@@ -648,6 +686,28 @@ static void read_summary(struct reader *r, struct plan *p, const json_t *s)
 		buf_puts(&r->why, "'summary' does not agree with 'changes' and 'unmanaged'");
 }
 
+/* Optional: a plan without `targets` reaches every domain. */
+static void read_targets(struct reader *r, struct plan *p, const json_t *targets)
+{
+	size_t i;
+	json_t *v;
+
+	if (!targets)
+		return;
+	if (!json_is_array(targets) || json_array_size(targets) == 0) {
+		buf_puts(&r->why, "'targets' must be a non-empty list of patterns");
+		return;
+	}
+	p->targets = xcalloc(json_array_size(targets) + 1, sizeof(*p->targets));
+	json_array_foreach(targets, i, v) {
+		if (!json_is_string(v) || !*json_string_value(v)) {
+			buf_printf(&r->why, "targets[%zu] must be a pattern", i);
+			return;
+		}
+		p->targets[p->n_targets++] = xstrdup(json_string_value(v));
+	}
+}
+
 static void read_body(struct reader *r, struct plan *p, const json_t *obj)
 {
 	const json_t *src = json_object_get(obj, "source");
@@ -698,6 +758,9 @@ static void read_body(struct reader *r, struct plan *p, const json_t *obj)
 	if (r->why.len)
 		return;
 	p->prune = json_is_true(prune);
+	read_targets(r, p, json_object_get(obj, "targets"));
+	if (r->why.len)
+		return;
 	if (get_count(r, obj, "live_count", "") < 0)
 		return;
 	p->live_count = (size_t)json_integer_value(json_object_get(obj, "live_count"));

@@ -76,6 +76,9 @@ struct plan {
 	char *api_url;
 	struct plan_source source;
 	bool prune;
+	/* --domain patterns (normalised: lower case, no trailing dot); none: every domain */
+	char **targets;
+	size_t n_targets;
 	size_t live_count; /* live domains in the account when planned */
 	struct plan_summary summary;
 	struct plan_change *changes;
@@ -90,6 +93,7 @@ struct plan {
 	 */
 	struct plan_subject *subjects;
 	size_t n_subjects, subjects_alloc;
+	size_t declared; /* domains the documents declare, targeted or not */
 	/*
 	 * A plan read from a file: the object as read, so that writing it
 	 * again keeps fields a newer mailward added, and its digest with them.
@@ -103,8 +107,14 @@ struct plan_meta {
 	const char *api_url;
 	const struct plan_source *source;
 	bool prune;
+	/* Only domains matching one of these shell patterns (fnmatch, without case). */
+	const char *const *targets;
+	size_t n_targets;
 	time_t now; /* the time the plan records; 0: time_now() */
 };
+
+/* Whether `domain` (normalised) is one the plan's targets reach: all when none. */
+bool plan_targets(const struct plan *p, const char *domain);
 
 /*
  * Build the plan for `desired` against `live` into `out` (zeroed first;

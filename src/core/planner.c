@@ -14,6 +14,8 @@ static void meta_of(struct plan_meta *out, const struct planner_input *in)
 	out->api_url = in->api_url;
 	out->source = in->source;
 	out->prune = in->prune;
+	out->targets = in->targets;
+	out->n_targets = in->n_targets;
 	out->now = in->now;
 }
 
@@ -26,7 +28,7 @@ int planner_run(struct plan *out, const struct planner_input *in)
 	rc = plan_build(out, in->desired, in->live, &meta);
 	if (rc < 0)
 		return rc;
-	plan_set_policy(out, policy_findings(in->policies, out, in->live));
+	plan_set_policy(out, policy_findings(in->policies, out, in->live, in->force));
 	return 0;
 }
 
@@ -210,6 +212,8 @@ int planner_verify(struct plan *out, const struct plan *saved, const struct plan
 	if (rc < 0)
 		return rc;
 	meta_of(&meta, in);
+	meta.targets = (const char *const *)saved->targets;
+	meta.n_targets = saved->n_targets;
 	rc = plan_build(out, in->desired, in->live, &meta);
 	if (rc < 0)
 		return rc;
@@ -234,7 +238,7 @@ int planner_verify(struct plan *out, const struct plan *saved, const struct plan
 		buf_printf(notice, "%s %s (%s)\n", plan_action_name(c->action), c->domain, c->id);
 	}
 	plan_retain(out, keep_chosen, &m);
-	plan_set_policy(out, policy_findings(in->policies, out, in->live));
+	plan_set_policy(out, policy_findings(in->policies, out, in->live, in->force));
 	/* The records name the reviewed artifact, not this derived copy. */
 	memcpy(out->digest, saved->digest, sizeof(out->digest));
 done:

@@ -37,6 +37,9 @@ struct planner_input {
 	const char *api_url;
 	const struct plan_source *source;
 	bool prune; /* delete live domains no document declares */
+	bool force; /* lift the built-in safety threshold (never a policy) */
+	const char *const *targets; /* --domain patterns; a saved plan's own when verifying */
+	size_t n_targets;
 	time_t now; /* the time the plan records; 0: time_now() */
 };
 
@@ -57,7 +60,8 @@ int planner_check_target(const struct plan *saved, const struct planner_input *i
 
 /*
  * Check the saved plan `saved` against what `in` implies now, and write the
- * plan to carry out to `out`: the saved updates and deletes, as rebuilt,
+ * plan to carry out to `out`: the saved updates and deletes, as rebuilt
+ * (with the saved plan's targets, which can only narrow what is compared),
  * judged again by the policies on exactly what will be sent, and carrying
  * the saved plan's digest (what was reviewed) for the records.
  *

@@ -643,10 +643,74 @@ static void check_require(struct findings *fs, const struct policy *p, const str
 	}
 }
 
+/* --- the built-in safety threshold ------------------------------------- */
+
+/* Whether any policy sets its own threshold: then the built-in one stands aside. */
+static bool has_own_threshold(const struct policy_set *set)
+{
+	for (size_t i = 0; i < set->nr; i++)
+		for (size_t k = 0; k < set->v[i].nr; k++)
+			if (set->v[i].rules[k].kind == RULE_MAX_DELETES ||
+			    set->v[i].rules[k].kind == RULE_MAX_CHANGED_PERCENT)
+				return true;
+	return false;
+}
+
+static void add_builtin(struct findings *fs, const char *rule, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void add_builtin(struct findings *fs, const char *rule, const char *fmt, ...)
+{
+	struct buf msg = BUF_INIT;
+	va_list ap;
+
+	buf_printf(&msg, "%s, rule %s: ", POLICY_BUILTIN_NAME, rule);
+	va_start(ap, fmt);
+	buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	buf_puts(&msg, " (no policy sets max_deletes or max_changed_percent; --force lifts this "
+		       "threshold)");
+	json_array_append_new(fs->violations,
+			      json_pack("{s:s, s:s, s:s, s:n, s:s, s:s}", "policy",
+					POLICY_BUILTIN_NAME, "rule", rule, "level", "deny", "domain",
+					"message", msg.ptr, "where", "built-in"));
+	buf_release(&msg);
+}
+
+/*
+ * octoDNS's habit: without a threshold of its own, a plan that changes a
+ * large part of an account, or a prune that would empty it, is stopped.
+ */
+static void check_builtin(struct findings *fs, const struct plan *plan, size_t live_count)
+{
+	size_t changed = plan->summary.update + plan->summary.del;
+
+	if (live_count >= PERCENT_MIN_DOMAINS &&
+	    100.0 * (double)changed > POLICY_BUILTIN_PERCENT * (double)live_count)
+		add_builtin(fs, "max_changed_percent",
+			    "the plan changes %zu of %zu live domains (%.1f%%), more than %d%%",
+			    changed, live_count, 100.0 * (double)changed / (double)live_count,
+			    POLICY_BUILTIN_PERCENT);
+	if (!plan->prune || plan->summary.del == 0)
+		return;
+	if (plan->summary.del == live_count)
+		add_builtin(fs, "prune_all",
+			    "the plan deletes every live domain of the account (%zu) with --prune",
+			    live_count);
+	if (plan->declared == 0)
+		add_builtin(fs, "prune_empty",
+			    "the desired state declares no domain, and --prune deletes %zu live "
+			    "domain%s",
+			    plan->summary.del, plan->summary.del == 1 ? "" : "s");
+}
+
 json_t *policy_findings(const struct policy_set *set, const struct plan *plan,
-			const struct live *live)
+			const struct live *live, bool force)
 {
 	struct findings fs = { json_array(), json_array() };
+
+	if (!force && !has_own_threshold(set))
+		check_builtin(&fs, plan, live->nr);
 
 	for (size_t i = 0; i < set->nr; i++) {
 		const struct policy *p = &set->v[i];

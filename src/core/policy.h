@@ -37,6 +37,16 @@ enum policy_rule_kind {
 
 enum policy_level { LEVEL_DENY, LEVEL_WARN };
 
+/*
+ * The built-in safety threshold, checked when no policy has a max_deletes
+ * or max_changed_percent rule of its own: updates plus deletes above this
+ * percentage of at least 10 live domains, a prune that deletes every live
+ * domain, or a prune from a desired state that declares none, are denied
+ * with findings of this policy name.
+ */
+#define POLICY_BUILTIN_NAME "built-in safety"
+#define POLICY_BUILTIN_PERCENT 30
+
 struct policy_rule {
 	enum policy_rule_kind kind;
 	enum policy_level level;
@@ -81,12 +91,13 @@ void policy_set_release(struct policy_set *set);
  * Check `plan` (built by plan_build() against `live`) against every rule:
  * the counting rules against the plan's changes and the size of `live`,
  * `require` against each of the plan's subjects as it will be after the
- * plan (its live settings with the planned PATCH body applied). Returns the
+ * plan (its live settings with the planned PATCH body applied); and, unless
+ * `force`, the built-in safety threshold (above). Returns the
  * findings as a new object {"violations": [...], "warnings": [...]}, each
  * finding {"policy", "rule", "level", "domain", "message", "where"}; the
  * plan is not changed (the planner records them with plan_set_policy()).
  */
 json_t *policy_findings(const struct policy_set *set, const struct plan *plan,
-			const struct live *live);
+			const struct live *live, bool force);
 
 #endif

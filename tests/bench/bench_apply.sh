@@ -17,10 +17,10 @@ make_repo "$T/repo"
 cd "$T/repo"
 sandbox_start "$T/state.json" --latency-ms 20
 
-expect_exit 2 plan -q --out "$T/plan.json"
+expect_exit 2 plan -q --force --out "$T/plan.json"
 reset_stats
 set +e
-"$RUSAGE" "$T/ru.json" "$MAILWARD" apply "$T/plan.json" -q --concurrency 8 --rate 0 >"$T/out" 2>"$T/err"
+"$RUSAGE" "$T/ru.json" "$MAILWARD" apply "$T/plan.json" -q --force --concurrency 8 --rate 0 >"$T/out" 2>"$T/err"
 rc=$?
 set -e
 [ "$rc" = 0 ] || { tail "$T/out" "$T/err"; fail "apply exited $rc"; }
@@ -37,9 +37,9 @@ gen_state "$RATED" >"$T/state2.json"
 gen_desired "$RATED" "$RATED" >domains.yaml
 commit . "rated"
 sandbox_start "$T/state2.json" --latency-ms 20
-expect_exit 2 plan -q --out "$T/plan2.json"
+expect_exit 2 plan -q --force --out "$T/plan2.json"
 reset_stats
-"$RUSAGE" "$T/ru2.json" "$MAILWARD" apply "$T/plan2.json" -q >"$T/out" 2>"$T/err" || fail "rated apply"
+"$RUSAGE" "$T/ru2.json" "$MAILWARD" apply "$T/plan2.json" -q --force >"$T/out" 2>"$T/err" || fail "rated apply"
 max1s=$(stats .max_in_any_1s)
 avg=$(stats .avg_rate)
 echo "apply, $RATED updates, default --rate 4: wall $(jget "$T/ru2.json" .wall_s) s," \

@@ -18,9 +18,9 @@ desired_changed() {
 gen_state 200 >"$T/state-200.json"
 sandbox_start "$T/state-200.json" --latency-ms 20
 desired_changed 200
-expect_exit 2 plan --repo "$T/repo" --out "$T/plan.json"
+expect_exit 2 plan --repo "$T/repo" --out "$T/plan.json" --force
 reset_stats
-expect_exit 0 apply "$T/plan.json" --repo "$T/repo" --concurrency 8 --rate 0
+expect_exit 0 apply "$T/plan.json" --repo "$T/repo" --concurrency 8 --rate 0 --force
 assert_contains "$OUT" "Apply: 200 updated, 0 deleted, 0 already gone, 0 failed, 0 not sent"
 assert_eq "$(stats .requests.patch)" 200 "PATCH requests"
 assert_eq "$(stats .requests.list)" 1 "list requests to re-read 200 domains"
@@ -33,7 +33,7 @@ expect_exit 0 plan --repo "$T/repo"
 sandbox_restart "$T/state-200.json"
 desired_changed 5
 reset_stats
-expect_exit 0 apply --repo "$T/repo" --auto-approve --concurrency 1 --rate 0
+expect_exit 0 apply --repo "$T/repo" --auto-approve --force --concurrency 1 --rate 0
 assert_eq "$(stats .requests.patch)" 5 "PATCH requests"
 assert_eq "$(stats .max_concurrent)" 1 "requests in flight with --concurrency 1"
 
@@ -41,7 +41,7 @@ assert_eq "$(stats .max_concurrent)" 1 "requests in flight with --concurrency 1"
 gen_state 12 >"$T/state-12.json"
 sandbox_restart "$T/state-12.json"
 desired_changed 12
-expect_exit 0 apply --repo "$T/repo" --auto-approve
+expect_exit 0 apply --repo "$T/repo" --auto-approve --force
 assert_contains "$OUT" "Apply: 12 updated"
 assert_eq "$(stats .requests.patch)" 12 "PATCH requests"
 # (Under valgrind mailward is too slow for its request timing to mean much.)
@@ -56,12 +56,12 @@ fi
 gen_state 2500 >"$T/state-2500.json"
 sandbox_restart "$T/state-2500.json"
 desired_changed 1
-expect_exit 2 plan --repo "$T/repo" --rate 1
+expect_exit 2 plan --repo "$T/repo" --rate 1 --force
 assert_eq "$(stats .requests.list)" 3 "list requests"
 under_valgrind || assert_eq "$(stats .max_in_any_1s)" 1 "list requests in any second with --rate 1"
 # Without --rate: pages 2 and 3 are fetched together once page 1 gave the total.
 sandbox_restart "$T/state-2500.json" --latency-ms 100
-expect_exit 2 plan --repo "$T/repo"
+expect_exit 2 plan --repo "$T/repo" --force
 assert_eq "$(stats .requests.list)" 3 "list requests"
 assert_eq "$(stats .max_concurrent)" 2 "pages in flight together without --rate"
 
@@ -74,7 +74,7 @@ assert_all_valid
 # follow at R per second: up to 2R-1 requests in one second.
 sandbox_restart "$T/state-12.json" --fault op=list,action=delay,delay-ms=1500,count=1
 desired_changed 12
-expect_exit 0 apply --repo "$T/repo" --auto-approve
+expect_exit 0 apply --repo "$T/repo" --auto-approve --force
 max1s=$(stats .max_in_any_1s)
 under_valgrind || [ "$max1s" -le 4 ] ||
 	fail "the sandbox saw $max1s requests in one second after a slow answer (--rate 4)"
@@ -82,7 +82,7 @@ under_valgrind || [ "$max1s" -le 4 ] ||
 # rate limit, each PATCH must not wait for the 200 ms poll timeout first.
 sandbox_restart "$T/state-200.json"
 desired_changed 20
-expect_exit 0 apply --repo "$T/repo" --auto-approve --concurrency 1 --rate 0
+expect_exit 0 apply --repo "$T/repo" --auto-approve --force --concurrency 1 --rate 0
 avg=$(stats .avg_rate)
 under_valgrind || awk -v a="$avg" 'BEGIN { exit !(a > 10) }' ||
 	fail "only $avg requests per second one at a time with --rate 0 (idle between requests)"

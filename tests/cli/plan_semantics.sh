@@ -177,7 +177,7 @@ sandbox_restart "$T/big.json"
 mkdir -p "$T/big"
 gen_desired 3000 3000 >"$T/big/d.yaml"
 make_repo "$T/big"
-expect_exit 2 plan --repo "$T/big" --format markdown --out "$T/big-plan.json"
+expect_exit 2 plan --repo "$T/big" --format markdown --out "$T/big-plan.json" --force
 md_bytes=$(wc -c <"$OUT")
 [ "$md_bytes" -lt 65000 ] || fail "markdown of 3,000 changes is $md_bytes bytes"
 assert_contains "$OUT" "shortened"

@@ -175,6 +175,110 @@ static void run_max_deletes_boundary(void **state)
 	assert_int_equal(plan_violations(&fx->saved), 1);
 }
 
+/* Ten live domains t0..t9 with 2 hops; the first `changed` declared with 3. */
+static void load_ten(struct fx *fx, size_t changed, const char *extra)
+{
+	struct buf yaml = BUF_INIT, live = BUF_INIT;
+
+	buf_puts(&yaml, "domains:\n");
+	buf_putc(&live, '[');
+	for (size_t i = 0; i < 10; i++) {
+		buf_printf(&yaml, "  t%zu.example.com: {lookback_hops: %d}\n", i, i < changed ? 3 : 2);
+		buf_printf(&live,
+			   "%s{\"id\": \"22222222-0000-4000-8000-00000000000%zu\", "
+			   "\"domain\": \"t%zu.example.com\", \"lookback_hops\": 2}",
+			   i ? "," : "", i, i);
+	}
+	buf_putc(&live, ']');
+	buf_puts(&yaml, extra);
+	desired_release(&fx->d);
+	fx->d = (struct desired)DESIRED_INIT;
+	load(fx, yaml.ptr, live.ptr);
+	buf_release(&yaml);
+	buf_release(&live);
+}
+
+static const char *first_violation(const struct plan *p)
+{
+	json_t *v = json_array_get(json_object_get(p->policy, "violations"), 0);
+
+	return v ? json_string_value(json_object_get(v, "message")) : "";
+}
+
+static void builtin_threshold(void **state)
+{
+	struct fx *fx = *state;
+
+	/* 3 of 10 is 30%: not more than 30%. */
+	load_ten(fx, 3, "");
+	plan_release(&fx->saved);
+	assert_int_equal(planner_run(&fx->saved, &fx->in), 0);
+	assert_int_equal(plan_violations(&fx->saved), 0);
+	/* 4 of 10: denied, by the built-in policy. */
+	load_ten(fx, 4, "");
+	plan_release(&fx->saved);
+	assert_int_equal(planner_run(&fx->saved, &fx->in), 0);
+	assert_int_equal(plan_violations(&fx->saved), 1);
+	assert_contains(first_violation(&fx->saved), "built-in safety, rule max_changed_percent");
+	/* --force lifts it. */
+	fx->in.force = true;
+	plan_release(&fx->saved);
+	assert_int_equal(planner_run(&fx->saved, &fx->in), 0);
+	assert_int_equal(plan_violations(&fx->saved), 0);
+	/* A policy's own threshold replaces it. */
+	fx->in.force = false;
+	load_policy(fx, "rules:\n  - max_deletes: 5\n");
+	plan_release(&fx->saved);
+	assert_int_equal(planner_run(&fx->saved, &fx->in), 0);
+	assert_int_equal(plan_violations(&fx->saved), 0);
+}
+
+static void builtin_prune(void **state)
+{
+	struct fx *fx = *state;
+
+	/* Nothing declared, prune: every live domain would go. */
+	desired_release(&fx->d);
+	fx->d = (struct desired)DESIRED_INIT;
+	load(fx, "domains: {}\n", live_json);
+	fx->in.prune = true;
+	plan_release(&fx->saved);
+	assert_int_equal(planner_run(&fx->saved, &fx->in), 0);
+	assert_int_equal(plan_violations(&fx->saved), 2);
+	assert_contains(first_violation(&fx->saved), "rule prune_all");
+	/* --force lifts both. */
+	fx->in.force = true;
+	plan_release(&fx->saved);
+	assert_int_equal(planner_run(&fx->saved, &fx->in), 0);
+	assert_int_equal(plan_violations(&fx->saved), 0);
+	assert_int_equal(fx->saved.summary.del, 5);
+}
+
+static void targets_narrow(void **state)
+{
+	struct fx *fx = *state;
+	static const char *const targets[] = { "A.EXAMPLE.COM.", "c.*", "e.*" };
+
+	fx->in.targets = targets;
+	fx->in.n_targets = 3;
+	fx->in.prune = true;
+	plan_release(&fx->saved);
+	assert_int_equal(planner_run(&fx->saved, &fx->in), 0);
+	/* a updated, c deleted (absent), e pruned; b and d not looked at. */
+	assert_int_equal(fx->saved.nr, 3);
+	assert_string_equal(fx->saved.changes[0].domain, "a.example.com");
+	assert_string_equal(fx->saved.changes[2].domain, "e.example.com");
+	assert_string_equal(fx->saved.changes[2].reason, "prune");
+	assert_int_equal(fx->saved.summary.noop, 0);
+	assert_string_equal(fx->saved.targets[0], "a.example.com");
+	/* Verified with the saved plan's own targets, whatever the run says. */
+	fx->in.targets = NULL;
+	fx->in.n_targets = 0;
+	assert_int_equal(verify(fx), 0);
+	assert_int_equal(fx->out.nr, 3);
+	assert_int_equal(fx->notice.len, 0);
+}
+
 /* --- planner_verify: what passes ---------------------------------------- */
 
 static void verify_genuine(void **state)
@@ -406,6 +510,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(run_records_verdict),
 		T(run_max_deletes_boundary),
+		T(builtin_threshold),
+		T(builtin_prune),
+		T(targets_narrow),
 		T(verify_genuine),
 		T(verify_subset_names_the_rest),
 		T(refuse_changed_body),
