@@ -98,9 +98,11 @@ const struct cli_command cli_commands[] = {
 	  "--out saves the plan for review and for `mailward apply PLANFILE`.",
 	  "0 no changes, 2 changes, 3 a policy denies the plan, 1 error", cmd_plan },
 	{ CMD_APPLY, "apply", "[PLANFILE]", "carry out a saved plan, or plan and apply in one go",
-	  "With PLANFILE: checks its digest, that it targets this account and API, that live "
-	  "state still matches what it was made from (else exit 4, nothing sent) and that no "
-	  "policy denies it, then sends exactly its PATCH and DELETE operations. Without: plans "
+	  "With PLANFILE: verifies it instead of trusting it: reads the documents and policies at "
+	  "its commit under this run's --path (which must equal --ref's), lists the live state, "
+	  "builds the plan again and refuses it unless every saved change is one that commit "
+	  "implies and no domain changed since (exit 4), and unless the policies allow what will "
+	  "be sent (exit 3); then sends exactly those PATCH and DELETE operations. Without: plans "
 	  "first, shows the plan and applies it after --auto-approve or a typed 'yes'. "
 	  "Requests run concurrently under --concurrency and --rate; 429 waits for Retry-After, "
 	  "5xx and dropped connections are retried; one failure does not stop the others.",
