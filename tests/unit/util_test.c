@@ -433,7 +433,84 @@ static void fs_write_into_missing_dir_fails_cleanly(void **state)
 
 	fx->path = xasprintf("%s/no/such/dir/plan.json", fx->dir);
 	assert_int_equal(fs_write_atomic(fx->path, "x", 1, 0600), MW_EIO);
-	assert_contains(err_msg(), "cannot create '");
+	assert_contains(err_msg(), "cannot create a temporary file in '");
+	assert_contains(err_msg(), "no/such/dir' for '");
+}
+
+static void fs_write_replaces_a_planted_symlink(void **state)
+{
+	struct fsfx *fx = *state;
+	char *victim = xasprintf("%s/victim", fx->dir);
+	char link[256];
+	size_t len = 0;
+	struct stat st;
+
+	free(tu_write_file(fx->dir, "victim", "precious\n"));
+	fx->path = xasprintf("%s/plan.json", fx->dir);
+	assert_int_equal(symlink(victim, fx->path), 0);
+	assert_int_equal(fs_write_atomic(fx->path, "plan", 4, 0600), 0);
+	/* The link is gone, a regular file is in its place, the target untouched. */
+	assert_int_equal(lstat(fx->path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(readlink(fx->path, link, sizeof(link)), -1);
+	assert_int_equal(fs_read_file(&fx->data, &len, victim, 0), 0);
+	assert_string_equal(fx->data, "precious\n");
+	free(fx->data);
+	fx->data = NULL;
+	assert_int_equal(fs_read_file(&fx->data, &len, fx->path, 0), 0);
+	assert_string_equal(fx->data, "plan");
+	assert_int_equal(count_entries(fx->dir), 2);
+	free(victim);
+}
+
+static void fs_write_sets_the_mode_over_an_existing_file(void **state)
+{
+	struct fsfx *fx = *state;
+	struct stat st;
+	mode_t mask = umask(022);
+
+	fx->path = xasprintf("%s/plan.json", fx->dir);
+	free(tu_write_file(fx->dir, "plan.json", "old"));
+	assert_int_equal(chmod(fx->path, 0666), 0);
+	assert_int_equal(fs_write_atomic(fx->path, "new", 3, 0600), 0);
+	assert_int_equal(stat(fx->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	/* The umask still narrows a wider mode. */
+	assert_int_equal(fs_write_atomic(fx->path, "newer", 5, 0666), 0);
+	assert_int_equal(stat(fx->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	umask(mask);
+	assert_int_equal(count_entries(fx->dir), 1);
+}
+
+static void fs_write_ignores_a_planted_legacy_temp_name(void **state)
+{
+	struct fsfx *fx = *state;
+	char *victim = xasprintf("%s/victim", fx->dir);
+	char *legacy;
+	size_t len = 0;
+
+	/* The old predictable name, FILE.tmp.PID, pointing elsewhere. */
+	free(tu_write_file(fx->dir, "victim", "precious"));
+	fx->path = xasprintf("%s/plan.json", fx->dir);
+	legacy = xasprintf("%s.tmp.%ld", fx->path, (long)getpid());
+	assert_int_equal(symlink(victim, legacy), 0);
+	assert_int_equal(fs_write_atomic(fx->path, "plan", 4, 0600), 0);
+	assert_int_equal(fs_read_file(&fx->data, &len, victim, 0), 0);
+	assert_string_equal(fx->data, "precious");
+	assert_int_equal(count_entries(fx->dir), 3);
+	free(legacy);
+	free(victim);
+}
+
+static void fs_write_refuses_a_folder_name(void **state)
+{
+	struct fsfx *fx = *state;
+
+	fx->path = xasprintf("%s/", fx->dir);
+	assert_int_equal(fs_write_atomic(fx->path, "x", 1, 0600), MW_EIO);
+	assert_contains(err_msg(), "not a file name");
+	assert_int_equal(count_entries(fx->dir), 0);
 }
 
 static void fs_write_dash_is_standard_output(void **state)
@@ -545,6 +622,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(fs_read_refuses_files_over_the_limit, fs_setup,
 						fs_teardown),
 		cmocka_unit_test_setup_teardown(fs_write_into_missing_dir_fails_cleanly, fs_setup,
+						fs_teardown),
+		cmocka_unit_test_setup_teardown(fs_write_replaces_a_planted_symlink, fs_setup,
+						fs_teardown),
+		cmocka_unit_test_setup_teardown(fs_write_sets_the_mode_over_an_existing_file,
+						fs_setup, fs_teardown),
+		cmocka_unit_test_setup_teardown(fs_write_ignores_a_planted_legacy_temp_name,
+						fs_setup, fs_teardown),
+		cmocka_unit_test_setup_teardown(fs_write_refuses_a_folder_name, fs_setup,
 						fs_teardown),
 		cmocka_unit_test_setup_teardown(fs_write_dash_is_standard_output, fs_setup,
 						fs_teardown),
