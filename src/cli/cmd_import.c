@@ -198,8 +198,8 @@ int cmd_import(struct cli_opts *o)
 		cli_report(o);
 		goto done;
 	}
-	for (size_t i = 0; i < notes.nr && !o->quiet; i++)
-		fprintf(stderr, "mailward: %s: %s\n", notes.v[i].file, notes.v[i].msg);
+	for (size_t i = 0; i < notes.nr; i++)
+		cli_info(o, "%s: %s", notes.v[i].file, notes.v[i].msg);
 	code = EXIT_OK;
 done:
 	free(v);

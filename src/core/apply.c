@@ -8,6 +8,7 @@
 #include "core/http.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/esc.h"
 #include "util/mem.h"
 
 const char *apply_outcome_name(enum apply_outcome o)
@@ -166,10 +167,17 @@ int apply_refresh(struct api *api, struct apply_item *items, size_t n, size_t li
 		const struct plan_change *c = items[i].change;
 		char fp[HASH_HEX_SIZE];
 		char *name = NULL;
+		/*
+		 * The message lists one domain per indented line: names escaped
+		 * here cannot add a line of their own (util/esc.h).
+		 */
+		char *shown = esc_str(c->domain), *id = esc_str(c->id);
 
 		if (!items[i].live) {
-			buf_printf(&stale, "\n  %s (%s): no longer exists", c->domain, c->id);
+			buf_printf(&stale, "\n  %s (%s): no longer exists", shown, id);
 			n_stale++;
+			free(shown);
+			free(id);
 			continue;
 		}
 		const char *live_name = json_string_value(json_object_get(items[i].live, "domain"));
@@ -177,15 +185,20 @@ int apply_refresh(struct api *api, struct apply_item *items, size_t n, size_t li
 		fields_normalize_domain(&name, live_name ? live_name : "", false, NULL);
 		fields_fingerprint(fp, items[i].live);
 		if (strcmp(name, c->domain)) {
-			buf_printf(&stale, "\n  %s (%s): the id is now domain '%s'", c->domain,
-				   c->id, name);
+			char *now = esc_str(name);
+
+			buf_printf(&stale, "\n  %s (%s): the id is now domain '%s'", shown, id,
+				   now);
+			free(now);
 			n_stale++;
 		} else if (strcmp(fp, c->fingerprint)) {
 			buf_printf(&stale, "\n  %s (%s): its settings changed since the plan",
-				   c->domain, c->id);
+				   shown, id);
 			n_stale++;
 		}
 		free(name);
+		free(shown);
+		free(id);
 	}
 	if (n_stale)
 		rc = err_set(MW_ESTALE,
