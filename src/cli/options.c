@@ -60,7 +60,8 @@ const struct cli_option cli_options[] = {
 	{ OPT_FORMAT, "format", 0, "FORMAT", ON(CMD_IMPORT), "Output",
 	  "yaml (default), or state for mailward-sandbox's --state format" },
 	{ OPT_OUT, "out", 0, "FILE", ON(CMD_PLAN), "Output",
-	  "also save the plan (JSON, the plan file format) to FILE" },
+	  "also save the plan (JSON, the plan file format) to FILE, mode 0600; a link at FILE "
+	  "is replaced, not followed" },
 	{ OPT_OUT, "out", 0, "FILE", ON(CMD_IMPORT), "Output",
 	  "write to FILE, or to DIR/ with one file per domain (default: standard output)" },
 	{ OPT_DOMAIN, "domain", 0, "NAME", ON(CMD_IMPORT), "Output",
