@@ -14,6 +14,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/hash.h"
+#include "util/lock.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
 
@@ -84,6 +85,24 @@ static void print_result(const struct apply_item *it)
 	putchar('\n');
 }
 
+/* Write ahead: the intent is on disk before the request leaves, or it never leaves. */
+static int on_before_send(struct apply_item *it, void *ctx)
+{
+	struct progress *pr = ctx;
+
+	if (!pr->audit)
+		return 0;
+	if (pr->audit_failed)
+		return -1;
+	if (audit_intent(pr->audit, it) < 0) {
+		clear_progress(pr);
+		cli_error("%s; stopping: this request and every later one are not sent", err_msg());
+		pr->audit_failed = true;
+		return -1;
+	}
+	return 0;
+}
+
 static int on_finished(struct apply_item *it, void *ctx)
 {
 	struct progress *pr = ctx;
@@ -92,8 +111,8 @@ static int on_finished(struct apply_item *it, void *ctx)
 	pr->done++;
 	if (it->outcome == APPLY_FAILED || it->outcome == APPLY_NOT_SENT)
 		pr->failed++;
-	/* After one failed record, the rest are only reported, once, here. */
-	if (pr->audit && !pr->audit_failed && audit_record(pr->audit, it) < 0) {
+	/* Results are still kept when they can be: a request in flight was sent. */
+	if (pr->audit && audit_result(pr->audit, it) < 0 && !pr->audit_failed) {
 		clear_progress(pr);
 		cli_error("%s; stopping: no further operation is started", err_msg());
 		pr->audit_failed = true;
@@ -230,14 +249,70 @@ static void make_run_id(char out[17], const struct plan *p)
 	snprintf(out, 17, "%.16s", hex + 7);
 }
 
+/* --lock-file, else locks/<account>.lock in the cache folder. A new string. */
+static char *account_lock_path(const struct cli_opts *o, const char *account_id)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+
+	if (o->lock_file)
+		return xstrdup(o->lock_file);
+	if (o->cache_dir)
+		return xasprintf("%s/locks/%s.lock", o->cache_dir, account_id);
+	if (xdg && *xdg == '/')
+		return xasprintf("%s/mailward/locks/%s.lock", xdg, account_id);
+	return xasprintf("%s/.cache/mailward/locks/%s.lock", home && *home ? home : "/tmp",
+			 account_id);
+}
+
+/* Print the warnings audit_open() gathered, one line each. */
+static void print_warnings(const struct buf *w)
+{
+	const char *line = w->ptr;
+
+	while (line && *line) {
+		const char *end = strchr(line, '\n');
+		int len = end ? (int)(end - line) : (int)strlen(line);
+
+		cli_error("warning: %.*s", len, line);
+		line = end ? end + 1 : line + len;
+	}
+}
+
 /*
- * Carry out a plan whose target is checked: refuse a denied or stale one,
- * then send its operations. Prints errors itself; returns the exit code.
+ * One writer at a time: the account's lock, then the audit log's (opened,
+ * its torn tail cut). Both wait up to --lock-timeout in all.
+ */
+static int take_locks(struct session *s, const struct plan *p, struct lock_file **lock,
+		      struct audit **audit, const struct audit_context *actx)
+{
+	double deadline = time_mono() + s->o->lock_timeout_s;
+	struct buf warnings = BUF_INIT;
+	char *path = account_lock_path(s->o, p->account_id);
+	double left;
+	int rc;
+
+	rc = lock_file_acquire(lock, path, s->o->lock_timeout_s);
+	free(path);
+	if (rc < 0 || !s->o->audit_log)
+		return rc;
+	left = deadline - time_mono();
+	rc = audit_open(audit, s->o->audit_log, actx, left > 0 ? left : 0, &warnings);
+	print_warnings(&warnings);
+	buf_release(&warnings);
+	return rc;
+}
+
+/*
+ * Carry out a plan whose target is checked: take the locks, refuse a
+ * denied or stale plan, then send its operations, each written ahead to
+ * the audit log. Prints errors itself; returns the exit code.
  */
 static int execute(struct session *s, struct plan *p)
 {
 	struct apply_item *items = NULL;
 	struct progress pr = { 0 };
+	struct lock_file *lock = NULL;
 	struct audit_context actx;
 	struct apply_hooks hooks;
 	char run_id[17];
@@ -257,15 +332,16 @@ static int execute(struct session *s, struct plan *p)
 		code = EXIT_OK;
 		goto done;
 	}
-	rc = apply_refresh(s->api, items, n, p->live_count);
-	if (rc == 0)
-		rc = recheck_policy(s, p, items, n);
 	make_run_id(run_id, p);
 	actx.actor = actor_name(s->o);
 	actx.run_id = run_id;
 	actx.plan = p;
-	if (rc == 0 && s->o->audit_log)
-		rc = audit_open(&pr.audit, s->o->audit_log, &actx);
+	/* Locked before live is re-read: a run that waited sees what the other did. */
+	rc = take_locks(s, p, &lock, &pr.audit, &actx);
+	if (rc == 0)
+		rc = apply_refresh(s->api, items, n, p->live_count);
+	if (rc == 0)
+		rc = recheck_policy(s, p, items, n);
 	if (rc < 0) {
 		cli_report(s->o);
 		code = exit_code_for(rc);
@@ -275,6 +351,7 @@ static int execute(struct session *s, struct plan *p)
 	pr.total = n;
 	pr.started = time_mono();
 	pr.tty = !s->o->quiet && isatty(STDERR_FILENO);
+	hooks.before_send = on_before_send;
 	hooks.finished = on_finished;
 	hooks.ctx = &pr;
 	printf("Applying %zu operation%s (run %s, plan %s):\n", n, n == 1 ? "" : "s", run_id,
@@ -286,6 +363,7 @@ static int execute(struct session *s, struct plan *p)
 		cli_report(s->o);
 		pr.audit_failed = true;
 	}
+	pr.audit = NULL;
 	if (rc < 0) {
 		cli_report(s->o);
 		goto done;
@@ -301,6 +379,8 @@ static int execute(struct session *s, struct plan *p)
 		code = EXIT_OK;
 	}
 done:
+	audit_close(pr.audit);
+	lock_file_release(lock);
 	apply_items_free(items, n);
 	return code;
 }

@@ -24,6 +24,13 @@
 
 enum plan_action { PLAN_UPDATE, PLAN_DELETE, PLAN_MISSING };
 
+/*
+ * What a plan file holds: a plan to apply (`plan`), the report of `drift
+ * --format json` (`drift`, the same format), or a plan that puts back what
+ * one apply run changed (`revert`, with `revert_of`: that run's id).
+ */
+enum plan_kind { PLAN_KIND_PLAN, PLAN_KIND_DRIFT, PLAN_KIND_REVERT };
+
 struct plan_change {
 	enum plan_action action;
 	char *domain; /* normalised name */
@@ -60,6 +67,8 @@ struct plan_summary {
  */
 struct plan {
 	int format_version;
+	enum plan_kind kind;
+	char *revert_of; /* kind revert: the run it puts back; else NULL */
 	char *tool_version;
 	char *created_at;
 	char *account_id;
@@ -131,6 +140,9 @@ int plan_from_json(struct plan *out, const json_t *obj);
 
 /* plan_from_json() on a file; the message names the file. */
 int plan_load_file(struct plan *out, const char *path);
+
+/* The kind's name as in the plan file: "plan", "drift", "revert". Static. */
+const char *plan_kind_name(enum plan_kind k);
 
 /* The action's name as in the plan file: "update", "delete", "missing". */
 const char *plan_action_name(enum plan_action a);
