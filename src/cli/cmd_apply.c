@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/apply_revert.h"
 #include "cli/cli.h"
 #include "cli/session.h"
 #include "core/apply.h"
@@ -162,6 +163,25 @@ static int check_target(const struct session *s, const struct plan *p)
 			       "applied",
 			       p->api_url, s->api_url);
 	return 0;
+}
+
+/*
+ * A revert plan is vouched for by the audit log of the run it reverts
+ * (apply_revert.h); a drift report is not a plan to apply.
+ */
+static int check_kind(struct session *s, const struct plan *p)
+{
+	struct plan rebuilt;
+	int rc;
+
+	if (p->kind == PLAN_KIND_DRIFT)
+		return err_set(MW_EPLAN, "this is a drift report, not a plan: make one with "
+					 "'mailward plan --out FILE'");
+	if (p->kind != PLAN_KIND_REVERT)
+		return 0;
+	rc = apply_revert_verify(s, p, s->o->audit_log, &rebuilt);
+	plan_release(&rebuilt);
+	return rc;
 }
 
 /*
@@ -434,6 +454,8 @@ int cmd_apply(struct cli_opts *o)
 		rc = session_connect(&s);
 		if (rc == 0)
 			rc = check_target(&s, &p);
+		if (rc == 0)
+			rc = check_kind(&s, &p);
 		if (rc < 0)
 			goto fail;
 		cli_info(o, "applying plan %s (%s, commit %.12s)", planfile, p.digest,

@@ -118,12 +118,22 @@ static void blame_prev(struct audit_report *r, const struct line *lines, size_t 
 				     j + 1, j));
 }
 
+/* The line (1-based) of the record with `seq`, or 0. */
+static size_t line_of_seq(const struct line *lines, size_t n, size_t seq)
+{
+	for (size_t j = 0; j < n; j++)
+		if (lines[j].rec && seq_of(lines[j].rec) == (long long)seq)
+			return j + 1;
+	return 0;
+}
+
 static void check_chain(struct audit_report *r, const struct line *lines, size_t n)
 {
 	for (size_t j = 0; j < n && !r->broken; j++) {
 		const json_t *rec = lines[j].rec;
 		const char *prev = rec ? json_string_value(json_object_get(rec, "prev")) : NULL;
 		const char *want = j ? lines[j - 1].hash : ZERO_HASH;
+		size_t moved;
 		long long seq;
 
 		if (!rec) {
@@ -136,6 +146,11 @@ static void check_chain(struct audit_report *r, const struct line *lines, size_t
 			set_broken(r, j + 1,
 				   xstrdup("a record without seq or prev: not part of "
 					   "a hash chain"));
+		} else if (seq > (long long)(j + 1) && (moved = line_of_seq(lines, n, j + 1))) {
+			set_broken(r, j + 1,
+				   xasprintf("record seq %lld where %zu was expected: records were "
+					     "reordered (seq %zu is on line %zu)",
+					     seq, j + 1, j + 1, moved));
 		} else if (seq > (long long)(j + 1)) {
 			set_broken(r, j + 1,
 				   xasprintf("record seq %lld where %zu was expected: %lld "
