@@ -530,6 +530,11 @@ static void revert_puts_back_what_the_run_changed(void **state)
 	assert_int_equal(saved.kind, PLAN_KIND_REVERT);
 	assert_string_equal(saved.revert_of, "00112233aabbccdd");
 	assert_int_equal(revert_compare(&saved, &p), 0);
+	/* A saved change the log does not imply (a forged body) is refused. */
+	json_object_set_new(saved.changes[0].body, "lookback_hops", json_integer(9));
+	assert_int_equal(revert_compare(&saved, &p), MW_ESTALE);
+	assert_non_null(
+		strstr(err_msg(), "example.com (" ID_A "): not what the audit log implies"));
 	plan_release(&saved);
 	json_decref(j);
 	plan_release(&p);
