@@ -425,6 +425,22 @@ json_t *plan_to_json(const struct plan *p)
 	return o;
 }
 
+json_t *plan_to_json_kind(const struct plan *p, enum plan_kind kind)
+{
+	struct plan as = *p;
+	char digest[HASH_HEX_SIZE];
+	json_t *o;
+
+	as.kind = kind;
+	as.loaded = NULL;
+	if (kind != PLAN_KIND_REVERT)
+		as.revert_of = NULL;
+	o = plan_body_json(&as);
+	digest_of(digest, o);
+	json_object_set_new(o, "digest", json_string(digest));
+	return o;
+}
+
 char *plan_to_text(const struct plan *p)
 {
 	json_t *o = plan_to_json(p);

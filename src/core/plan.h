@@ -127,6 +127,12 @@ json_t *plan_unmanaged_json(const struct plan *p);
 /* The plan file object (digest included). A new reference. */
 json_t *plan_to_json(const struct plan *p);
 
+/*
+ * The plan file object of `p` as a plan of `kind` (its digest computed for
+ * that kind), e.g. the drift report of a plan. A new reference.
+ */
+json_t *plan_to_json_kind(const struct plan *p, enum plan_kind kind);
+
 /* The plan file text: plan_to_json(), indented, with a final newline. */
 char *plan_to_text(const struct plan *p);
 
