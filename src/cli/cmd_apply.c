@@ -19,9 +19,15 @@
 #include "util/mem.h"
 #include "util/timeutil.h"
 
+/* Intents written ahead in one batch (one fsync): the next requests, up to this many. */
+#define LOOKAHEAD_MAX 128
+
 struct progress {
 	const struct cli_opts *o;
 	struct audit *audit;
+	struct apply_item *items; /* all of the run's, in the order they start */
+	size_t n, lookahead;
+	size_t next_unwritten; /* items before it have their intents written */
 	size_t total, done, failed;
 	double started;
 	bool tty;
@@ -86,22 +92,55 @@ static void print_result(const struct apply_item *it)
 	putchar('\n');
 }
 
-/* Write ahead: the intent is on disk before the request leaves, or it never leaves. */
+/*
+ * Write the intents of up to `count` requests from item `from` on (those not
+ * written yet; requests start in item order) and have them synced.
+ */
+static int write_ahead(struct progress *pr, size_t from, size_t count)
+{
+	struct apply_item *batch[LOOKAHEAD_MAX];
+	size_t k = 0, i;
+	int rc;
+
+	for (i = from; i < pr->n && k < count; i++)
+		if (!pr->items[i].intent_seq && pr->items[i].outcome == APPLY_PENDING)
+			batch[k++] = &pr->items[i];
+	rc = audit_intents_ahead(pr->audit, batch, k);
+	if (rc == 0 && i > pr->next_unwritten)
+		pr->next_unwritten = i;
+	return rc;
+}
+
+/*
+ * Write ahead: the intent is on disk before the request leaves, or it never
+ * leaves. The intents of the next requests are written in batches and
+ * synced by the log's thread while earlier requests are on the wire, so a
+ * request seldom waits for the disk. After a crash, those written but not
+ * yet sent also show as unknown: at most the lookahead.
+ */
 static int on_before_send(struct apply_item *it, void *ctx)
 {
 	struct progress *pr = ctx;
+	size_t idx = (size_t)(it - pr->items);
 
 	if (!pr->audit)
 		return 0;
 	if (pr->audit_failed)
 		return -1;
-	if (audit_intent(pr->audit, it) < 0) {
-		clear_progress(pr);
-		cli_error("%s; stopping: this request and every later one are not sent", err_msg());
-		pr->audit_failed = true;
-		return -1;
-	}
+	if (!it->intent_seq && write_ahead(pr, idx, pr->lookahead) < 0)
+		goto failed;
+	/* A failure here is met again, and reported, by the request it concerns. */
+	if (pr->next_unwritten < pr->n && pr->next_unwritten - idx <= pr->lookahead / 2 &&
+	    write_ahead(pr, pr->next_unwritten, pr->lookahead / 2) < 0)
+		err_clear();
+	if (audit_wait_durable(pr->audit, it->intent_seq) < 0)
+		goto failed;
 	return 0;
+failed:
+	clear_progress(pr);
+	cli_error("%s; stopping: this request and every later one are not sent", err_msg());
+	pr->audit_failed = true;
+	return -1;
 }
 
 static int on_finished(struct apply_item *it, void *ctx)
@@ -368,6 +407,11 @@ static int execute(struct session *s, struct plan *p)
 		goto done;
 	}
 	pr.o = s->o;
+	pr.items = items;
+	pr.n = n;
+	pr.lookahead = 4 * (size_t)s->o->concurrency;
+	if (pr.lookahead > LOOKAHEAD_MAX)
+		pr.lookahead = LOOKAHEAD_MAX;
 	pr.total = n;
 	pr.started = time_mono();
 	pr.tty = !s->o->quiet && isatty(STDERR_FILENO);

@@ -1,6 +1,7 @@
 #include "audit.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,18 @@ struct audit {
 	long long seq;
 	char prev[HASH_HEX_SIZE];
 	bool broken;
+	/*
+	 * The sync thread: it fsyncs up to `sync_want` (a seq whose record
+	 * was written before it was asked) and then publishes `synced`; a
+	 * failed fsync sets `sync_errno`, after which nothing is durable.
+	 * All four under `mu`; `syncer` runs from open to close.
+	 */
+	pthread_t syncer;
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	long long sync_want, synced;
+	int sync_errno;
+	bool stopping, have_syncer;
 };
 
 /* --- opening ----------------------------------------------------------- */
@@ -232,6 +245,54 @@ damaged:
 		       a->path, t.lines);
 }
 
+static void *sync_main(void *arg)
+{
+	struct audit *a = arg;
+
+	pthread_mutex_lock(&a->mu);
+	for (;;) {
+		long long want;
+		int e;
+
+		while (!a->stopping && (a->sync_want <= a->synced || a->sync_errno))
+			pthread_cond_wait(&a->cond, &a->mu);
+		if (a->stopping)
+			break;
+		want = a->sync_want;
+		pthread_mutex_unlock(&a->mu);
+		e = fsync(a->fd) < 0 ? errno : 0;
+		pthread_mutex_lock(&a->mu);
+		if (e)
+			a->sync_errno = e;
+		else if (want > a->synced)
+			a->synced = want;
+		pthread_cond_broadcast(&a->cond);
+	}
+	pthread_mutex_unlock(&a->mu);
+	return NULL;
+}
+
+static void free_audit_thread(struct audit *a)
+{
+	if (!a->have_syncer)
+		return;
+	pthread_mutex_lock(&a->mu);
+	a->stopping = true;
+	pthread_cond_broadcast(&a->cond);
+	pthread_mutex_unlock(&a->mu);
+	pthread_join(a->syncer, NULL);
+	a->have_syncer = false;
+}
+
+static void free_audit(struct audit *a)
+{
+	free_audit_thread(a);
+	pthread_mutex_destroy(&a->mu);
+	pthread_cond_destroy(&a->cond);
+	free(a->path);
+	free(a);
+}
+
 int audit_open(struct audit **out, const char *path, const struct audit_context *ctx,
 	       double lock_timeout_s, struct buf *warnings)
 {
@@ -264,10 +325,18 @@ int audit_open(struct audit **out, const char *path, const struct audit_context 
 	a->fd = fd;
 	a->path = xstrdup(path);
 	a->ctx = *ctx;
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_cond_init(&a->cond, NULL);
 	fd = -1;
 	rc = repair_tail(a, warnings);
 	if (rc < 0)
 		goto done;
+	a->synced = a->sync_want = a->seq;
+	if (pthread_create(&a->syncer, NULL, sync_main, a) != 0) {
+		rc = err_set(MW_EIO, "audit log '%s': cannot start its sync thread", path);
+		goto done;
+	}
+	a->have_syncer = true;
 	*out = a;
 	a = NULL;
 done:
@@ -275,8 +344,7 @@ done:
 		close(fd);
 	if (a) {
 		close(a->fd);
-		free(a->path);
-		free(a);
+		free_audit(a);
 	}
 	return rc;
 }
@@ -352,81 +420,132 @@ json_t *audit_entry(const struct audit_context *ctx, const struct apply_item *it
 	return o;
 }
 
-/*
- * Write one line with one write(2) and sync it; on any failure cut the file
- * back to its size before, so that the line is whole or absent.
- */
-static int append_line(struct audit *a, const char *line, size_t len)
+/* Cut the file back to `size` (a record, or a batch, that must not stay). */
+static int cut_back(struct audit *a, off_t size, const char *what, int saved)
 {
-	struct stat st;
-	ssize_t w;
-
-	if (fstat(a->fd, &st) < 0)
-		return err_set(MW_EIO, "cannot write audit log '%s': %s", a->path, strerror(errno));
-	do
-		w = audit_write_fn(a->fd, line, len);
-	while (w < 0 && errno == EINTR);
-	if (w == (ssize_t)len && fsync(a->fd) == 0)
-		return 0;
-	{
-		int saved = w < 0 ? errno : w == (ssize_t)len ? errno : ENOSPC;
-		const char *what = w == (ssize_t)len ? "sync" : "write";
-
-		if (w != 0 && (ftruncate(a->fd, st.st_size) < 0 || fsync(a->fd) < 0)) {
-			/* What is on disk is unknown now: the chain cannot go on. */
-			a->broken = true;
-			return err_set(MW_EIO,
-				       "cannot %s audit log '%s': %s; and cannot cut the partial "
-				       "record: %s",
-				       what, a->path, strerror(saved), strerror(errno));
-		}
-		return err_set(MW_EIO, "cannot %s audit log '%s': %s (the record was not kept)",
-			       what, a->path, strerror(saved));
+	if (ftruncate(a->fd, size) < 0 || fsync(a->fd) < 0) {
+		/* What is on disk is unknown now: the chain cannot go on. */
+		a->broken = true;
+		return err_set(
+			MW_EIO,
+			"cannot %s audit log '%s': %s; and cannot cut the partial record: %s", what,
+			a->path, strerror(saved), strerror(errno));
 	}
+	return err_set(MW_EIO, "cannot %s audit log '%s': %s (the record was not kept)", what,
+		       a->path, strerror(saved));
 }
 
+/*
+ * Append one record with one write(2), chained to the last; a short or
+ * failed write is cut off again, so that the line is whole or absent. Not
+ * synced: the caller decides when.
+ */
 static int write_record(struct audit *a, json_t *entry)
 {
 	json_t *rec = json_object();
 	char *text = NULL, *line = NULL;
+	struct stat st;
 	size_t len;
-	int rc;
+	ssize_t w;
+	int rc = 0;
 
 	if (a->broken) {
-		json_decref(entry);
-		json_decref(rec);
-		return err_set(MW_EIO,
-			       "audit log '%s': an earlier record could not be cut off again, so "
-			       "nothing more is written",
-			       a->path);
+		rc = err_set(MW_EIO,
+			     "audit log '%s': an earlier record could not be cut off again, so "
+			     "nothing more is written",
+			     a->path);
+		goto done;
+	}
+	if (fstat(a->fd, &st) < 0) {
+		rc = err_set(MW_EIO, "cannot write audit log '%s': %s", a->path, strerror(errno));
+		goto done;
 	}
 	json_object_set_new(rec, "seq", json_integer(a->seq + 1));
 	json_object_set_new(rec, "prev", json_string(a->prev));
 	json_object_update(rec, entry);
-	json_decref(entry);
 	text = json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII);
 	len = strlen(text);
 	line = xmalloc(len + 1);
 	memcpy(line, text, len);
 	line[len] = '\n';
-	rc = append_line(a, line, len + 1);
-	if (rc == 0) {
-		a->seq++;
-		hash_sha256_hex(a->prev, text, len);
+	do
+		w = audit_write_fn(a->fd, line, len + 1);
+	while (w < 0 && errno == EINTR);
+	if (w != (ssize_t)(len + 1)) {
+		rc = cut_back(a, st.st_size, "write", w < 0 ? errno : ENOSPC);
+		goto done;
 	}
+	a->seq++;
+	hash_sha256_hex(a->prev, text, len);
+done:
 	free(line);
 	free(text);
 	json_decref(rec);
+	json_decref(entry);
+	return rc;
+}
+
+int audit_intents_ahead(struct audit *a, struct apply_item *const *items, size_t n)
+{
+	long long seq0 = a->seq;
+	char prev0[HASH_HEX_SIZE];
+	struct stat st;
+	size_t i;
+	int rc = 0;
+
+	memcpy(prev0, a->prev, sizeof(prev0));
+	if (fstat(a->fd, &st) < 0)
+		return err_set(MW_EIO, "cannot write audit log '%s': %s", a->path, strerror(errno));
+	for (i = 0; i < n && rc == 0; i++) {
+		rc = write_record(a, audit_entry(&a->ctx, items[i], "intent"));
+		if (rc == 0)
+			items[i]->intent_seq = a->seq;
+	}
+	if (rc < 0) {
+		/* The batch is all or nothing; when it cannot be cut, nothing more goes. */
+		if (i > 1 && !a->broken && (ftruncate(a->fd, st.st_size) < 0 || fsync(a->fd) < 0))
+			a->broken = true;
+		for (size_t k = 0; k < n; k++)
+			items[k]->intent_seq = 0;
+		a->seq = seq0;
+		memcpy(a->prev, prev0, sizeof(prev0));
+		return rc;
+	}
+	pthread_mutex_lock(&a->mu);
+	if (a->seq > a->sync_want)
+		a->sync_want = a->seq;
+	pthread_cond_broadcast(&a->cond);
+	pthread_mutex_unlock(&a->mu);
+	return 0;
+}
+
+int audit_wait_durable(struct audit *a, long long seq)
+{
+	int e;
+
+	pthread_mutex_lock(&a->mu);
+	while (a->synced < seq && !a->sync_errno)
+		pthread_cond_wait(&a->cond, &a->mu);
+	e = a->synced < seq ? a->sync_errno : 0;
+	pthread_mutex_unlock(&a->mu);
+	if (e)
+		return err_set(MW_EIO, "cannot sync audit log '%s': %s (the record is not on disk)",
+			       a->path, strerror(e));
+	return 0;
+}
+
+int audit_intents(struct audit *a, struct apply_item *const *items, size_t n)
+{
+	int rc = audit_intents_ahead(a, items, n);
+
+	if (rc == 0 && n)
+		rc = audit_wait_durable(a, items[n - 1]->intent_seq);
 	return rc;
 }
 
 int audit_intent(struct audit *a, struct apply_item *item)
 {
-	int rc = write_record(a, audit_entry(&a->ctx, item, "intent"));
-
-	if (rc == 0)
-		item->intent_seq = a->seq;
-	return rc;
+	return audit_intents(a, &item, 1);
 }
 
 int audit_result(struct audit *a, const struct apply_item *item)
@@ -436,13 +555,17 @@ int audit_result(struct audit *a, const struct apply_item *item)
 
 int audit_close(struct audit *a)
 {
-	int rc = 0;
+	int rc = 0, fd;
 
 	if (!a)
 		return 0;
-	if (close(a->fd) < 0)
+	fd = a->fd;
+	/* The thread first: no fsync may run on a descriptor being closed. */
+	free_audit_thread(a);
+	if (!a->broken && fsync(fd) < 0)
+		rc = err_set(MW_EIO, "cannot sync audit log '%s': %s", a->path, strerror(errno));
+	if (close(fd) < 0 && rc == 0)
 		rc = err_set(MW_EIO, "cannot close audit log '%s': %s", a->path, strerror(errno));
-	free(a->path);
-	free(a);
+	free_audit(a);
 	return rc;
 }

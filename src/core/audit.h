@@ -4,7 +4,8 @@
  *
  * Two JSON lines per operation: an "intent" record (the request about to be
  * sent and the domain's settings before it) that is on disk, fsync(2)ed,
- * before the request is put on the wire, and a "result" record (status,
+ * before the request is put on the wire (intents of the next few requests
+ * are written and synced in one batch), and a "result" record (status,
  * cf-ray, outcome, the settings after) once its answer is in. An operation
  * stopped before it was sent gets only a result, outcome "not_sent". Every
  * record carries `seq` (1, 2, ... through the file) and `prev` ("sha256:"
@@ -56,16 +57,40 @@ int audit_open(struct audit **out, const char *path, const struct audit_context 
 	       double lock_timeout_s, struct buf *warnings);
 
 /*
- * Append and fsync the intent record of `item` (sets item->intent_seq).
- * Fails with MW_EIO; a failed record is cut off again, so a later one may
- * still be written (and once a cut fails, every later call fails).
+ * Append the intent records of `items` (n of them, in that order) and
+ * fsync(2) once: when this returns 0 they are on disk, and each item's
+ * intent_seq is set. All or nothing: on failure none stays (the batch is
+ * cut off again), intent_seq is 0, and the caller must not send them.
+ * Writing the intents of the next few requests in one batch is what keeps
+ * the write-ahead cheap (one fsync per batch). Fails with MW_EIO.
  */
+int audit_intents(struct audit *a, struct apply_item *const *items, size_t n);
+
+/*
+ * The two halves of audit_intents(), so that the intents of the next
+ * requests can be written before they are needed and synced meanwhile (by
+ * a thread of the log's own): audit_intents_ahead() writes them (all or
+ * nothing, as above) and asks for a sync without waiting for it;
+ * audit_wait_durable() waits until the record `seq` is on disk. A request
+ * is sent only after audit_wait_durable() of its intent returned 0. Fail
+ * with MW_EIO (a failed fsync: nothing after the last good one is durable).
+ */
+int audit_intents_ahead(struct audit *a, struct apply_item *const *items, size_t n);
+int audit_wait_durable(struct audit *a, long long seq);
+
+/* audit_intents() of one item. */
 int audit_intent(struct audit *a, struct apply_item *item);
 
-/* Append and fsync the result record of `item`. Fails with MW_EIO. */
+/*
+ * Append the result record of `item` (with one write(2), a short write cut
+ * off again). It is synced with the next batch of intents, or at close: a
+ * crash of the machine may lose it, and the intent then shows as unknown.
+ * Fails with MW_EIO; once a record could not be cut off again, every later
+ * call fails.
+ */
 int audit_result(struct audit *a, const struct apply_item *item);
 
-/* Unlock and close; returns MW_EIO when the close failed. NULL is fine. */
+/* Sync, unlock and close; returns MW_EIO when the sync or close failed. NULL is fine. */
 int audit_close(struct audit *a);
 
 /* The body of a record (no seq/prev) for `item`: `event` "intent" or "result". New reference. */

@@ -14,8 +14,8 @@ if ! mount -t tmpfs -o size=16k,mode=0700 tmpfs "$T/full" 2>/dev/null; then
 fi
 trap 'umount "$T/full" 2>/dev/null || true; cleanup' EXIT
 
-N=60
-CHANGED=15
+N=200
+CHANGED=50
 gen_state $N >"$T/state.json"
 sandbox_start "$T/state.json" --log "$T/requests.jsonl"
 mkdir -p "$T/repo"
@@ -25,7 +25,8 @@ cd "$T/repo"
 expect_exit 2 plan --out "$T/plan.json"
 LOG=$T/full/audit.jsonl
 
-expect_exit 1 apply "$T/plan.json" --audit-log "$LOG" --concurrency 4 --rate 0
+# --concurrency 2: intents are written ahead in batches of 8 (4 per request in flight).
+expect_exit 1 apply "$T/plan.json" --audit-log "$LOG" --concurrency 2 --rate 0
 assert_contains "$ERR" "No space left on device"
 assert_output_contains "not sent: stopped after a failure to record"
 # Whole lines only: the file ends with a newline and the chain is whole.
@@ -37,11 +38,10 @@ grep '"event":"intent"' "$LOG" | ids >"$T/intents"
 grep '"method":"PATCH"' "$T/requests.jsonl" | ids >"$T/received"
 n_intents=$(wc -l <"$T/intents")
 n_received=$(wc -l <"$T/received")
-[ "$n_intents" -gt 0 ] && [ "$n_intents" -lt "$CHANGED" ] || fail "$n_intents intents: the disk did not fill in the middle"
+[ "$n_received" -gt 0 ] && [ "$n_intents" -lt "$CHANGED" ] || fail "$n_intents intents, $n_received sent: the disk did not fill in the middle"
 assert_eq "$(stats .requests.patch)" "$n_received" "PATCH count"
 comm -13 "$T/intents" "$T/received" >"$T/without_intent"
 [ ! -s "$T/without_intent" ] || fail "$(wc -l <"$T/without_intent") PATCH requests were sent without an intent"
-assert_eq "$n_received" "$n_intents" "every intent written was sent, and nothing else"
 echo "full disk: $n_intents intents, $n_received PATCH received, $(wc -c <"$LOG") bytes kept"
 
 # Room again: the next run continues the chain, after what the first left.

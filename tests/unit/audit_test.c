@@ -225,7 +225,7 @@ static void short_write_is_rolled_back(void **state)
 	assert_int_equal(audit_intent(a, &fx->item), MW_EIO);
 	assert_non_null(strstr(err_msg(), "the record was not kept"));
 	assert_int_equal(size_of(fx->path), before);
-	assert_int_equal(fx->item.intent_seq, 1); /* still the earlier one */
+	assert_int_equal(fx->item.intent_seq, 0); /* not written: not to be sent */
 	audit_write_fn = full_disk;
 	assert_int_equal(audit_result(a, &fx->item), MW_EIO);
 	assert_non_null(strstr(err_msg(), "No space left on device"));
@@ -238,6 +238,51 @@ static void short_write_is_rolled_back(void **state)
 	assert_int_equal(audit_close(a), 0);
 	assert_int_equal(audit_verify(&r, fx->path), 0);
 	assert_true(audit_report_ok(&r));
+	audit_report_release(&r);
+}
+
+static int writes_left;
+
+static ssize_t fail_after(int fd, const void *buf, size_t len)
+{
+	if (writes_left-- > 0)
+		return write(fd, buf, len);
+	errno = ENOSPC;
+	return -1;
+}
+
+/* A batch of intents is all or nothing: none stays when one cannot be written. */
+static void intent_batch_is_all_or_nothing(void **state)
+{
+	struct fx *fx = *state;
+	struct apply_item more[3];
+	struct apply_item *batch[3] = { &more[0], &more[1], &more[2] };
+	struct audit_report r;
+	struct audit *a;
+	off_t before;
+
+	write_ops(fx, 1);
+	before = size_of(fx->path);
+	for (int i = 0; i < 3; i++)
+		more[i] = fx->item;
+	a = open_log(fx);
+	writes_left = 2;
+	audit_write_fn = fail_after;
+	assert_int_equal(audit_intents(a, batch, 3), MW_EIO);
+	assert_int_equal(size_of(fx->path), before);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(more[i].intent_seq, 0);
+	audit_write_fn = write;
+	/* Written ahead, then waited for: on disk, chained after the last whole record. */
+	assert_int_equal(audit_intents_ahead(a, batch, 3), 0);
+	assert_int_equal(more[2].intent_seq, 5);
+	assert_int_equal(audit_wait_durable(a, more[2].intent_seq), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(audit_result(a, &more[i]), 0);
+	assert_int_equal(audit_close(a), 0);
+	assert_int_equal(audit_verify(&r, fx->path), 0);
+	assert_true(audit_report_ok(&r));
+	assert_int_equal(r.n_records, 8);
 	audit_report_release(&r);
 }
 
@@ -584,6 +629,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(chain_links_every_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(short_write_is_rolled_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(intent_batch_is_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(torn_tail_is_cut_with_a_warning, setup, teardown),
 		cmocka_unit_test_setup_teardown(unsafe_files_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(second_writer_is_refused_naming_the_pid, setup,
