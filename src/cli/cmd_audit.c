@@ -145,9 +145,49 @@ static json_t *history(const struct cli_opts *o, const json_t *records)
 	return out;
 }
 
-static void print_value(struct buf *b, const json_t *v)
+/*
+ * Append `s` with control characters written as \xNN: a log may have been
+ * written by anyone, and nothing in it may drive the terminal.
+ */
+static void put_str(struct buf *b, const char *s)
 {
-	fields_format_value(b, v);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			buf_printf(b, "\\x%02x", c);
+		else
+			buf_putc(b, (char)c);
+	}
+}
+
+static void put_value(struct buf *b, const json_t *v)
+{
+	struct buf text = BUF_INIT;
+
+	fields_format_value(&text, v);
+	put_str(b, text.ptr ? text.ptr : "");
+	buf_release(&text);
+}
+
+static void print_run_header(struct buf *b, const json_t *e, bool first)
+{
+	const char *commit = str_of(e, "commit", NULL);
+	const char *revert_of = str_of(e, "revert_of", NULL);
+
+	buf_puts(b, first ? "run " : "\nrun ");
+	put_str(b, str_of(e, "run_id", "?"));
+	buf_puts(b, " by ");
+	put_str(b, str_of(e, "actor", "?"));
+	buf_puts(b, ", commit ");
+	put_str(b, commit ? commit : "none");
+	buf_puts(b, ", plan ");
+	put_str(b, str_of(e, "plan_digest", "?"));
+	if (revert_of) {
+		buf_puts(b, ", revert of run ");
+		put_str(b, revert_of);
+	}
+	buf_putc(b, '\n');
 }
 
 static void print_history_text(const json_t *entries)
@@ -159,35 +199,41 @@ static void print_history_text(const json_t *entries)
 
 	json_array_foreach(entries, i, e) {
 		const char *this_run = str_of(e, "run_id", "?");
-		const char *commit = str_of(e, "commit", NULL);
-		const char *revert_of = str_of(e, "revert_of", NULL);
 		json_t *status = json_object_get(e, "status");
 		const char *ray = str_of(e, "cf_ray", NULL);
 		const char *error = str_of(e, "error", NULL);
 
 		buf_truncate(&b, 0);
 		if (!run || strcmp(run, this_run)) {
-			buf_printf(&b, "%srun %s by %s, commit %.12s, plan %.19s%s%s\n",
-				   run ? "\n" : "", this_run, str_of(e, "actor", "?"),
-				   commit ? commit : "none", str_of(e, "plan_digest", "?"),
-				   revert_of ? ", revert of run " : "", revert_of ? revert_of : "");
+			print_run_header(&b, e, !run);
 			run = this_run;
 		}
-		buf_printf(&b, "  %s  %s %s", str_of(e, "time", "?"), str_of(e, "action", "?"),
-			   str_of(e, "domain", "?"));
+		buf_puts(&b, "  ");
+		put_str(&b, str_of(e, "time", "?"));
+		buf_puts(&b, "  ");
+		put_str(&b, str_of(e, "action", "?"));
+		buf_putc(&b, ' ');
+		put_str(&b, str_of(e, "domain", "?"));
 		json_array_foreach(json_object_get(e, "changes"), j, c) {
-			buf_printf(&b, "%s %s ", j ? ";" : ":", str_of(c, "field", "?"));
-			print_value(&b, json_object_get(c, "before"));
+			buf_puts(&b, j ? "; " : ": ");
+			put_str(&b, str_of(c, "field", "?"));
+			buf_putc(&b, ' ');
+			put_value(&b, json_object_get(c, "before"));
 			buf_puts(&b, " -> ");
-			print_value(&b, json_object_get(c, "after"));
+			put_value(&b, json_object_get(c, "after"));
 		}
-		buf_printf(&b, "  [%s", str_of(e, "outcome", "?"));
+		buf_puts(&b, "  [");
+		put_str(&b, str_of(e, "outcome", "?"));
 		if (json_is_integer(status))
 			buf_printf(&b, ", HTTP %lld", (long long)json_integer_value(status));
-		if (ray)
-			buf_printf(&b, ", cf-ray %s", ray);
-		if (error)
-			buf_printf(&b, ": %s", error);
+		if (ray) {
+			buf_puts(&b, ", cf-ray ");
+			put_str(&b, ray);
+		}
+		if (error) {
+			buf_puts(&b, ": ");
+			put_str(&b, error);
+		}
 		buf_puts(&b, "]\n");
 		fwrite(b.ptr, 1, b.len, stdout);
 	}

@@ -100,6 +100,23 @@ static const char *str_of(const json_t *rec, const char *key)
 	return s ? s : "?";
 }
 
+/* `s` fit for a message: control characters as \xNN (a log may be anyone's). New string. */
+static char *printable(const char *s)
+{
+	struct buf b = BUF_INIT;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			buf_printf(&b, "\\x%02x", c);
+		else
+			buf_putc(&b, (char)c);
+	}
+	buf_putc(&b, '\0');
+	return buf_detach(&b, NULL);
+}
+
 /* Line j's prev does not match line j-1: blame j-1 unless j's own hash is wrong too. */
 static void blame_prev(struct audit_report *r, const struct line *lines, size_t n, size_t j)
 {
@@ -205,11 +222,21 @@ static void pair_intents(struct audit_report *r, const struct line *lines, size_
 		snprintf(key, sizeof(key), "%lld", seq_of(rec));
 		if (json_object_get(answered, key))
 			continue;
-		add_unknown(r, j + 1,
-			    xasprintf("intent without a result: %s %s (domain %s, run %s) was "
-				      "sent or about to be; its outcome is unknown",
-				      str_of(rec, "method"), str_of(rec, "path"),
-				      str_of(rec, "domain"), str_of(rec, "run_id")));
+		{
+			char *method = printable(str_of(rec, "method"));
+			char *path = printable(str_of(rec, "path"));
+			char *domain = printable(str_of(rec, "domain"));
+			char *run = printable(str_of(rec, "run_id"));
+
+			add_unknown(r, j + 1,
+				    xasprintf("intent without a result: %s %s (domain %s, run %s) "
+					      "was sent or about to be; its outcome is unknown",
+					      method, path, domain, run));
+			free(method);
+			free(path);
+			free(domain);
+			free(run);
+		}
 	}
 	json_decref(answered);
 }

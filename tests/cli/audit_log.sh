@@ -57,6 +57,18 @@ assert_eq "$(jget "$OUT" '[0].commit')" "$COMMIT" "json commit"
 assert_eq "$(jget "$OUT" '[0].outcome')" applied "json outcome"
 expect_exit 0 audit log "$LOG" --run 0000000000000000
 assert_contains "$ERR" "no record matches"
+# A log is anyone's: nothing in it reaches the terminal raw.
+cp "$LOG" "$T/evil.jsonl"
+printf '%s\n' '{"seq":9,"prev":"x","event":"intent","run_id":"r\u001b]0;pwned\u0007","domain":"e\u001b[2J.example","method":"PATCH","path":"/x\u001b[31m"}' >>"$T/evil.jsonl"
+expect_exit 0 audit log "$T/evil.jsonl"
+assert_contains "$OUT" 'e\x1b[2J.example'
+expect_exit 1 audit verify "$T/evil.jsonl"
+assert_contains "$OUT" 'PATCH /x\x1b[31m (domain e\x1b[2J.example, run r\x1b]0;pwned\x07)'
+for f in "$OUT" "$ERR"; do
+	if grep -q "$(printf '\033')" "$f"; then fail "a raw escape character reached the terminal"; fi
+done
+expect_exit 0 audit log "$T/evil.jsonl"
+if grep -q "$(printf '\033')" "$OUT" "$ERR"; then fail "audit log printed a raw escape"; fi
 expect_exit 1 audit log "$LOG" --format yaml
 expect_exit 1 audit frobnicate "$LOG"
 
@@ -128,7 +140,7 @@ assert_contains "$ERR" "warning: $LOG: mode 0644 is wider than 0600"
 expect_exit 0 audit verify "$LOG"
 
 # --- one writer at a time ----------------------------------------------------
-sandbox_restart "$EXAMPLES/live-state.json" --latency-ms 400
+sandbox_restart "$EXAMPLES/live-state.json" --latency-ms 1500
 expect_exit 2 plan --out "$T/plan5.json"
 reset_stats
 "$MAILWARD" apply "$T/plan5.json" --audit-log "$T/one.jsonl" --concurrency 1 \
