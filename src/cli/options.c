@@ -148,7 +148,8 @@ const struct cli_command cli_commands[] = {
 	  "domain whose live values are no longer the run's is a conflict: listed, left out; "
 	  "deleted domains cannot be restored: listed. Apply the saved plan with `mailward "
 	  "apply PLANFILE --audit-log FILE`, which verifies it against the log.",
-	  "0 nothing to revert, 2 changes, 3 a policy denies the plan, 1 error", cmd_revert },
+	  "0 nothing to revert, 2 changes (policies are checked when it is applied), 1 error",
+	  cmd_revert },
 	{ CMD_VERSION, "version", "", "print the version",
 	  "Prints mailward's version and those of the libraries it uses.", "0", cmd_version },
 	{ CMD_HELP, "help", "[COMMAND]", "show help for mailward or a command",

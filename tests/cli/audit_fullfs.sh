@@ -13,6 +13,8 @@ if ! mount -t tmpfs -o size=16k,mode=0700 tmpfs "$T/full" 2>/dev/null; then
 	exit 77
 fi
 trap 'umount "$T/full" 2>/dev/null || true; cleanup' EXIT
+# A test killed by its timeout must not leave the mount behind.
+trap 'exit 143' TERM INT
 
 N=200
 CHANGED=50
