@@ -115,8 +115,8 @@ static int write_ahead(struct progress *pr, size_t from, size_t count)
  * Write ahead: the intent is on disk before the request leaves, or it never
  * leaves. The intents of the next requests are written in batches and
  * synced by the log's thread while earlier requests are on the wire, so a
- * request seldom waits for the disk. After a crash, those written but not
- * yet sent also show as unknown: at most the lookahead.
+ * request seldom waits for the disk; a "sent" record, as it leaves, tells
+ * after a crash which of them were sent.
  */
 static int on_before_send(struct apply_item *it, void *ctx)
 {
@@ -133,7 +133,7 @@ static int on_before_send(struct apply_item *it, void *ctx)
 	if (pr->next_unwritten < pr->n && pr->next_unwritten - idx <= pr->lookahead / 2 &&
 	    write_ahead(pr, pr->next_unwritten, pr->lookahead / 2) < 0)
 		err_clear();
-	if (audit_wait_durable(pr->audit, it->intent_seq) < 0)
+	if (audit_wait_durable(pr->audit, it->intent_seq) < 0 || audit_sent(pr->audit, it) < 0)
 		goto failed;
 	return 0;
 failed:

@@ -131,6 +131,8 @@ static json_t *history(const struct cli_opts *o, const json_t *records)
 		const char *event = str_of(rec, "event", "result");
 		bool unknown = false;
 
+		if (!strcmp(event, "sent"))
+			continue;
 		if (!strcmp(event, "intent")) {
 			snprintf(key, sizeof(key), "%lld",
 				 (long long)json_integer_value(json_object_get(rec, "seq")));

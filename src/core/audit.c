@@ -548,6 +548,22 @@ int audit_intent(struct audit *a, struct apply_item *item)
 	return audit_intents(a, &item, 1);
 }
 
+int audit_sent(struct audit *a, const struct apply_item *item)
+{
+	json_t *o = json_object();
+	char stamp[32];
+
+	time_format_now_ms(stamp);
+	json_object_set_new(o, "event", json_string("sent"));
+	json_object_set_new(o, "time", json_string(stamp));
+	json_object_set_new(o, "run_id", json_string(a->ctx.run_id));
+	json_object_set_new(o, "intent_seq", json_integer(item->intent_seq));
+	json_object_set_new(o, "domain", json_string(item->change->domain));
+	json_object_set_new(o, "method", json_string(method_name(item->op.method)));
+	json_object_set_new(o, "path", str_or_null(item->op.path));
+	return write_record(a, o);
+}
+
 int audit_result(struct audit *a, const struct apply_item *item)
 {
 	return write_record(a, audit_entry(&a->ctx, item, "result"));

@@ -5,8 +5,9 @@
  * Two JSON lines per operation: an "intent" record (the request about to be
  * sent and the domain's settings before it) that is on disk, fsync(2)ed,
  * before the request is put on the wire (intents of the next few requests
- * are written and synced in one batch), and a "result" record (status,
- * cf-ray, outcome, the settings after) once its answer is in. An operation
+ * are written and synced in one batch), a small "sent" record as it goes,
+ * and a "result" record (status, cf-ray, outcome, the settings after) once
+ * its answer is in. An operation
  * stopped before it was sent gets only a result, outcome "not_sent". Every
  * record carries `seq` (1, 2, ... through the file) and `prev` ("sha256:"
  * and the SHA-256 of the previous record's line without its newline; the
@@ -80,6 +81,15 @@ int audit_wait_durable(struct audit *a, long long seq);
 
 /* audit_intents() of one item. */
 int audit_intent(struct audit *a, struct apply_item *item);
+
+/*
+ * Append the "sent" record of `item` (its intent_seq, with one write(2),
+ * not synced) just before its request is put on the wire: what tells an
+ * intent that was sent from one written ahead and never sent, when a crash
+ * leaves both without a result. A crash of the machine (not of the
+ * process) may lose it. Fails with MW_EIO.
+ */
+int audit_sent(struct audit *a, const struct apply_item *item);
 
 /*
  * Append the result record of `item` (with one write(2), a short write cut

@@ -199,20 +199,21 @@ static void add_unknown(struct audit_report *r, size_t line, char *message)
 	r->n_unknown++;
 }
 
-/* Every intent must have a result that names its seq. */
+/* Every intent must have a result that names its seq; a "sent" record says it left. */
 static void pair_intents(struct audit_report *r, const struct line *lines, size_t n)
 {
-	json_t *answered = json_object();
+	json_t *answered = json_object(), *sent = json_object();
 	char key[32];
 
 	for (size_t j = 0; j < n; j++) {
 		const json_t *rec = lines[j].rec;
 		const json_t *iseq = rec ? json_object_get(rec, "intent_seq") : NULL;
+		const char *event = rec ? str_of(rec, "event") : "";
 
-		if (!rec || strcmp(str_of(rec, "event"), "result") || !json_is_integer(iseq))
+		if (!json_is_integer(iseq) || (strcmp(event, "result") && strcmp(event, "sent")))
 			continue;
 		snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(iseq));
-		json_object_set_new(answered, key, json_true());
+		json_object_set_new(strcmp(event, "sent") ? answered : sent, key, json_true());
 	}
 	for (size_t j = 0; j < n; j++) {
 		const json_t *rec = lines[j].rec;
@@ -228,10 +229,16 @@ static void pair_intents(struct audit_report *r, const struct line *lines, size_
 			char *domain = printable(str_of(rec, "domain"));
 			char *run = printable(str_of(rec, "run_id"));
 
-			add_unknown(r, j + 1,
-				    xasprintf("intent without a result: %s %s (domain %s, run %s) "
-					      "was sent or about to be; its outcome is unknown",
-					      method, path, domain, run));
+			add_unknown(
+				r, j + 1,
+				xasprintf("intent without a result: %s %s (domain %s, run %s) %s",
+					  method, path, domain, run,
+					  json_object_get(sent, key)
+						  ? "was sent; its outcome is unknown"
+						  : "was written ahead, with no record of being "
+						    "sent (most likely it was not, but a crash "
+						    "of the machine can lose that record); its "
+						    "outcome is unknown"));
 			free(method);
 			free(path);
 			free(domain);
@@ -239,6 +246,7 @@ static void pair_intents(struct audit_report *r, const struct line *lines, size_
 		}
 	}
 	json_decref(answered);
+	json_decref(sent);
 }
 
 int audit_verify(struct audit_report *out, const char *path)

@@ -32,7 +32,7 @@ echo "apply, $N updates, 20 ms latency, --concurrency 8 --rate 0: wall $wall s,"
 awk -v w="$wall" 'BEGIN { exit !(w < 3.5) }' || fail "wall time $wall s is not under 3.5 s"
 
 # The same with the write-ahead audit log (an fsynced batch of intents
-# before the requests start, a result after each: 2,000 records) in $T (the
+# before the requests start, a sent and a result record each: 3,000 records) in $T (the
 # disk, not a tmpfs, unless $TMPDIR is one): at most 10% slower. The machine
 # is shared, so each variant runs BENCH_AUDIT_RUNS times, alternating on a
 # fresh sandbox, and the medians are compared.
@@ -59,14 +59,14 @@ for ((r = 0; r < RUNS; r++)); do
 	rm -f "$AUDIT_DIR/bench-audit.jsonl"
 	one_apply w --audit-log "$AUDIT_DIR/bench-audit.jsonl"
 	audited+=("$w")
-	[ "$(wc -l <"$AUDIT_DIR/bench-audit.jsonl")" = $((2 * N)) ] || fail "audit records"
+	[ "$(wc -l <"$AUDIT_DIR/bench-audit.jsonl")" = $((3 * N)) ] || fail "audit records"
 	"$MAILWARD" audit verify "$AUDIT_DIR/bench-audit.jsonl" >/dev/null ||
 		fail "the benchmark's audit log does not verify"
 done
 rm -f "$AUDIT_DIR/bench-audit.jsonl"
 mp=$(median "${plain[@]}")
 ma=$(median "${audited[@]}")
-echo "apply, $N updates, same, --audit-log ($((2 * N)) records on" \
+echo "apply, $N updates, same, --audit-log ($((3 * N)) records on" \
 	"$(df -T "$AUDIT_DIR" | awk 'NR == 2 { print $2 }')) against none, median of $RUNS each:" \
 	"$ma s against $mp s, $(awk -v a="$ma" -v w="$mp" 'BEGIN { printf "%+.1f%%", (a / w - 1) * 100 }')" \
 	"(without: ${plain[*]}; with: ${audited[*]})"

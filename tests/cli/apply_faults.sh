@@ -42,7 +42,7 @@ fresh --fault op=patch,action=429,retry-after=1,count=3
 expect_exit 0 apply --auto-approve --rate 0 --audit-log "$T/audit.jsonl"
 assert_eq "$(stats .status.429)" 3 "429 answers"
 assert_eq "$(stats .requests.patch)" 9 "PATCH requests (6 + 3 retried)"
-assert_eq "$(wc -l <"$T/audit.jsonl")" 14 "audit lines (an intent and a result each)"
+assert_eq "$(wc -l <"$T/audit.jsonl")" 21 "audit lines (an intent, sent and a result each)"
 grep '"event":"result"' "$T/audit.jsonl" >"$T/results.jsonl"
 total_attempts=0
 for i in 0 1 2 3 4 5 6; do
@@ -79,7 +79,7 @@ assert_contains "$OUT" "d3.example.com ($(id 3)): HTTP 400: code 1004: Lookback 
 assert_contains "$OUT" "✗ update d3.example.com"
 assert_contains "$ERR" "1 of 7 operations failed"
 assert_eq "$(stats .requests.patch)" 6 "PATCH requests (a 400 is not retried)"
-assert_eq "$(wc -l <"$T/audit.jsonl")" 14 "audit lines"
+assert_eq "$(wc -l <"$T/audit.jsonl")" 21 "audit lines"
 assert_eq "$(audit_line "$(id 3)" .outcome)" failed "outcome of the 400"
 assert_eq "$(audit_line "$(id 3)" .status)" 400 "status of the 400"
 audit_line "$(id 3)" .error | grep -qF "code 1004: Lookback hops not allowed here" ||

@@ -21,7 +21,7 @@ assert_contains "$OUT" "1 missing domain not applied"
 # The audit log: an intent and a result per operation, 0600, with the
 # contract's fields; the results hold what the lines held before.
 [ "$(stat -c %a "$T/audit.jsonl")" = 600 ] || fail "audit log mode is not 0600"
-assert_eq "$(wc -l <"$T/audit.jsonl")" 8 "audit lines"
+assert_eq "$(wc -l <"$T/audit.jsonl")" 12 "audit lines"
 assert_eq "$(grep -c '"event":"intent"' "$T/audit.jsonl")" 4 "intent records"
 expect_exit 0 audit verify "$T/audit.jsonl"
 grep '"event":"result"' "$T/audit.jsonl" >"$T/results.jsonl"

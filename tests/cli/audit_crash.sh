@@ -45,6 +45,14 @@ grep 'intent without a result' "$OUT" | ids >"$T/unknown"
 comm -23 "$T/intents" "$T/results" >"$T/expected_unknown"
 [ -s "$T/expected_unknown" ] || fail "no request was in flight at the kill"
 cmp -s "$T/unknown" "$T/expected_unknown" || fail "unknown outcomes: got $(wc -l <"$T/unknown"), expected $(wc -l <"$T/expected_unknown")"
+# Of those, the ones named as sent: every request the API received without
+# a result is among them, and only requests with a "sent" record are.
+grep 'intent without a result: .* was sent;' "$OUT" | ids >"$T/unknown_sent"
+grep '"event":"sent"' "$LOG" | ids >"$T/sent"
+comm -23 "$T/received" "$T/results" | comm -23 - "$T/unknown_sent" >"$T/missed"
+[ ! -s "$T/missed" ] || fail "$(wc -l <"$T/missed") requests the API received are not named as sent"
+comm -23 "$T/unknown_sent" "$T/sent" >"$T/not_sent"
+[ ! -s "$T/not_sent" ] || fail "requests named as sent without a sent record"
 # Written ahead: no request reached the API without its intent on disk.
 comm -13 "$T/intents" "$T/received" >"$T/without_intent"
 [ ! -s "$T/without_intent" ] || fail "$(wc -l <"$T/without_intent") PATCH requests arrived without an intent"
@@ -64,4 +72,4 @@ expect_exit 0 apply "$T/plan2.json" --audit-log "$LOG" --concurrency 8 --rate 0
 expect_exit 1 audit verify "$LOG"
 assert_not_contains "$OUT" "the hash chain is broken"
 expect_exit 0 plan
-echo "killed after $n_results results: $n_intents intents, $(wc -l <"$T/unknown") unknown, $(wc -l <"$T/received") PATCH received, $applied applied live"
+echo "killed after $n_results results: $n_intents intents, $(wc -l <"$T/unknown") unknown ($(wc -l <"$T/unknown_sent") named as sent), $(wc -l <"$T/received") PATCH received, $applied applied live"

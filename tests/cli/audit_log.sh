@@ -21,19 +21,20 @@ expect_exit 0 apply "$T/plan.json" --audit-log "$LOG"
 RUN=$(sed -n 's/^Applying .*(run \([0-9a-f]*\), plan .*/\1/p' "$OUT")
 [ -n "$RUN" ] || fail "apply printed no run id"
 
-# Written ahead: 4 operations, 4 intents and 4 results, each intent before its result.
-assert_eq "$(wc -l <"$LOG")" 8 "records"
+# Written ahead: 4 operations, 4 intents, 4 sent and 4 results, each in that order.
+assert_eq "$(wc -l <"$LOG")" 12 "records"
 assert_eq "$(grep -c '"event":"intent"' "$LOG")" 4 "intents"
+assert_eq "$(grep -c '"event":"sent"' "$LOG")" 4 "sent records"
 assert_eq "$(stats .requests.patch)" 3 "PATCH requests"
 assert_eq "$(stats .requests.delete)" 1 "DELETE requests"
-for i in 0 1 2 3 4 5 6 7; do
+for i in $(seq 0 11); do
 	assert_eq "$(jget -l "$LOG" "[$i].seq")" "$((i + 1))" "seq of line $((i + 1))"
 done
 assert_eq "$(jget -l "$LOG" '[0].prev')" "sha256:$(printf '0%.0s' $(seq 64))" "first prev"
 assert_eq "$(jget -l "$LOG" '[1].prev')" "sha256:$(head -n 1 "$LOG" | tr -d '\n' | sha256sum | cut -c1-64)" \
 	"second prev is the hash of the first line"
-for i in $(seq 0 7); do
-	if [ "$(jget -l "$LOG" "[$i].event")" = result ]; then
+for i in $(seq 0 11); do
+	if [ "$(jget -l "$LOG" "[$i].event")" != intent ]; then
 		iseq=$(jget -l "$LOG" "[$i].intent_seq")
 		[ "$iseq" -lt "$((i + 1))" ] || fail "result on line $((i + 1)) before its intent"
 		assert_eq "$(jget -l "$LOG" "[$((iseq - 1))].event")" intent "intent_seq of line $((i + 1))"
@@ -42,7 +43,7 @@ for i in $(seq 0 7); do
 	fi
 done
 expect_exit 0 audit verify "$LOG"
-assert_contains "$OUT" "8 records, the hash chain is whole and every intent has its result"
+assert_contains "$OUT" "12 records, the hash chain is whole and every intent has its result"
 
 # The history: who changed example.com's folder, when, from which commit.
 expect_exit 0 audit log "$LOG" --domain example.com
@@ -90,7 +91,7 @@ swap_3_4() {
 	mv "$1.new" "$1"
 }
 tamper "swap two lines" 'swap_3_4 "$T/t.jsonl"' 3 "record seq 4 where 3 was expected"
-tamper "truncate mid-line" "truncate -s -40 \"\$T/t.jsonl\"" 8 "torn record: the last line has no newline"
+tamper "truncate mid-line" "truncate -s -40 \"\$T/t.jsonl\"" 12 "torn record: the last line has no newline"
 tamper "remove the first line" "sed -i '1d' \"\$T/t.jsonl\"" 1 "record seq 2 where 1 was expected"
 # An intent without a result: the process died after sending it.
 head -n 1 "$LOG" >"$T/t.jsonl"
@@ -105,11 +106,11 @@ expect_exit 2 plan --out "$T/plan2.json"
 cp "$LOG" "$T/before.jsonl"
 printf '{"seq":9,"prev":"sha256:torn-by-a-cr' >>"$LOG"
 expect_exit 0 apply "$T/plan2.json" --audit-log "$LOG"
-assert_contains "$ERR" "warning: $LOG:9: cut a torn record (36 bytes, no newline) left by an interrupted run"
-cmp -s "$T/before.jsonl" <(head -n 8 "$LOG") || fail "the records before the torn one changed"
-assert_eq "$(jget -l "$LOG" '[8].seq')" 9 "the chain goes on after the cut"
+assert_contains "$ERR" "warning: $LOG:13: cut a torn record (36 bytes, no newline) left by an interrupted run"
+cmp -s "$T/before.jsonl" <(head -n 12 "$LOG") || fail "the records before the torn one changed"
+assert_eq "$(jget -l "$LOG" '[12].seq')" 13 "the chain goes on after the cut"
 expect_exit 0 audit verify "$LOG"
-assert_contains "$OUT" "10 records"
+assert_contains "$OUT" "15 records"
 
 # --- a safe file --------------------------------------------------------------
 expect_exit 2 plan --out "$T/plan3.json" --repo . --ref HEAD~1

@@ -507,14 +507,21 @@ static void intents_without_results_are_unknown(void **state)
 	write_ops(fx, 1);
 	a = open_log(fx);
 	assert_int_equal(audit_intent(a, &fx->item), 0);
+	assert_int_equal(audit_sent(a, &fx->item), 0);
+	/* Written ahead and never sent: also unknown, but said so. */
+	assert_int_equal(audit_intent(a, &fx->item), 0);
 	assert_int_equal(audit_close(a), 0);
 	assert_int_equal(audit_verify(&r, fx->path), 0);
 	assert_int_equal(r.broken, 0);
-	assert_int_equal(r.n_unknown, 1);
+	assert_int_equal(r.n_unknown, 2);
 	assert_int_equal(r.unknown[0].line, 3);
 	assert_non_null(strstr(r.unknown[0].message,
 			       "intent without a result: PATCH /accounts/" ACCOUNT
 			       "/email-security/settings/domains/" ID_A " (domain example.com"));
+	assert_non_null(strstr(r.unknown[0].message, "was sent; its outcome is unknown"));
+	assert_int_equal(r.unknown[1].line, 5);
+	assert_non_null(strstr(r.unknown[1].message, "was written ahead, with no record of being "
+						     "sent"));
 	assert_false(audit_report_ok(&r));
 	audit_report_release(&r);
 }
