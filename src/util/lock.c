@@ -107,9 +107,9 @@ int lock_file_acquire(struct lock_file **out, const char *path, double timeout_s
 	if (rc < 0)
 		goto done;
 	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	/* The pid is for people; the lock itself is what counts. */
-	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, strlen(pid), 0) < 0)
-		(void)0;
+	/* The pid is for people (F_GETLK is what names the holder): best effort. */
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) < 0)
+		errno = 0;
 	l = xcalloc(1, sizeof(*l));
 	l->fd = fd;
 	l->path = xstrdup(path);
@@ -126,9 +126,9 @@ void lock_file_release(struct lock_file *l)
 {
 	if (!l)
 		return;
-	/* Emptied first: a pid left behind would name a run that is over. */
+	/* Emptied first, if it can be: a pid left behind would name a run that is over. */
 	if (ftruncate(l->fd, 0) < 0)
-		(void)0;
+		errno = 0;
 	close(l->fd);
 	free(l->path);
 	free(l);
