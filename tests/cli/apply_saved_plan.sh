@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # plan --out p.json && apply p.json && plan: the last plan exits 0 but for
-# the missing domain; the audit log has one line per operation.
+# the missing domain; the audit log has an intent, a sent and a result record per operation.
 . "$(dirname "$0")/lib.sh"
 
 sandbox_start "$EXAMPLES/live-state.json"
