@@ -32,6 +32,8 @@ enum cmd_id {
 	CMD_DRIFT,
 	CMD_IMPORT,
 	CMD_SHOW,
+	CMD_AUDIT,
+	CMD_REVERT,
 	CMD_VERSION,
 	CMD_HELP,
 	CMD_COUNT
@@ -63,6 +65,9 @@ enum opt_id {
 	OPT_FORCE,
 	OPT_AUDIT_LOG,
 	OPT_ACTOR,
+	OPT_LOCK_FILE,
+	OPT_LOCK_TIMEOUT,
+	OPT_RUN,
 	OPT_NOTIFY,
 	OPT_QUIET,
 	OPT_VERBOSE,
@@ -120,6 +125,9 @@ struct cli_opts {
 	long timeout_s;
 	bool auto_approve;
 	const char *audit_log, *actor, *notify;
+	const char *lock_file; /* NULL: locks/<account>.lock in the cache folder */
+	double lock_timeout_s; /* 0: refuse at once */
+	const char *run_id; /* audit log, revert: --run */
 	bool quiet, verbose;
 	char **args;
 	int n_args;
@@ -174,6 +182,8 @@ int cmd_apply(struct cli_opts *o);
 int cmd_drift(struct cli_opts *o);
 int cmd_import(struct cli_opts *o);
 int cmd_show(struct cli_opts *o);
+int cmd_audit(struct cli_opts *o);
+int cmd_revert(struct cli_opts *o);
 int cmd_version(struct cli_opts *o);
 int cmd_help(struct cli_opts *o);
 

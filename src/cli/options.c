@@ -12,11 +12,12 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/esc.h"
+#include "util/lock.h"
 #include "util/mem.h"
 #include "util/suggest.h"
 
 #define SRC (ON(CMD_VALIDATE) | ON(CMD_PLAN) | ON(CMD_APPLY) | ON(CMD_DRIFT))
-#define NET (ON(CMD_PLAN) | ON(CMD_APPLY) | ON(CMD_DRIFT) | ON(CMD_IMPORT))
+#define NET (ON(CMD_PLAN) | ON(CMD_APPLY) | ON(CMD_DRIFT) | ON(CMD_IMPORT) | ON(CMD_REVERT))
 
 const struct cli_option cli_options[] = {
 	{ OPT_REPO, "repo", 0, "PATH_OR_URL", SRC, "Desired state",
@@ -62,23 +63,40 @@ const struct cli_option cli_options[] = {
 	{ OPT_FORCE, "force", 0, NULL, ON(CMD_PLAN) | ON(CMD_APPLY) | ON(CMD_DRIFT), "Planning",
 	  "lift the built-in safety threshold (more than 30% of 10 or more live domains changed, "
 	  "a prune that empties the account); never a policy's rule" },
-	{ OPT_FORMAT, "format", 0, "FORMAT", ON(CMD_PLAN) | ON(CMD_DRIFT) | ON(CMD_SHOW), "Output",
+	{ OPT_FORMAT, "format", 0, "FORMAT",
+	  ON(CMD_PLAN) | ON(CMD_DRIFT) | ON(CMD_SHOW) | ON(CMD_REVERT), "Output",
 	  "text (default), json or markdown" },
 	{ OPT_FORMAT, "format", 0, "FORMAT", ON(CMD_IMPORT), "Output",
 	  "yaml (default), or state for mailward-sandbox's --state format" },
-	{ OPT_OUT, "out", 0, "FILE", ON(CMD_PLAN), "Output",
+	{ OPT_OUT, "out", 0, "FILE", ON(CMD_PLAN) | ON(CMD_REVERT), "Output",
 	  "also save the plan (JSON, the plan file format) to FILE, mode 0600; a link at FILE "
 	  "is replaced, not followed" },
 	{ OPT_OUT, "out", 0, "FILE", ON(CMD_IMPORT), "Output",
 	  "write to FILE, or to DIR/ with one file per domain (default: standard output)" },
+	{ OPT_DOMAIN, "domain", 0, "NAME", ON(CMD_AUDIT), "Audit log",
+	  "audit log: only the records of this domain (repeatable)" },
+	{ OPT_RUN, "run", 0, "RUN_ID", ON(CMD_AUDIT), "Audit log",
+	  "audit log: only the records of this apply run" },
+	{ OPT_FORMAT, "format", 0, "FORMAT", ON(CMD_AUDIT), "Audit log",
+	  "audit log: text (default) or json" },
 	{ OPT_DOMAIN, "domain", 0, "NAME", ON(CMD_IMPORT), "Output",
 	  "import only this domain (repeatable)" },
 	{ OPT_AUTO_APPROVE, "auto-approve", 0, NULL, ON(CMD_APPLY), "Apply",
 	  "apply without asking when planning and applying in one go" },
 	{ OPT_AUDIT_LOG, "audit-log", 0, "FILE", ON(CMD_APPLY), "Apply",
-	  "append one JSON line per operation to FILE (created with mode 0600)" },
+	  "append the hash-chained, write-ahead audit log to FILE: an intent record before each "
+	  "request, a result after it (created with mode 0600; locked while applying)" },
+	{ OPT_AUDIT_LOG, "audit-log", 0, "FILE", ON(CMD_REVERT), "Revert",
+	  "the audit log that recorded the run to revert (required; it must verify)" },
+	{ OPT_RUN, "run", 0, "RUN_ID", ON(CMD_REVERT), "Revert",
+	  "the apply run to put back (required; its id is printed by apply and in the log)" },
 	{ OPT_ACTOR, "actor", 0, "NAME", ON(CMD_APPLY), "Apply",
 	  "who applies, for the audit log (else GITHUB_ACTOR, GITLAB_USER_LOGIN, USER)" },
+	{ OPT_LOCK_FILE, "lock-file", 0, "FILE", ON(CMD_APPLY), "Apply",
+	  "the per-account lock held for the whole run (default: "
+	  "$XDG_CACHE_HOME/mailward/locks/ACCOUNT.lock)" },
+	{ OPT_LOCK_TIMEOUT, "lock-timeout", 0, "DURATION", ON(CMD_APPLY), "Apply",
+	  "wait this long for another run's locks (30, 30s, 2m; default: 0, refuse at once)" },
 	{ OPT_NOTIFY, "notify", 0, "URL", ON(CMD_DRIFT), "Drift",
 	  "POST a JSON summary (with a Slack-compatible 'text') to URL when drift is found "
 	  "(else MAILWARD_NOTIFY_URL, which keeps the URL's secret out of the process list)" },
@@ -127,6 +145,23 @@ const struct cli_command cli_commands[] = {
 	  "Prints a plan saved with `plan --out` as text, JSON or Markdown, after checking its "
 	  "digest. Sends no request.",
 	  "0, 1 error", cmd_show },
+	{ CMD_AUDIT, "audit", "verify|log FILE", "check an audit log, or show its history",
+	  "`audit verify FILE` checks the hash chain of an audit log written by apply "
+	  "--audit-log and that every intent record has its result: it names FILE:LINE of the "
+	  "first record that was changed, removed, reordered or torn, and each request whose "
+	  "outcome is unknown (the process died after sending it). `audit log FILE` prints the "
+	  "history: when, who, which commit and plan, what changed from what to what, and how "
+	  "it went; --domain and --run select records. Sends no request.",
+	  "verify: 0 whole, 1 broken or incomplete; log: 0, 1 error", cmd_audit },
+	{ CMD_REVERT, "revert", "", "plan to put back what one apply run changed",
+	  "Reads the run's records from --audit-log (which must verify) and the live settings "
+	  "(GET only), and builds a plan of kind \"revert\" that PATCHes, for every domain the "
+	  "run updated, exactly the fields it changed back to their values before the run. A "
+	  "domain whose live values are no longer the run's is a conflict: listed, left out; "
+	  "deleted domains cannot be restored: listed. Apply the saved plan with `mailward "
+	  "apply PLANFILE --audit-log FILE`, which verifies it against the log.",
+	  "0 nothing to revert, 2 changes (policies are checked when it is applied), 1 error",
+	  cmd_revert },
 	{ CMD_VERSION, "version", "", "print the version",
 	  "Prints mailward's version and those of the libraries it uses.", "0", cmd_version },
 	{ CMD_HELP, "help", "[COMMAND]", "show help for mailward or a command",
@@ -471,6 +506,18 @@ static int apply_option(struct cli_opts *o, const struct cli_command *cmd, int v
 		break;
 	case OPT_ACTOR:
 		o->actor = arg;
+		break;
+	case OPT_LOCK_FILE:
+		o->lock_file = arg;
+		break;
+	case OPT_LOCK_TIMEOUT:
+		if (lock_parse_duration(&o->lock_timeout_s, arg) < 0) {
+			usage_error(cmd, "--lock-timeout: %s", err_msg());
+			return -1;
+		}
+		break;
+	case OPT_RUN:
+		o->run_id = arg;
 		break;
 	case OPT_NOTIFY:
 		o->notify = arg;

@@ -274,7 +274,15 @@ void api_op_release(struct api_op *op)
 struct run_ctx {
 	void (*done)(struct api_op *op, void *ctx);
 	void *ctx;
+	int (*before_send)(struct api_op *op, void *ctx);
 };
+
+static int op_before_send(struct http_req *req, void *ctx)
+{
+	struct run_ctx *rc = ctx;
+
+	return rc->before_send ? rc->before_send(req->user, rc->ctx) : 0;
+}
 
 static void op_finished(struct http_req *req, void *ctx)
 {
@@ -298,8 +306,16 @@ static void op_finished(struct http_req *req, void *ctx)
 int api_run(struct api *a, struct api_op **ops, size_t n,
 	    void (*done)(struct api_op *op, void *ctx), void *ctx)
 {
+	struct api_hooks hooks = { NULL, done, ctx };
+
+	return api_run_hooks(a, ops, n, &hooks);
+}
+
+int api_run_hooks(struct api *a, struct api_op **ops, size_t n, const struct api_hooks *hooks)
+{
 	struct http_req **reqs = xcalloc(n ? n : 1, sizeof(*reqs));
-	struct run_ctx rctx = { done, ctx };
+	struct run_ctx rctx = { hooks->done, hooks->ctx, hooks->before_send };
+	struct http_hooks hh = { op_before_send, op_finished, &rctx };
 	int rc;
 
 	for (size_t i = 0; i < n; i++) {
@@ -322,7 +338,7 @@ int api_run(struct api *a, struct api_op **ops, size_t n,
 		op->req.user = op;
 		reqs[i] = &op->req;
 	}
-	rc = http_run(a->http, reqs, n, op_finished, &rctx);
+	rc = http_run_hooks(a->http, reqs, n, &hh);
 	free(reqs);
 	return rc;
 }

@@ -85,6 +85,18 @@ int api_list_domains(struct api *a, json_t **out, enum api_list_keep keep);
 int api_run(struct api *a, struct api_op **ops, size_t n,
 	    void (*done)(struct api_op *op, void *ctx), void *ctx);
 
+/*
+ * api_run() with a hook called just before each op's request is first put
+ * on the wire (op->path and op->body_text are set by then). A non-zero
+ * return keeps that op unsent and stops the batch (http_run_hooks()).
+ */
+struct api_hooks {
+	int (*before_send)(struct api_op *op, void *ctx);
+	void (*done)(struct api_op *op, void *ctx);
+	void *ctx;
+};
+int api_run_hooks(struct api *a, struct api_op **ops, size_t n, const struct api_hooks *hooks);
+
 /* Release what api_run() put into `op`. */
 void api_op_release(struct api_op *op);
 

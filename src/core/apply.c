@@ -5,7 +5,6 @@
 #include <strings.h>
 
 #include "core/fields.h"
-#include "core/http.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -122,10 +121,23 @@ static void verify_update(struct apply_item *it)
 	buf_release(&why);
 }
 
+/* One batch's state: once stopped (a hook refused), nothing more is sent. */
 struct run_state {
 	const struct apply_hooks *hooks;
 	bool stopped;
 };
+
+static int op_before_send(struct api_op *op, void *ctx)
+{
+	struct run_state *st = ctx;
+
+	if (st->stopped)
+		return -1;
+	if (st->hooks && st->hooks->before_send &&
+	    st->hooks->before_send(op->user, st->hooks->ctx) != 0)
+		st->stopped = true;
+	return st->stopped ? -1 : 0;
+}
 
 static void op_done(struct api_op *op, void *ctx)
 {
@@ -134,8 +146,7 @@ static void op_done(struct api_op *op, void *ctx)
 
 	if (op->req.not_sent) {
 		it->outcome = APPLY_NOT_SENT;
-		it->error = xstrdup(st->stopped ? "not sent: stopped after an earlier failure to "
-						  "record"
+		it->error = xstrdup(st->stopped ? "not sent: stopped after a failure to record"
 						: "not sent: interrupted");
 	} else if (op->ok) {
 		if (op->method == API_PATCH)
@@ -148,25 +159,24 @@ static void op_done(struct api_op *op, void *ctx)
 		it->outcome = APPLY_FAILED;
 		it->error = xstrdup(op->message ? op->message : "failed");
 	}
-	if (st->hooks && st->hooks->finished && st->hooks->finished(it, st->hooks->ctx) != 0 &&
-	    !st->stopped) {
+	/* A record could not be kept: the next before_send refuses, so nothing more starts. */
+	if (st->hooks && st->hooks->finished && st->hooks->finished(it, st->hooks->ctx) != 0)
 		st->stopped = true;
-		/* A record could not be kept: start nothing more. */
-		http_interrupted = 1;
-	}
 }
 
 int apply_run(struct api *api, struct apply_item *items, size_t n, const struct apply_hooks *hooks)
 {
 	struct api_op **ops = xcalloc(n + 1, sizeof(*ops));
 	struct run_state st = { hooks, false };
+	struct api_hooks ah = { op_before_send, op_done, &st };
 	int rc;
 
 	for (size_t i = 0; i < n; i++) {
 		items[i].outcome = APPLY_PENDING;
+		items[i].intent_seq = 0;
 		ops[i] = &items[i].op;
 	}
-	rc = api_run(api, ops, n, op_done, &st);
+	rc = api_run_hooks(api, ops, n, &ah);
 	free(ops);
 	return rc;
 }

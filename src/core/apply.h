@@ -35,6 +35,7 @@ struct apply_item {
 	json_t *live; /* the live Domain object re-read before applying */
 	json_t *after; /* update: the Domain object the API answered */
 	char *error; /* why it failed, with the API's codes when given */
+	long long intent_seq; /* the audit log's intent record for it; 0: none */
 	struct api_op op; /* method, path, body sent, status, cf-ray, attempts */
 };
 
@@ -50,9 +51,16 @@ void apply_attach_live(struct apply_item *items, size_t n, const struct live *li
 
 struct apply_hooks {
 	/*
+	 * Called just before an item's request is first put on the wire (the
+	 * write-ahead record goes here: op.path and op.body_text are set). A
+	 * non-zero return keeps it unsent and stops the batch: nothing more
+	 * starts, what is in flight finishes. NULL: none.
+	 */
+	int (*before_send)(struct apply_item *item, void *ctx);
+	/*
 	 * Called once per item as it finishes, in completion order, before
-	 * the next result is taken. A non-zero return stops starting new
-	 * operations (those come back APPLY_NOT_SENT).
+	 * the next result is taken. A non-zero return stops the batch the
+	 * same way (the rest come back APPLY_NOT_SENT).
 	 */
 	int (*finished)(struct apply_item *item, void *ctx);
 	void *ctx;

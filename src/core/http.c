@@ -458,6 +458,17 @@ static double gate_wait(struct http_client *c, double now)
 int http_run(struct http_client *c, struct http_req **reqs, size_t n,
 	     void (*done)(struct http_req *req, void *ctx), void *ctx)
 {
+	struct http_hooks hooks = { NULL, done, ctx };
+
+	return http_run_hooks(c, reqs, n, &hooks);
+}
+
+int http_run_hooks(struct http_client *c, struct http_req **reqs, size_t n,
+		   const struct http_hooks *hooks)
+{
+	void (*done)(struct http_req * req, void *ctx) = hooks->done;
+	void *ctx = hooks->ctx;
+	bool stopped = false; /* a before_send hook refused: start nothing more */
 	struct slot *slots = xcalloc(n ? n : 1, sizeof(*slots));
 	size_t finished = 0, flying = 0;
 	size_t first_waiting = 0; /* no slot before it is waiting */
@@ -486,12 +497,15 @@ int http_run(struct http_client *c, struct http_req **reqs, size_t n,
 
 			if (s->state != SLOT_WAITING)
 				continue;
-			if (http_interrupted) {
+			if (http_interrupted || stopped) {
 				s->state = SLOT_DONE;
 				s->req->not_sent = s->req->attempts == 0;
 				snprintf(s->req->error, sizeof(s->req->error), "%s",
-					 s->req->attempts ? "interrupted before the retry"
-							  : "not sent: interrupted");
+					 s->req->attempts
+						 ? (stopped ? "stopped before the retry"
+							    : "interrupted before the retry")
+					 : stopped ? "not sent: stopped"
+						   : "not sent: interrupted");
 				finished++;
 				if (done)
 					done(s->req, ctx);
@@ -507,6 +521,11 @@ int http_run(struct http_client *c, struct http_req **reqs, size_t n,
 				if (now + wait < next_wake)
 					next_wake = now + wait;
 				break;
+			}
+			if (s->req->attempts == 0 && hooks->before_send &&
+			    hooks->before_send(s->req, ctx) != 0) {
+				stopped = true;
+				continue;
 			}
 			if (start(c, s) < 0) {
 				rc = err_set(MW_ENET, "cannot start a request with libcurl");

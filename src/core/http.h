@@ -83,6 +83,21 @@ void http_client_free(struct http_client *c);
 int http_run(struct http_client *c, struct http_req **reqs, size_t n,
 	     void (*done)(struct http_req *req, void *ctx), void *ctx);
 
+/*
+ * http_run() with a hook called just before each request is first put on
+ * the wire (not before its retries). When `before_send` returns non-zero,
+ * that request is not sent and the batch stops: nothing more starts (nor
+ * retries), what is in flight finishes, the rest comes back `not_sent`.
+ * A per-batch stop: http_interrupted stays for signals.
+ */
+struct http_hooks {
+	int (*before_send)(struct http_req *req, void *ctx);
+	void (*done)(struct http_req *req, void *ctx);
+	void *ctx;
+};
+int http_run_hooks(struct http_client *c, struct http_req **reqs, size_t n,
+		   const struct http_hooks *hooks);
+
 /* What the client has done so far. */
 void http_client_stats(const struct http_client *c, struct http_stats *out);
 

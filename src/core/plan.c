@@ -17,6 +17,19 @@
 /* A plan file this large is not one mailward wrote. */
 #define MAX_PLAN_BYTES (512u << 20)
 
+const char *plan_kind_name(enum plan_kind k)
+{
+	switch (k) {
+	case PLAN_KIND_DRIFT:
+		return "drift";
+	case PLAN_KIND_REVERT:
+		return "revert";
+	case PLAN_KIND_PLAN:
+		break;
+	}
+	return "plan";
+}
+
 const char *plan_action_name(enum plan_action a)
 {
 	switch (a) {
@@ -129,11 +142,11 @@ static int match(const struct live_domain **out, const struct desired_domain *dd
 	return 0;
 }
 
-static void add_subject(struct plan *p, const struct live_domain *ld)
+void plan_add_subject(struct plan *p, const char *domain, const char *id)
 {
 	ARRAY_GROW(p->subjects, p->n_subjects + 1, p->subjects_alloc);
-	p->subjects[p->n_subjects].domain = xstrdup(ld->name);
-	p->subjects[p->n_subjects].id = xstrdup(ld->id);
+	p->subjects[p->n_subjects].domain = xstrdup(domain);
+	p->subjects[p->n_subjects].id = xstrdup(id);
 	p->n_subjects++;
 }
 
@@ -252,7 +265,7 @@ int plan_build(struct plan *out, const struct desired *desired, const struct liv
 		if (ld)
 			claimed[ld - live->v] = true;
 		if (ld && !dd->absent)
-			add_subject(p, ld);
+			plan_add_subject(p, ld->name, ld->id);
 		plan_domain(p, dd, ld);
 	}
 	if (n_problems) {
@@ -326,6 +339,7 @@ void plan_release(struct plan *p)
 	for (size_t i = 0; i < p->n_targets; i++)
 		free(p->targets[i]);
 	free(p->targets);
+	free(p->revert_of);
 	free(p->tool_version);
 	free(p->created_at);
 	free(p->account_id);
@@ -403,6 +417,9 @@ static json_t *plan_body_json(const struct plan *p)
 	json_t *changes = json_array();
 
 	json_object_set_new(o, "format_version", json_integer(p->format_version));
+	json_object_set_new(o, "kind", json_string(plan_kind_name(p->kind)));
+	if (p->kind == PLAN_KIND_REVERT)
+		json_object_set_new(o, "revert_of", str_or_null(p->revert_of));
 	json_object_set_new(
 		o, "tool", json_pack("{s:s, s:s}", "name", "mailward", "version", p->tool_version));
 	json_object_set_new(o, "created_at", json_string(p->created_at));
@@ -486,6 +503,22 @@ json_t *plan_to_json(const struct plan *p)
 	o = plan_body_json(p);
 
 	json_object_set_new(o, "digest", json_string(p->digest));
+	return o;
+}
+
+json_t *plan_to_json_kind(const struct plan *p, enum plan_kind kind)
+{
+	struct plan as = *p;
+	char digest[HASH_HEX_SIZE];
+	json_t *o;
+
+	as.kind = kind;
+	as.loaded = NULL;
+	if (kind != PLAN_KIND_REVERT)
+		as.revert_of = NULL;
+	o = plan_body_json(&as);
+	digest_of(digest, o);
+	json_object_set_new(o, "digest", json_string(digest));
 	return o;
 }
 
@@ -711,6 +744,41 @@ static void read_targets(struct reader *r, struct plan *p, const json_t *targets
 	}
 }
 
+/* No "kind" is a plan made before kinds existed: a plan. */
+static void read_kind(struct reader *r, struct plan *p, const json_t *obj)
+{
+	const json_t *kind = json_object_get(obj, "kind");
+	const json_t *of = json_object_get(obj, "revert_of");
+	const char *k = json_string_value(kind);
+
+	if (!kind || (k && !strcmp(k, "plan"))) {
+		p->kind = PLAN_KIND_PLAN;
+	} else if (k && !strcmp(k, "drift")) {
+		p->kind = PLAN_KIND_DRIFT;
+	} else if (k && !strcmp(k, "revert")) {
+		p->kind = PLAN_KIND_REVERT;
+	} else {
+		buf_puts(&r->why, "'kind' must be \"plan\", \"drift\" or \"revert\"");
+		return;
+	}
+	if (p->kind != PLAN_KIND_REVERT) {
+		if (of)
+			buf_puts(&r->why, "'revert_of' belongs only to a plan of kind \"revert\"");
+		return;
+	}
+	if (!json_is_string(of) || !json_string_length(of) || json_string_length(of) > 64) {
+		buf_puts(&r->why, "a revert plan needs 'revert_of': the id of the run it reverts");
+		return;
+	}
+	for (const char *c = json_string_value(of); *c; c++) {
+		if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f'))) {
+			buf_puts(&r->why, "'revert_of' must be a run id (hexadecimal digits)");
+			return;
+		}
+	}
+	p->revert_of = xstrdup(json_string_value(of));
+}
+
 static void read_body(struct reader *r, struct plan *p, const json_t *obj)
 {
 	const json_t *src = json_object_get(obj, "source");
@@ -730,6 +798,9 @@ static void read_body(struct reader *r, struct plan *p, const json_t *obj)
 		return;
 	}
 	p->tool_version = xstrdup(json_string_value(json_object_get(tool, "version")));
+	read_kind(r, p, obj);
+	if (r->why.len)
+		return;
 	if ((s = get_str(r, obj, "created_at", false, "")))
 		p->created_at = xstrdup(s);
 	if ((s = get_str(r, obj, "account_id", false, "")))

@@ -28,6 +28,13 @@
 
 enum plan_action { PLAN_UPDATE, PLAN_DELETE, PLAN_MISSING };
 
+/*
+ * What a plan file holds: a plan to apply (`plan`), the report of `drift
+ * --format json` (`drift`, the same format), or a plan that puts back what
+ * one apply run changed (`revert`, with `revert_of`: that run's id).
+ */
+enum plan_kind { PLAN_KIND_PLAN, PLAN_KIND_DRIFT, PLAN_KIND_REVERT };
+
 struct plan_change {
 	enum plan_action action;
 	char *domain; /* normalised name */
@@ -73,6 +80,8 @@ struct plan_summary {
  */
 struct plan {
 	int format_version;
+	enum plan_kind kind;
+	char *revert_of; /* kind revert: the run it puts back; else NULL */
 	char *tool_version;
 	char *created_at;
 	char *account_id;
@@ -116,6 +125,9 @@ struct plan_meta {
 	time_t now; /* the time the plan records; 0: time_now() */
 };
 
+/* Add a domain the policies judge (`subjects`); strings are copied. */
+void plan_add_subject(struct plan *p, const char *domain, const char *id);
+
 /* Whether `domain` (normalised) is one the plan's targets reach: all when none. */
 bool plan_targets(const struct plan *p, const char *domain);
 
@@ -155,6 +167,12 @@ json_t *plan_unmanaged_json(const struct plan *p);
 /* The plan file object (digest included). A new reference. */
 json_t *plan_to_json(const struct plan *p);
 
+/*
+ * The plan file object of `p` as a plan of `kind` (its digest computed for
+ * that kind), e.g. the drift report of a plan. A new reference.
+ */
+json_t *plan_to_json_kind(const struct plan *p, enum plan_kind kind);
+
 /* The plan file text: plan_to_json(), indented, with a final newline. */
 char *plan_to_text(const struct plan *p);
 
@@ -168,6 +186,9 @@ int plan_from_json(struct plan *out, const json_t *obj);
 
 /* plan_from_json() on a file; the message names the file. */
 int plan_load_file(struct plan *out, const char *path);
+
+/* The kind's name as in the plan file: "plan", "drift", "revert". Static. */
+const char *plan_kind_name(enum plan_kind k);
 
 /* The action's name as in the plan file: "update", "delete", "missing". */
 const char *plan_action_name(enum plan_action a);

@@ -296,13 +296,9 @@ void render_plan(struct buf *out, const struct plan *p, enum render_format forma
 	case RENDER_JSON:
 		break;
 	}
-	if (opts->mode == RENDER_MODE_DRIFT) {
-		json_t *d = render_drift_json(p);
-
-		text = json_dumps(d, JSON_INDENT(2));
-		json_decref(d);
-	} else {
-		json_t *j = plan_to_json(p);
+	{
+		json_t *j =
+			opts->mode == RENDER_MODE_DRIFT ? render_drift_json(p) : plan_to_json(p);
 
 		text = json_dumps(j, JSON_INDENT(2));
 		json_decref(j);
@@ -314,57 +310,5 @@ void render_plan(struct buf *out, const struct plan *p, enum render_format forma
 
 json_t *render_drift_json(const struct plan *p)
 {
-	json_t *o = json_object();
-	json_t *domains = json_array();
-	const struct plan_summary *s = &p->summary;
-
-	json_object_set_new(o, "format_version", json_integer(1));
-	json_object_set_new(o, "kind", json_string("drift"));
-	json_object_set_new(o, "checked_at", json_string(p->created_at));
-	json_object_set_new(o, "account_id", json_string(p->account_id));
-	json_object_set_new(o, "api_url", json_string(p->api_url));
-	json_object_set_new(o, "source",
-			    json_pack("{s:s?, s:s?, s:s?, s:s?}", "repo", p->source.repo, "ref",
-				      p->source.ref, "commit", p->source.commit, "path",
-				      p->source.path));
-	json_object_set_new(o, "prune", json_boolean(p->prune));
-	json_object_set_new(o, "in_sync", json_boolean(!plan_has_changes(p)));
-	json_object_set_new(o, "summary",
-			    json_pack("{s:I, s:I, s:I, s:I, s:I}", "drifted", (json_int_t)s->update,
-				      "absent_but_live", (json_int_t)s->del, "missing",
-				      (json_int_t)s->missing, "in_sync", (json_int_t)s->noop,
-				      "unmanaged", (json_int_t)s->unmanaged));
-	for (size_t i = 0; i < p->nr; i++) {
-		const struct plan_change *c = &p->changes[i];
-		json_t *d = json_pack("{s:s, s:s?}", "domain", c->domain, "id", c->id);
-
-		if (c->action == PLAN_UPDATE) {
-			json_t *fields = json_array();
-			size_t k;
-			json_t *item;
-
-			json_object_set_new(d, "status", json_string("drifted"));
-			json_array_foreach(c->diff, k, item)
-				json_array_append_new(
-					fields, json_pack("{s:O, s:O, s:O}", "field",
-							  json_object_get(item, "field"), "git",
-							  json_object_get(item, "after"), "live",
-							  json_object_get(item, "before")));
-			json_object_set_new(d, "fields", fields);
-		} else if (c->action == PLAN_DELETE) {
-			json_object_set_new(d, "status",
-					    json_string(!strcmp(c->reason, "prune")
-								? "undeclared"
-								: "absent_but_live"));
-		} else {
-			json_object_set_new(d, "status", json_string("missing"));
-		}
-		json_object_set_new(d, "declared_at",
-				    c->declared_at ? json_string(c->declared_at) : json_null());
-		json_array_append_new(domains, d);
-	}
-	json_object_set_new(o, "domains", domains);
-	json_object_set_new(o, "unmanaged", plan_unmanaged_json(p));
-	json_object_set(o, "policy", p->policy);
-	return o;
+	return plan_to_json_kind(p, PLAN_KIND_DRIFT);
 }

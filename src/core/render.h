@@ -52,9 +52,9 @@ void render_text(struct buf *out, const struct plan *p, const struct render_opts
 void render_markdown(struct buf *out, const struct plan *p, const struct render_opts *opts);
 
 /*
- * The drift report as JSON, stable for dashboards: account, source,
- * summary, per domain the drifted fields with their git and live values,
- * missing and unmanaged domains. A new reference.
+ * The drift report as JSON: the plan file format with "kind": "drift" (one
+ * JSON format for plans, drift and reverts). Each change's diff holds the
+ * git value as `after` and the live one as `before`. A new reference.
  */
 json_t *render_drift_json(const struct plan *p);
 

@@ -28,6 +28,7 @@ enum mw_error {
 	MW_EDENIED = -13, /* a policy denies the plan */
 	MW_EPARTIAL = -14, /* some apply operations failed */
 	MW_ECANCELLED = -15, /* the user declined */
+	MW_ELOCKED = -16, /* another run holds a lock */
 };
 
 /*

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # plan --out p.json && apply p.json && plan: the last plan exits 0 but for
-# the missing domain; the audit log has one line per operation.
+# the missing domain; the audit log has an intent, a sent and a result record per operation.
 . "$(dirname "$0")/lib.sh"
 
 sandbox_start "$EXAMPLES/live-state.json"
@@ -18,24 +18,28 @@ assert_contains "$OUT" "✓ deleted legacy.example.org"
 assert_contains "$OUT" "Apply: 3 updated, 1 deleted, 0 already gone, 0 failed, 0 not sent"
 assert_contains "$OUT" "1 missing domain not applied"
 
-# The audit log: one line per operation, 0600, with the contract's fields.
+# The audit log: an intent and a result per operation, 0600, with the
+# contract's fields; the results hold what the lines held before.
 [ "$(stat -c %a "$T/audit.jsonl")" = 600 ] || fail "audit log mode is not 0600"
-assert_eq "$(wc -l <"$T/audit.jsonl")" 4 "audit lines"
-assert_eq "$(jget -l "$T/audit.jsonl" '[0].actor')" octocat "actor"
-assert_eq "$(jget -l "$T/audit.jsonl" '[0].account_id')" "$ACCOUNT" "account"
-assert_eq "$(jget -l "$T/audit.jsonl" '[0].commit')" "$(git rev-parse HEAD)" "commit"
-assert_eq "$(jget -l "$T/audit.jsonl" '[0].plan_digest')" "$(jget "$T/plan.json" .digest)" "digest"
+assert_eq "$(wc -l <"$T/audit.jsonl")" 12 "audit lines"
+assert_eq "$(grep -c '"event":"intent"' "$T/audit.jsonl")" 4 "intent records"
+expect_exit 0 audit verify "$T/audit.jsonl"
+grep '"event":"result"' "$T/audit.jsonl" >"$T/results.jsonl"
+assert_eq "$(jget -l "$T/results.jsonl" '[0].actor')" octocat "actor"
+assert_eq "$(jget -l "$T/results.jsonl" '[0].account_id')" "$ACCOUNT" "account"
+assert_eq "$(jget -l "$T/results.jsonl" '[0].commit')" "$(git rev-parse HEAD)" "commit"
+assert_eq "$(jget -l "$T/results.jsonl" '[0].plan_digest')" "$(jget "$T/plan.json" .digest)" "digest"
 for i in 0 1 2 3; do
 	for k in time method path request_body status cf_ray outcome before after; do
-		jget -l "$T/audit.jsonl" "[$i].$k" >/dev/null || fail "audit line $i lacks $k"
+		jget -l "$T/results.jsonl" "[$i].$k" >/dev/null || fail "audit line $i lacks $k"
 	done
-	assert_eq "$(jget -l "$T/audit.jsonl" "[$i].outcome")" applied "outcome of line $i"
+	assert_eq "$(jget -l "$T/results.jsonl" "[$i].outcome")" applied "outcome of line $i"
 done
-assert_eq "$(jget -l "$T/audit.jsonl" '[1].request_body')" \
+assert_eq "$(jget -l "$T/results.jsonl" '[1].request_body')" \
 	'{"drop_dispositions":["MALICIOUS","MALICIOUS-BEC","SPOOF"],"lookback_hops":2}' "body"
-assert_eq "$(jget -l "$T/audit.jsonl" '[1].before.lookback_hops')" 1 "before"
-assert_eq "$(jget -l "$T/audit.jsonl" '[1].after.lookback_hops')" 2 "after"
-assert_eq "$(jget -l "$T/audit.jsonl" '[3].method')" DELETE "delete line"
+assert_eq "$(jget -l "$T/results.jsonl" '[1].before.lookback_hops')" 1 "before"
+assert_eq "$(jget -l "$T/results.jsonl" '[1].after.lookback_hops')" 2 "after"
+assert_eq "$(jget -l "$T/results.jsonl" '[3].method')" DELETE "delete line"
 
 # Live now equals git: only the missing domain is left.
 expect_exit 2 plan --format json

@@ -21,12 +21,14 @@ assert_contains "$OUT" "Drift: 3 drifted, 1 absent in git but live, 1 missing, 3
 # JSON for dashboards.
 expect_exit 2 drift --format json
 assert_eq "$(jget "$OUT" .kind)" drift "kind"
-assert_eq "$(jget "$OUT" .in_sync)" false "in_sync"
+# The plan file format, kind drift: git's value is `after`, live's `before`.
 assert_eq "$(jget "$OUT" .summary)" \
-	'{"drifted":3,"absent_but_live":1,"missing":1,"in_sync":3,"unmanaged":2}' "summary"
-assert_eq "$(jget "$OUT" '.domains[1].fields[1]')" '{"field":"lookback_hops","git":2,"live":1}' \
+	'{"update":3,"delete":1,"missing":1,"noop":3,"unmanaged":2}' "summary"
+assert_eq "$(jget "$OUT" '.changes[1].diff[1]')" '{"field":"lookback_hops","before":1,"after":2}' \
 	"a drifted field"
-assert_eq "$(jget "$OUT" '.domains[3].status')" absent_but_live "status of legacy.example.org"
+assert_eq "$(jget "$OUT" '.changes[3].domain')" legacy.example.org "absent but live"
+assert_eq "$(jget "$OUT" '.changes[3].reason')" absent "why legacy.example.org drifts"
+jget "$OUT" .digest >/dev/null || fail "the drift report has no digest"
 expect_exit 2 drift --format markdown
 assert_contains "$OUT" "### mailward drift: 3 drifted, 1 absent but live, 1 missing"
 
@@ -36,7 +38,7 @@ expect_exit 2 drift --notify "$SINK_URL/services/T000/B000/very-secret-path"
 assert_contains "$ERR" "drift notification sent"
 assert_eq "$(wc -l <"$SINK_OUT")" 1 "notifications received"
 assert_eq "$(jget -l "$SINK_OUT" '[0].kind')" drift "payload kind"
-assert_eq "$(jget -l "$SINK_OUT" '[0].summary.drifted')" 3 "payload summary"
+assert_eq "$(jget -l "$SINK_OUT" '[0].summary.update')" 3 "payload summary"
 jget -l "$SINK_OUT" '[0].text' >"$T/text"
 assert_contains "$T/text" "mailward: drift in Cloudflare account $ACCOUNT"
 assert_contains "$T/text" "• example.com: drop_dispositions git [MALICIOUS, MALICIOUS-BEC, SPOOF], live [MALICIOUS, SPOOF]; lookback_hops git 2, live 1"
@@ -69,11 +71,12 @@ expect_exit 0 drift --notify "$SINK_URL/services/x"
 assert_contains "$OUT" "In sync: 7 domains as git says, 2 unmanaged."
 [ ! -s "$SINK_OUT" ] || fail "a notification was sent while in sync"
 expect_exit 0 drift --format json
-assert_eq "$(jget "$OUT" .in_sync)" true "in_sync"
+assert_eq "$(jget "$OUT" .kind)" drift "kind in sync"
+assert_eq "$(jget -n "$OUT" .changes)" 0 "no changes in sync"
 
 # --prune makes undeclared live domains drift.
 expect_exit 2 drift --prune --format json
-assert_eq "$(jget "$OUT" .summary.absent_but_live)" 2 "undeclared domains under --prune"
-assert_eq "$(jget "$OUT" '.domains[0].status')" undeclared "status under --prune"
+assert_eq "$(jget "$OUT" .summary.delete)" 2 "undeclared domains under --prune"
+assert_eq "$(jget "$OUT" '.changes[0].reason')" prune "reason under --prune"
 assert_all_valid
 echo ok

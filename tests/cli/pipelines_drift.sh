@@ -48,7 +48,8 @@ MAILWARD_NOTIFY_URL=$HOOK expect_script 2 mailward-drift -q
 assert_contains "$OUT" "lookback_hops: git 4, live 6"
 # Extra options reach mailward drift.
 expect_script 2 mailward-drift --format json
-assert_eq "$(jget "$OUT" .summary.drifted)" 1 "--format json passed through"
+assert_eq "$(jget "$OUT" .kind)" drift "--format json passed through"
+assert_eq "$(jget "$OUT" .summary.update)" 1 "drifted domains"
 
 # A webhook that refuses: exit 1, and its secret path is never printed.
 sink_start --status 500

@@ -111,11 +111,11 @@ assert_contains "$OUT" "✓ updated example.net"
 assert_contains "$ERR" "mailward-apply: applied"
 assert_eq "$(live_hops "$NET")" 5 "example.net applied"
 assert_eq "$(stats .requests.patch)" 1 "one PATCH"
-assert_eq "$(wc -l <audit.jsonl)" 1 "audit lines"
+assert_eq "$(wc -l <audit.jsonl)" 3 "audit lines"
 [ "$(stat -c %a audit.jsonl)" = 600 ] || fail "audit log mode"
 assert_eq "$(jget -l audit.jsonl '[0].actor')" octocat "actor"
 assert_eq "$(jget -l audit.jsonl '[0].commit')" "$PR1" "audit commit is the reviewed one"
-assert_eq "$(jget -l audit.jsonl '[0].outcome')" applied "outcome"
+assert_eq "$(jget -l audit.jsonl '[2].outcome')" applied "outcome"
 # Main now plans no changes.
 expect_script 0 mailward-pr-plan
 assert_contains plan.md "no changes"
@@ -149,7 +149,7 @@ assert_contains plan.md "1 to update"
 cp plan.json "$T/main-plan.json"
 expect_script 0 mailward-apply "$T/main-plan.json"
 assert_eq "$(live_hops "$NET")" 3 "main applied"
-assert_eq "$(wc -l <audit.jsonl)" 1 "this checkout's audit log"
+assert_eq "$(wc -l <audit.jsonl)" 3 "this checkout's audit log"
 
 # --- a plan whose commit was never merged -------------------------------
 pr_start pr-never

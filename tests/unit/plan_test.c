@@ -223,6 +223,7 @@ static void plan_file_is_exactly_the_contract(void **state)
 		   " \"tool\": {\"name\": \"mailward\", \"version\": \"%s\"},"
 		   " \"created_at\": \"2026-11-27T11:40:00Z\","
 		   " \"account_id\": \"" ACCOUNT "\","
+		   " \"kind\": \"plan\","
 		   " \"api_url\": \"" API_URL "\","
 		   " \"source\": {\"repo\": \"/srv/repo\", \"ref\": \"HEAD\", \"commit\": "
 		   "\"" COMMIT "\","

@@ -19,6 +19,7 @@
 #include "util/esc.h"
 #include "util/fsutil.h"
 #include "util/hash.h"
+#include "util/lock.h"
 #include "util/mem.h"
 #include "util/suggest.h"
 #include "util/timeutil.h"
@@ -682,9 +683,56 @@ static void time_mono_does_not_go_back(void **state)
 	assert_true(a > 0);
 }
 
+/* --lock-timeout: plain seconds or a number with a unit; nothing else. */
+static void lock_durations(void **state)
+{
+	static const struct {
+		const char *text;
+		double seconds;
+	} good[] = { { "0", 0 },    { "30", 30 },  { "1.5", 1.5 }, { "500ms", 0.5 },
+		     { "30s", 30 }, { "2m", 120 }, { "1h", 3600 } };
+	static const char *const bad[] = { "",    "soon", "-1",  "+3",  "3x",
+					   "2 m", "nan",  "inf", "1e9", "25h" };
+	double v;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		assert_int_equal(lock_parse_duration(&v, good[i].text), 0);
+		assert_true(v == good[i].seconds);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		if (lock_parse_duration(&v, bad[i]) != MW_EUSAGE)
+			fail_msg("'%s' was taken as a duration", bad[i]);
+	}
+}
+
+/* A lock file: created 0600 in folders made 0700, never through a link. */
+static void lock_file_is_safe(void **state)
+{
+	char *dir = tu_tmpdir();
+	char *path = xasprintf("%s/locks/a/x.lock", dir);
+	char *link = xasprintf("%s/link.lock", dir);
+	struct lock_file *l = NULL;
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(lock_file_acquire(&l, path, 0), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	lock_file_release(l);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(lock_file_acquire(&l, link, 0), MW_EIO);
+	assert_null(l);
+	free(path);
+	free(link);
+	tu_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(lock_durations),
+		cmocka_unit_test(lock_file_is_safe),
 		cmocka_unit_test(buf_empty_is_a_string_that_owns_nothing),
 		cmocka_unit_test(buf_adds_and_stays_nul_terminated),
 		cmocka_unit_test(buf_grows_past_many_doublings),
