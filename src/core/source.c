@@ -291,6 +291,36 @@ static void remove_tree(const char *path)
 	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/*
+ * libgit2's last message, without the URL's credentials or query should it
+ * quote them (it is handed the URL without userinfo, but a query stays).
+ */
+static const char *scrubbed_git_msg(const struct fetch_job *job)
+{
+	static char out[1024];
+	const char *secrets[3] = { job->cred->password, job->cred->token, strchr(job->url, '?') };
+	const char *m = git_msg();
+	size_t n = 0;
+
+	while (*m && n + 4 < sizeof(out)) {
+		size_t skip = 0;
+
+		for (size_t i = 0; i < ARRAY_SIZE(secrets) && !skip; i++)
+			if (secrets[i] && *secrets[i] &&
+			    !strncmp(m, secrets[i], strlen(secrets[i])))
+				skip = strlen(secrets[i]);
+		if (skip) {
+			memcpy(out + n, "***", 3);
+			n += 3;
+			m += skip;
+		} else {
+			out[n++] = *m++;
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
 static int run_fetch(const struct fetch_job *job)
 {
 	git_fetch_options fetch_opts = GIT_FETCH_OPTIONS_INIT;
@@ -305,8 +335,9 @@ static int run_fetch(const struct fetch_job *job)
 	fetch_opts.callbacks.payload = job->cred;
 	fetch_opts.prune = GIT_FETCH_PRUNE;
 	/*
-	 * libgit2 hands the credential callback the URL it was given, not the
-	 * one a redirect led to: with credentials, follow no redirect at all.
+	 * acquire_cred() refuses any origin but --repo's; with credentials no
+	 * redirect is followed either, so that no request carrying them (nor
+	 * the fetch itself) goes where git does not say.
 	 */
 	fetch_opts.follow_redirects =
 		creds ? GIT_REMOTE_REDIRECT_NONE : GIT_REMOTE_REDIRECT_INITIAL;
@@ -335,12 +366,15 @@ static int run_fetch(const struct fetch_job *job)
 fail:
 	if (job->cred->refused_to)
 		rc = err_set(MW_EGIT,
-			     "cannot %s '%s': the server sent it to %s, which is not the "
-			     "repository's host; refusing to send the git credentials there",
+			     "cannot %s '%s': the server asked for credentials at %s, which is "
+			     "not the repository's scheme, host and port (a redirect?); no git "
+			     "credentials go there",
 			     job->exists ? "fetch" : "clone", job->shown, job->cred->refused_to);
 	else
-		rc = err_set(MW_EGIT, "cannot %s '%s' into '%s': %s",
-			     job->exists ? "fetch" : "clone", job->shown, job->dir, git_msg());
+		rc = err_set(MW_EGIT, "cannot %s '%s' into '%s': %s%s",
+			     job->exists ? "fetch" : "clone", job->shown, job->dir,
+			     scrubbed_git_msg(job),
+			     creds ? " (with git credentials, no redirect is followed)" : "");
 done:
 	git_remote_free(remote);
 	git_repository_free(repo);
@@ -429,6 +463,9 @@ static int run_fetch_bounded(const struct fetch_job *job, long timeout_ms)
 		rc = err_set(MW_EGIT, "cannot %s '%s': the fetch process ended without a word",
 			     job->exists ? "fetch" : "clone", job->shown);
 	} else if (child_rc < 0) {
+		/* A first clone that failed leaves nothing behind. */
+		if (!job->exists)
+			remove_tree(job->tmp);
 		rc = err_set(child_rc, "%.*s", (int)(msg.len - sizeof(child_rc)),
 			     msg.ptr + sizeof(child_rc));
 	}
