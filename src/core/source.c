@@ -374,7 +374,9 @@ fail:
 		rc = err_set(MW_EGIT, "cannot %s '%s' into '%s': %s%s",
 			     job->exists ? "fetch" : "clone", job->shown, job->dir,
 			     scrubbed_git_msg(job),
-			     creds ? " (with git credentials, no redirect is followed)" : "");
+			     creds && strstr(git_msg(), "redirect")
+				     ? " (with git credentials, no redirect is followed)"
+				     : "");
 done:
 	git_remote_free(remote);
 	git_repository_free(repo);
