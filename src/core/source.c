@@ -414,6 +414,9 @@ static int run_fetch_bounded(const struct fetch_job *job, long timeout_ms)
 		const char *m;
 
 		close(fds[0]);
+		/* Ctrl-C ends the fetch at once; the parent reports it. */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
 		code = run_fetch(job);
 		m = code < 0 ? err_msg() : "";
 		if (write(fds[1], &code, sizeof(code)) == (ssize_t)sizeof(code) && *m &&
@@ -462,8 +465,15 @@ static int run_fetch_bounded(const struct fetch_job *job, long timeout_ms)
 			     job->exists ? "fetch" : "clone", job->shown, timeout_ms / 1000);
 	} else if (!got_rc) {
 		remove_tree(job->exists ? job->dir : job->tmp);
-		rc = err_set(MW_EGIT, "cannot %s '%s': the fetch process ended without a word",
-			     job->exists ? "fetch" : "clone", job->shown);
+		if (WIFSIGNALED(status))
+			rc = err_set(MW_EGIT,
+				     "cannot %s '%s': the fetch process was stopped by "
+				     "signal %d",
+				     job->exists ? "fetch" : "clone", job->shown, WTERMSIG(status));
+		else
+			rc = err_set(MW_EGIT,
+				     "cannot %s '%s': the fetch process ended without a word",
+				     job->exists ? "fetch" : "clone", job->shown);
 	} else if (child_rc < 0) {
 		/* A first clone that failed leaves nothing behind. */
 		if (!job->exists)
