@@ -15,6 +15,9 @@ cd "$demo"
 gen_state 1000 >"$T/state.json"
 
 # mailward under /usr/bin/time: its peak resident memory in MiB in $RSS_MB.
+# The bounds below leave room for a sanitizer build (ASan's quarantine holds
+# freed memory): the gzip bomb takes 45 MiB in a plain build, 106 MiB under
+# ASan, and above 200 MiB whenever the 200 MB it decodes to are kept.
 mw_rss() {
 	set +e
 	/usr/bin/time -f %M -o "$T/rss" "$MAILWARD" "$@" >"$OUT" 2>"$ERR"
@@ -64,7 +67,7 @@ assert_contains "$ERR" "256 MiB"
 lists=$(stats .requests.list)
 [ "$lists" -le 16 ] || fail "the listing went on past 256 MiB: $lists pages of 20 MB"
 echo "endless 20 MB pages: refused after $lists pages, peak RSS $RSS_MB MiB"
-under_valgrind || [ "$RSS_MB" -le 400 ] || fail "peak RSS $RSS_MB MiB on 20 MB pages"
+under_valgrind || [ "$RSS_MB" -le 800 ] || fail "peak RSS $RSS_MB MiB on 20 MB pages"
 sandbox_stop
 
 # --- a gzip bomb: 200 MB of zeros in a few hundred KB ---------------------
@@ -72,6 +75,6 @@ head -c 200000000 /dev/zero | gzip -1 >"$T/bomb.gz"
 stub_start bomb 127.0.0.1 --gzip-file "$T/bomb.gz"
 mw_rss plan --account-id "$ACCOUNT" --api-url "$STUB_URL/client/v4" --retries 1
 echo "gzip bomb of $(stat -c %s "$T/bomb.gz") bytes (200 MB decoded): peak RSS $RSS_MB MiB"
-under_valgrind || [ "$RSS_MB" -le 100 ] || fail "peak RSS $RSS_MB MiB on a gzip bomb"
+under_valgrind || [ "$RSS_MB" -le 150 ] || fail "peak RSS $RSS_MB MiB on a gzip bomb"
 [ "$RC" = 1 ] || fail "a gzip bomb: exit $RC"
 assert_contains "$ERR" "larger than 32 MiB"
