@@ -214,7 +214,8 @@ static int acquire_cred(git_credential **out, const char *url, const char *user_
 		if (st->user)
 			return git_credential_userpass_plaintext_new(
 				out, st->user, st->password ? st->password : "");
-		if (st->token)
+		if (st->token &&
+		    (!strncmp(st->origin, "https://", 8) || !strncmp(st->origin, "http://", 7)))
 			/* What GitHub and GitLab take for a token over HTTPS. */
 			return git_credential_userpass_plaintext_new(out, "x-access-token",
 								     st->token);
