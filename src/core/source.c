@@ -294,16 +294,15 @@ static void remove_tree(const char *path)
 
 /*
  * libgit2's last message, without the URL's credentials or query should it
- * quote them (it is handed the URL without userinfo, but a query stays).
+ * quote them (it is handed the URL without userinfo, but a query stays),
+ * appended to `out`.
  */
-static const char *scrubbed_git_msg(const struct fetch_job *job)
+static void scrub_git_msg(struct buf *out, const struct fetch_job *job)
 {
-	static char out[1024];
 	const char *secrets[3] = { job->cred->password, job->cred->token, strchr(job->url, '?') };
 	const char *m = git_msg();
-	size_t n = 0;
 
-	while (*m && n + 4 < sizeof(out)) {
+	while (*m) {
 		size_t skip = 0;
 
 		for (size_t i = 0; i < ARRAY_SIZE(secrets) && !skip; i++)
@@ -311,15 +310,12 @@ static const char *scrubbed_git_msg(const struct fetch_job *job)
 			    !strncmp(m, secrets[i], strlen(secrets[i])))
 				skip = strlen(secrets[i]);
 		if (skip) {
-			memcpy(out + n, "***", 3);
-			n += 3;
+			buf_puts(out, "***");
 			m += skip;
 		} else {
-			out[n++] = *m++;
+			buf_putc(out, *m++);
 		}
 	}
-	out[n] = '\0';
-	return out;
 }
 
 static int run_fetch(const struct fetch_job *job)
@@ -330,6 +326,7 @@ static int run_fetch(const struct fetch_job *job)
 	const char *target = job->exists ? job->dir : job->tmp;
 	git_repository *repo = NULL;
 	git_remote *remote = NULL;
+	struct buf why = BUF_INIT;
 	int rc = 0;
 
 	fetch_opts.callbacks.credentials = acquire_cred;
@@ -365,6 +362,7 @@ static int run_fetch(const struct fetch_job *job)
 		remove_tree(target);
 	goto done;
 fail:
+	scrub_git_msg(&why, job);
 	if (job->cred->refused_to)
 		rc = err_set(MW_EGIT,
 			     "cannot %s '%s': the server asked for credentials at %s, which is "
@@ -373,12 +371,12 @@ fail:
 			     job->exists ? "fetch" : "clone", job->shown, job->cred->refused_to);
 	else
 		rc = err_set(MW_EGIT, "cannot %s '%s' into '%s': %s%s",
-			     job->exists ? "fetch" : "clone", job->shown, job->dir,
-			     scrubbed_git_msg(job),
-			     creds && strstr(git_msg(), "redirect")
+			     job->exists ? "fetch" : "clone", job->shown, job->dir, why.ptr,
+			     creds && strstr(why.ptr, "redirect")
 				     ? " (with git credentials, no redirect is followed)"
 				     : "");
 done:
+	buf_release(&why);
 	git_remote_free(remote);
 	git_repository_free(repo);
 	return rc;

@@ -81,7 +81,7 @@ done
 start=$(now)
 MAILWARD_GIT_TOKEN=$SECRET expect_exit 1 plan --repo "http://10.255.255.1/r.git" --cache-dir "$T/c5" \
 	--account-id "$ACCOUNT" --timeout 20
-assert_faster "$start" 3 "refusing plain http"
+assert_faster "$start" 10 "refusing plain http"
 assert_contains "$ERR" "plain http"
 assert_no_secret_anywhere
 [ ! -e "$T/c5" ] || fail "the cache was touched for a refused URL"
