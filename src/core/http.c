@@ -364,6 +364,15 @@ static double budget_left(const struct http_client *c, const struct slot *s, dou
 	return s->first_at + budget - now;
 }
 
+/* Say in the request why a Retry-After of `wait` seconds is not waited out. */
+static void refuse_wait(const struct http_client *c, struct slot *s, double wait, double now)
+{
+	snprintf(s->req->error, sizeof(s->req->error),
+		 "the API asked to wait %.0f s (Retry-After), more than the %.0f s left of this "
+		 "request's budget (--timeout %ld s x %d attempts); giving up",
+		 wait, budget_left(c, s, now), c->opts.timeout_ms / 1000, c->opts.retries + 1);
+}
+
 /* Take a finished transfer; true when the request is final. */
 static bool finish(struct http_client *c, struct slot *s, CURLcode code)
 {
@@ -395,16 +404,9 @@ static bool finish(struct http_client *c, struct slot *s, CURLcode code)
 			c->stats.rate_limited++;
 			retry = true;
 			wait = retry_after_seconds(retry_after);
-			if (wait > budget_left(c, s, now)) {
+			if (wait >= 0 && wait > budget_left(c, s, now)) {
 				/* Waiting would outlive the budget: fail now, not after it. */
-				snprintf(
-					req->error, sizeof(req->error),
-					"the API asked to wait %.0f s (Retry-After), more than the "
-					"%.0f s left of this request's time budget (--timeout %ld "
-					"s "
-					"x %d attempts); giving up",
-					wait, budget_left(c, s, now), c->opts.timeout_ms / 1000,
-					c->opts.retries + 1);
+				refuse_wait(c, s, wait, now);
 				retry = false;
 				wait = -1;
 			} else if (wait >= 0) {
