@@ -48,6 +48,7 @@ enum opt_id {
 	OPT_PATH,
 	OPT_REQUIRE_ANCESTOR,
 	OPT_CACHE_DIR,
+	OPT_GIT_TOKEN_FILE,
 	OPT_ACCOUNT_ID,
 	OPT_API_URL,
 	OPT_TOKEN_FILE,
@@ -108,7 +109,7 @@ extern const char *const cli_environment[][2];
  */
 struct cli_opts {
 	const struct cli_command *cmd;
-	const char *repo, *ref, *path, *require_ancestor, *cache_dir;
+	const char *repo, *ref, *path, *require_ancestor, *cache_dir, *git_token_file;
 	bool worktree;
 	const char *account_id, *api_url, *token_file, *ca_file;
 	bool prune, force;

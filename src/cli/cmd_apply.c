@@ -19,6 +19,7 @@
 #include "util/lock.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
+#include "util/url.h"
 
 /* Intents written ahead in one batch (one fsync): the next requests, up to this many. */
 #define LOOKAHEAD_MAX 128
@@ -515,10 +516,17 @@ static int check_account(const struct session *s, const struct plan *saved)
 			       "the plan is for account %s, but this run is configured for "
 			       "account %s; nothing was applied",
 			       saved->account_id, s->account_id);
-	if (strcmp(saved->api_url, s->api_url))
-		return err_set(MW_ESTALE,
-			       "the plan is for API %s, but this run uses %s; nothing was applied",
-			       saved->api_url, s->api_url);
+	if (strcmp(saved->api_url, s->api_url)) {
+		struct buf shown = BUF_INIT;
+		int rc;
+
+		url_redact(&shown, saved->api_url, 0);
+		rc = err_set(MW_ESTALE,
+			     "the plan is for API %s, but this run uses %s; nothing was applied",
+			     shown.ptr, s->api_url);
+		buf_release(&shown);
+		return rc;
+	}
 	return 0;
 }
 

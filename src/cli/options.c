@@ -33,6 +33,9 @@ const struct cli_option cli_options[] = {
 	  "refuse unless the commit read is REF or an ancestor of it" },
 	{ OPT_CACHE_DIR, "cache-dir", 0, "DIR", SRC, "Desired state",
 	  "where URL repositories are cloned (default: $XDG_CACHE_HOME/mailward)" },
+	{ OPT_GIT_TOKEN_FILE, "git-token-file", 0, "FILE", SRC, "Desired state",
+	  "read the token of a private HTTPS --repo from FILE (else MAILWARD_GIT_TOKEN); sent only "
+	  "to the --repo URL's own host" },
 	{ OPT_POLICY, "policy", 0, "FILE_OR_DIR", SRC, "Desired state",
 	  "policy documents besides policies/ under --path (repeatable)" },
 	{ OPT_ACCOUNT_ID, "account-id", 0, "ID", NET | ON(CMD_VALIDATE), "Account and API",
@@ -53,7 +56,9 @@ const struct cli_option cli_options[] = {
 	{ OPT_RETRIES, "retries", 0, "N", NET, "Account and API",
 	  "retries of a request after 429, 5xx or a connection failure (default: 4)" },
 	{ OPT_TIMEOUT, "timeout", 0, "SECONDS", NET, "Account and API",
-	  "time limit of one request attempt (default: 60)" },
+	  "time limit of one request attempt, and of a --repo URL's whole clone or fetch; a "
+	  "request "
+	  "with its retries waits at most SECONDS x (retries + 1) (default: 60)" },
 	{ OPT_PRUNE, "prune", 0, NULL, ON(CMD_PLAN) | ON(CMD_APPLY) | ON(CMD_DRIFT), "Planning",
 	  "delete live domains that no document declares (else they are reported as unmanaged)" },
 	{ OPT_DOMAIN, "domain", 0, "PATTERN", ON(CMD_PLAN) | ON(CMD_APPLY) | ON(CMD_DRIFT),
@@ -176,6 +181,8 @@ const char *const cli_environment[][2] = {
 	{ "CLOUDFLARE_API_KEY", "with CLOUDFLARE_EMAIL: legacy key authentication" },
 	{ "MAILWARD_API_URL", "API base URL, when --api-url is not given" },
 	{ "MAILWARD_NOTIFY_URL", "drift's webhook, when --notify is not given" },
+	{ "MAILWARD_GIT_TOKEN",
+	  "token of a private HTTPS --repo, when --git-token-file is not given" },
 	{ "NO_COLOR", "when set and not empty, text output has no colours" },
 	{ "XDG_CACHE_HOME", "base of the default --cache-dir" },
 	{ "SOURCE_DATE_EPOCH", "when set, the time recorded in plans (reproducible output)" },
@@ -445,6 +452,9 @@ static int apply_option(struct cli_opts *o, const struct cli_command *cmd, int v
 		break;
 	case OPT_CACHE_DIR:
 		o->cache_dir = arg;
+		break;
+	case OPT_GIT_TOKEN_FILE:
+		o->git_token_file = arg;
 		break;
 	case OPT_ACCOUNT_ID:
 		o->account_id = arg;

@@ -31,6 +31,8 @@ void session_release(struct session *s)
 	memset(s, 0, sizeof(*s));
 }
 
+static int read_token_file(char **out, const char *flag, const char *path);
+
 /* The first document that differs between two reads, or NULL when none does. */
 static const char *first_difference(const struct source *a, const struct source *b)
 {
@@ -95,12 +97,27 @@ int session_load_desired(struct session *s, const char *commit, FILE *problems)
 					    "its commit: run apply in a checkout of the "
 					    "repository it was planned from, or give --repo"
 					  : NULL,
+		.git_token = getenv("MAILWARD_GIT_TOKEN"),
+		.timeout_ms = s->o->timeout_s * 1000,
 	};
+	char *git_token = NULL;
 	int rc, prc;
 
+	if (s->o->git_token_file) {
+		rc = read_token_file(&git_token, "--git-token-file", s->o->git_token_file);
+		if (rc < 0)
+			return rc;
+		so.git_token = git_token;
+	}
+	if (so.git_token && !*so.git_token)
+		so.git_token = NULL;
 	rc = source_read(&s->src, &so);
 	if (rc == 0 && commit)
 		rc = check_same_documents(s, &so);
+	if (git_token) {
+		explicit_bzero(git_token, strlen(git_token));
+		free(git_token);
+	}
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < s->o->n_policies; i++) {
@@ -167,7 +184,7 @@ int session_resolve_account(struct session *s, bool required)
 }
 
 /* A token file holds one token; surrounding white space is not part of it. */
-static int read_token_file(char **out, const char *path)
+static int read_token_file(char **out, const char *flag, const char *path)
 {
 	char *data = NULL;
 	size_t len = 0, start = 0;
@@ -185,27 +202,26 @@ static int read_token_file(char **out, const char *path)
 		 */
 		snprintf(reason, sizeof(reason), "%s", tail ? tail + 2 : "unreadable");
 		if (strchr(path, '/'))
-			return err_set(MW_ECONFIG, "--token-file: cannot read '%s': %s", path,
-				       reason);
+			return err_set(MW_ECONFIG, "%s: cannot read '%s': %s", flag, path, reason);
 		return err_set(MW_ECONFIG,
-			       "--token-file: cannot read the file it names (%s); it "
+			       "%s: cannot read the file it names (%s); it "
 			       "takes the path of a file holding the token, never the token",
-			       reason);
+			       flag, reason);
 	}
 	while (start < len && isspace((unsigned char)data[start]))
 		start++;
 	while (len > start && isspace((unsigned char)data[len - 1]))
 		len--;
 	if (len == start) {
-		rc = err_set(MW_ECONFIG, "--token-file '%s' is empty", path);
+		rc = err_set(MW_ECONFIG, "%s '%s' is empty", flag, path);
 		goto done;
 	}
 	for (size_t i = start; i < len; i++) {
 		if (isspace((unsigned char)data[i]) || iscntrl((unsigned char)data[i])) {
 			rc = err_set(MW_ECONFIG,
-				     "--token-file '%s' holds more than one token (white "
+				     "%s '%s' holds more than one token (white "
 				     "space inside)",
-				     path);
+				     flag, path);
 			goto done;
 		}
 	}
@@ -240,7 +256,7 @@ int session_connect(struct session *s)
 		ao.base_url = DEFAULT_API_URL;
 	ao.account_id = s->account_id;
 	if (o->token_file) {
-		rc = read_token_file(&token, o->token_file);
+		rc = read_token_file(&token, "--token-file", o->token_file);
 		if (rc < 0)
 			return rc;
 		ao.token = token;

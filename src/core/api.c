@@ -185,6 +185,12 @@ static int read_envelope(const struct http_req *req, json_t **root, json_t **err
 			   req->attempts == 1 ? "" : "s", req->error[0] ? req->error : "not sent");
 		return -1;
 	}
+	if (req->error[0]) {
+		/* An answer the client would not wait out (a Retry-After past the budget). */
+		buf_printf(why, "HTTP %ld after %d attempt%s: %s", req->status, req->attempts,
+			   req->attempts == 1 ? "" : "s", req->error);
+		return -1;
+	}
 	doc = json_loadb(req->response.ptr, req->response.len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc || !json_is_object(doc)) {
 		buf_printf(why,
@@ -453,6 +459,40 @@ static int page_error(const struct page *p)
 	return err_set(p->rc, "listing domains (page %ld): %s", p->number, p->why.ptr);
 }
 
+/*
+ * One listing: the raw bytes read so far, against API_MAX_LIST_BYTES, and
+ * the first page that failed for good, which ends it.
+ */
+struct listing {
+	struct api *a;
+	size_t bytes;
+	int rc;
+	char *message; /* the first failure's, when rc < 0 */
+};
+
+/* Count a page's raw answer before it is read; false when over the bound. */
+static bool count_bytes(struct listing *l, struct page *p)
+{
+	l->bytes += p->req.response.len;
+	if (l->bytes <= API_MAX_LIST_BYTES)
+		return true;
+	p->rc = MW_ECONSISTENCY;
+	buf_printf(&p->why,
+		   "the listing's answers exceed %u MiB in all; refusing to plan on a "
+		   "listing that large",
+		   API_MAX_LIST_BYTES >> 20);
+	http_req_reset(&p->req);
+	return false;
+}
+
+static void listing_fail(struct listing *l, const struct page *p)
+{
+	if (l->rc < 0)
+		return;
+	l->rc = page_error(p);
+	l->message = xstrdup(err_msg());
+}
+
 /* A result_info number that can be trusted as a count, or -1. */
 static long info_count(const json_t *info, const char *name)
 {
@@ -492,24 +532,32 @@ static int take_items(json_t *all, json_t *seen, const struct page *p)
 	return 0;
 }
 
-static int fetch_one(struct api *a, struct page *p)
+static int fetch_one(struct listing *l, struct page *p)
 {
 	struct http_req *r = &p->req;
-	int rc = http_run(a->http, &r, 1, NULL, NULL);
+	int rc = http_run(l->a->http, &r, 1, NULL, NULL);
 
 	if (rc < 0)
 		return rc;
-	return page_read(p) < 0 ? page_error(p) : 0;
+	if (!count_bytes(l, p) || page_read(p) < 0)
+		return page_error(p);
+	return 0;
 }
 
 static void page_arrived(struct http_req *req, void *ctx)
 {
-	(void)ctx;
+	struct listing *l = ctx;
+	struct page *p = req->user;
+
 	/* Parse while the other pages are still on the wire. */
-	page_read(req->user);
+	if (!count_bytes(l, p) || page_read(p) < 0) {
+		/* The listing is lost: start no other page, wait for none. */
+		listing_fail(l, p);
+		http_cancel(l->a->http);
+	}
 }
 
-static int list_rest_concurrently(struct api *a, json_t *all, json_t *seen, long pages,
+static int list_rest_concurrently(struct listing *l, json_t *all, json_t *seen, long pages,
 				  long per_page, long total, enum api_list_keep keep)
 {
 	size_t n = (size_t)(pages - 1);
@@ -519,10 +567,12 @@ static int list_rest_concurrently(struct api *a, json_t *all, json_t *seen, long
 
 	for (size_t i = 0; i < n; i++) {
 		p[i].keep = keep;
-		page_url(&p[i], a, (long)i + 2, per_page);
+		page_url(&p[i], l->a, (long)i + 2, per_page);
 		reqs[i] = &p[i].req;
 	}
-	rc = http_run(a->http, reqs, n, page_arrived, NULL);
+	rc = http_run(l->a->http, reqs, n, page_arrived, l);
+	if (rc == 0 && l->rc < 0)
+		rc = err_set(l->rc, "%s", l->message);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		long expect = p[i].number < pages ? per_page : total - (pages - 1) * per_page;
 
@@ -549,7 +599,7 @@ static int list_rest_concurrently(struct api *a, json_t *all, json_t *seen, long
 }
 
 /* Without a total: page after page until a short one, within the bound. */
-static int list_rest_sequentially(struct api *a, json_t *all, json_t *seen, long per_page,
+static int list_rest_sequentially(struct listing *l, json_t *all, json_t *seen, long per_page,
 				  enum api_list_keep keep)
 {
 	int rc = 0;
@@ -565,8 +615,8 @@ static int list_rest_sequentially(struct api *a, json_t *all, json_t *seen, long
 				       API_MAX_PAGES);
 		}
 		p.keep = keep;
-		page_url(&p, a, number, per_page);
-		rc = fetch_one(a, &p);
+		page_url(&p, l->a, number, per_page);
+		rc = fetch_one(l, &p);
 		if (rc == 0)
 			rc = take_items(all, seen, &p);
 		got = p.items ? json_array_size(p.items) : 0;
@@ -579,6 +629,7 @@ static int list_rest_sequentially(struct api *a, json_t *all, json_t *seen, long
 int api_list_domains(struct api *a, json_t **out, enum api_list_keep keep)
 {
 	struct page first = { 0 };
+	struct listing l = { a, 0, 0, NULL };
 	json_t *all = json_array();
 	json_t *seen = json_object();
 	long per_page = API_PER_PAGE_MAX, total, got, pages, announced_pp;
@@ -587,7 +638,7 @@ int api_list_domains(struct api *a, json_t **out, enum api_list_keep keep)
 	*out = NULL;
 	first.keep = keep;
 	page_url(&first, a, 1, API_PER_PAGE_MAX);
-	rc = fetch_one(a, &first);
+	rc = fetch_one(&l, &first);
 	if (rc < 0)
 		goto done;
 	rc = take_items(all, seen, &first);
@@ -616,7 +667,7 @@ int api_list_domains(struct api *a, json_t **out, enum api_list_keep keep)
 	if (got < per_page)
 		goto finished;
 	if (total < 0) {
-		rc = list_rest_sequentially(a, all, seen, per_page, keep);
+		rc = list_rest_sequentially(&l, all, seen, per_page, keep);
 		goto done_check;
 	}
 	pages = (total + per_page - 1) / per_page;
@@ -628,7 +679,7 @@ int api_list_domains(struct api *a, json_t **out, enum api_list_keep keep)
 		goto done;
 	}
 	if (pages > 1)
-		rc = list_rest_concurrently(a, all, seen, pages, per_page, total, keep);
+		rc = list_rest_concurrently(&l, all, seen, pages, per_page, total, keep);
 done_check:
 	if (rc < 0)
 		goto done;
@@ -644,6 +695,7 @@ finished:
 	all = NULL;
 done:
 	page_release(&first);
+	free(l.message);
 	json_decref(all);
 	json_decref(seen);
 	return rc;

@@ -20,6 +20,12 @@
 #define API_PER_PAGE_MAX 1000
 /* More pages than this (a million domains) is a broken listing. */
 #define API_MAX_PAGES 1000
+/*
+ * More answer bytes than this in one listing (decoded, all pages; about
+ * 250,000 domains of the real API) is refused, with or without a total.
+ * Each page is bounded on its own by HTTP_MAX_RESPONSE_BYTES.
+ */
+#define API_MAX_LIST_BYTES (256u << 20)
 
 struct api_opts {
 	const char *base_url; /* checked with http_check_base_url() */
@@ -71,9 +77,11 @@ enum api_list_keep {
  * List every domain of the account into `*out` (a new JSON array of Domain
  * objects, in the API's order). Uses per_page=1000; after the first page,
  * fetches the rest concurrently when the total is announced (parsing each
- * page as it arrives), one after the other otherwise. Fails with MW_ENET,
- * MW_EAPI or MW_ECONSISTENCY (an id seen twice, a page shorter or longer
- * than announced, more than API_MAX_PAGES pages): never a partial list.
+ * page as it arrives), one after the other otherwise. The first page that
+ * fails for good ends the listing: no further page is started and those in
+ * flight are abandoned. Fails with MW_ENET, MW_EAPI or MW_ECONSISTENCY (an
+ * id seen twice, a page shorter or longer than announced, more than
+ * API_MAX_PAGES pages or API_MAX_LIST_BYTES bytes): never a partial list.
  */
 int api_list_domains(struct api *a, json_t **out, enum api_list_keep keep);
 

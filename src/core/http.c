@@ -15,12 +15,10 @@
 #include "util/fsutil.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
+#include "util/url.h"
 
-/* A list page of 1,000 domains is about 1 MB; anything near this is wrong. */
-#define MAX_RESPONSE_BYTES (256u << 20)
 #define BACKOFF_BASE_S 0.25
 #define BACKOFF_CAP_S 8.0
-#define RETRY_AFTER_CAP_S 900.0
 #define POLL_MAX_MS 200
 /*
  * The bucket refills this much slower than --rate: a server that counts any
@@ -50,6 +48,7 @@ struct http_client {
 	double window_s;
 	struct http_stats stats;
 	uint64_t rng;
+	bool cancelled; /* http_cancel() was called during this http_run() */
 };
 
 enum slot_state { SLOT_WAITING, SLOT_FLYING, SLOT_DONE };
@@ -61,6 +60,7 @@ struct slot {
 	enum slot_state state;
 	double ready_at;
 	double started_at;
+	double first_at; /* when the first attempt started: the budget counts from it */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -191,7 +191,8 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *userp)
 	struct http_req *req = userp;
 	size_t n = size * nmemb;
 
-	if (req->response.len + n > MAX_RESPONSE_BYTES)
+	/* Decoded bytes: a gzip bomb stops here, however small it came. */
+	if (req->response.len + n > HTTP_MAX_RESPONSE_BYTES)
 		return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
 	buf_add(&req->response, data, n);
 	return n;
@@ -266,6 +267,8 @@ static int start(struct http_client *c, struct slot *s)
 	s->easy = e;
 	s->state = SLOT_FLYING;
 	s->started_at = time_mono();
+	if (req->attempts == 0)
+		s->first_at = s->started_at;
 	req->attempts++;
 	c->stats.attempts++;
 	if (req->attempts > 1)
@@ -341,14 +344,33 @@ static void trace(struct http_client *c, const struct slot *s, const char *outco
 
 	if (!c->opts.trace)
 		return;
-	buf_printf(&line, "%s %s -> %s in %.3f s", s->req->method, s->req->url, outcome,
-		   time_mono() - s->started_at);
+	buf_printf(&line, "%s ", s->req->method);
+	/* The base URL holds no credentials or query (check_url): the query is ours. */
+	url_redact(&line, s->req->url, URL_KEEP_QUERY);
+	buf_printf(&line, " -> %s in %.3f s", outcome, time_mono() - s->started_at);
 	if (s->req->cf_ray[0])
 		buf_printf(&line, " (cf-ray %s)", s->req->cf_ray);
 	if (s->req->attempts > 1)
 		buf_printf(&line, " [attempt %d]", s->req->attempts);
 	c->opts.trace(c->opts.trace_ctx, line.ptr);
 	buf_release(&line);
+}
+
+/* Seconds left of the time budget of the request in `s` (see http.h). */
+static double budget_left(const struct http_client *c, const struct slot *s, double now)
+{
+	double budget = (double)c->opts.timeout_ms / 1000.0 * (c->opts.retries + 1);
+
+	return s->first_at + budget - now;
+}
+
+/* Say in the request why a Retry-After of `wait` seconds is not waited out. */
+static void refuse_wait(const struct http_client *c, struct slot *s, double wait, double now)
+{
+	snprintf(s->req->error, sizeof(s->req->error),
+		 "the API asked to wait %.0f s (Retry-After), more than the %.0f s left of this "
+		 "request's budget (--timeout %ld s x %d attempts); giving up",
+		 wait, budget_left(c, s, now), c->opts.timeout_ms / 1000, c->opts.retries + 1);
 }
 
 /* Take a finished transfer; true when the request is final. */
@@ -368,7 +390,8 @@ static bool finish(struct http_client *c, struct slot *s, CURLcode code)
 	if (code != CURLE_OK) {
 		if (code == CURLE_WRITE_ERROR)
 			snprintf(req->error, sizeof(req->error),
-				 "the answer is larger than %u bytes", MAX_RESPONSE_BYTES);
+				 "the answer is larger than %u MiB (decoded); refusing it",
+				 HTTP_MAX_RESPONSE_BYTES >> 20);
 		else
 			snprintf(req->error, sizeof(req->error), "%s",
 				 s->errbuf[0] ? s->errbuf : curl_easy_strerror(code));
@@ -381,9 +404,12 @@ static bool finish(struct http_client *c, struct slot *s, CURLcode code)
 			c->stats.rate_limited++;
 			retry = true;
 			wait = retry_after_seconds(retry_after);
-			if (wait > RETRY_AFTER_CAP_S)
-				wait = RETRY_AFTER_CAP_S;
-			if (wait >= 0) {
+			if (wait >= 0 && wait > budget_left(c, s, now)) {
+				/* Waiting would outlive the budget: fail now, not after it. */
+				refuse_wait(c, s, wait, now);
+				retry = false;
+				wait = -1;
+			} else if (wait >= 0) {
 				/* The server said when: everyone waits, and restarts slowly. */
 				if (now + wait > c->paused_until)
 					c->paused_until = now + wait;
@@ -480,7 +506,8 @@ int http_run_hooks(struct http_client *c, struct http_req **reqs, size_t n,
 		slots[i].ready_at = 0;
 		http_req_reset(reqs[i]);
 	}
-	while (finished < n) {
+	c->cancelled = false;
+	while (finished < n && !c->cancelled) {
 		double now = time_mono();
 		double next_wake = now + POLL_MAX_MS / 1000.0;
 		int running = 0, numfds = 0;
@@ -559,11 +586,13 @@ int http_run_hooks(struct http_client *c, struct http_req **reqs, size_t n,
 				finished++;
 				if (done)
 					done(s->req, ctx);
+				if (c->cancelled)
+					break;
 			} else if ((size_t)(s - slots) < first_waiting) {
 				first_waiting = (size_t)(s - slots);
 			}
 		}
-		if (finished >= n)
+		if (finished >= n || c->cancelled)
 			break;
 		/* A slot just freed: start the next request now, not after a poll. */
 		if (progressed)
@@ -584,12 +613,23 @@ done:
 			curl_easy_cleanup(slots[i].easy);
 		}
 		curl_slist_free_all(slots[i].headers);
+		if (slots[i].state != SLOT_DONE && c->cancelled) {
+			slots[i].req->status = 0;
+			slots[i].req->not_sent = slots[i].req->attempts == 0;
+			snprintf(slots[i].req->error, sizeof(slots[i].req->error), "cancelled");
+		}
 	}
+	c->cancelled = false;
 	free(slots);
 	return rc;
 }
 
-static bool loopback_host(const char *host)
+void http_cancel(struct http_client *c)
+{
+	c->cancelled = true;
+}
+
+bool http_loopback_host(const char *host)
 {
 	unsigned char a[16];
 	char inner[64];
@@ -643,7 +683,7 @@ static int check_url(struct buf *out, const char *url, bool webhook)
 			     fragment ? "fragment" : "query");
 		goto done;
 	}
-	if (!strcasecmp(scheme, "http") && !loopback_host(host ? host : "")) {
+	if (!strcasecmp(scheme, "http") && !http_loopback_host(host ? host : "")) {
 		rc = err_set(MW_ECONFIG,
 			     "the %s uses plain http: only a loopback host (localhost, "
 			     "127.0.0.0/8, [::1]) may; use https",
@@ -669,10 +709,14 @@ done:
 int http_check_base_url(struct buf *out, const char *url)
 {
 	int rc = check_url(out, url, false);
+	struct buf shown = BUF_INIT;
 
-	/* Name the URL, unless it holds what may be a credential. */
-	if (rc < 0 && !strchr(url, '@'))
-		err_wrap(rc, "'%s': ", url);
+	/* Name the URL, without what may be a credential in it. */
+	if (rc < 0) {
+		url_redact(&shown, url, 0);
+		err_wrap(rc, "'%s': ", shown.ptr);
+	}
+	buf_release(&shown);
 	return rc;
 }
 
@@ -681,22 +725,48 @@ int http_check_webhook_url(struct buf *out, const char *url)
 	return check_url(out, url, true);
 }
 
-void http_redact_url(struct buf *out, const char *url)
+int http_url_origin(struct buf *out, const char *url, bool *loopback)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL, *port = NULL;
+	int rc = 0;
 
-	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK) {
-		curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
-		curl_url_get(u, CURLUPART_HOST, &host, 0);
-		curl_url_get(u, CURLUPART_PORT, &port, 0);
+	if (!u)
+		return err_set(MW_ECONFIG, "cannot initialise libcurl's URL parser");
+	if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		rc = err_set(MW_ECONFIG, "not a valid URL");
+		goto done;
 	}
-	buf_printf(out, "%s://%s%s%s/...", scheme ? scheme : "?", host ? host : "?",
-		   port ? ":" : "", port ? port : "");
+	curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
+	for (char *p = scheme; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	for (char *p = host; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	buf_printf(out, "%s://%s:%s", scheme, host, port ? port : "");
+	if (loopback)
+		*loopback = http_loopback_host(host);
+done:
 	curl_free(scheme);
 	curl_free(host);
 	curl_free(port);
 	curl_url_cleanup(u);
+	return rc;
+}
+
+char *http_unescape(const char *s)
+{
+	int len = 0;
+	char *d = curl_easy_unescape(NULL, s, 0, &len);
+	char *out;
+
+	if (!d)
+		return xstrdup(s);
+	out = xstrndup(d, (size_t)len);
+	explicit_bzero(d, (size_t)len);
+	curl_free(d);
+	return out;
 }
 
 void http_escape(struct buf *out, const char *s)

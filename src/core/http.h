@@ -12,6 +12,13 @@
  * until Retry-After; 5xx answers and transport failures are retried with exponential backoff and
  * jitter, at most `retries` times. Every other answer is final and goes to the caller as it came:
  * this module knows nothing of the API's JSON.
+ *
+ * Every wait is bounded. An attempt lasts at most `timeout_ms`. A request's
+ * time budget is timeout_ms x (retries + 1), counted from its first
+ * attempt: a Retry-After that asks for more than what is left of it makes
+ * the request final at once (status 429, the reason in `error`) instead of
+ * a wait that outlives the run's --timeout. An answer is read up to
+ * HTTP_MAX_RESPONSE_BYTES once decoded (gzip included), then refused.
  */
 #ifndef MW_CORE_HTTP_H
 #define MW_CORE_HTTP_H
@@ -21,6 +28,9 @@
 #include <stddef.h>
 
 #include "util/buf.h"
+
+/* The largest answer kept, counted after decoding; a list page is a few MB. */
+#define HTTP_MAX_RESPONSE_BYTES (32u << 20)
 
 struct http_opts {
 	int concurrency; /* requests in flight at most; >= 1 */
@@ -49,7 +59,8 @@ struct http_req {
 	long status; /* final HTTP status; 0 when no answer was received */
 	struct buf response; /* body of the final answer */
 	char cf_ray[96]; /* the answer's cf-ray header, "" when absent */
-	char error[256]; /* transport failure of the last attempt, "" when none */
+	char error[256]; /* transport failure of the last attempt, or why an answer
+			    (`status` set) was not waited out; "" when none */
 	int attempts;
 	bool not_sent; /* interrupted before it was ever sent */
 };
@@ -98,6 +109,14 @@ struct http_hooks {
 int http_run_hooks(struct http_client *c, struct http_req **reqs, size_t n,
 		   const struct http_hooks *hooks);
 
+/*
+ * Called from http_run()'s `done` callback: end that http_run() now.
+ * Requests in flight are aborted, those not started are not; neither is
+ * passed to `done`, and each comes back with status 0, `error`
+ * "cancelled" (and `not_sent` when never sent).
+ */
+void http_cancel(struct http_client *c);
+
 /* What the client has done so far. */
 void http_client_stats(const struct http_client *c, struct http_stats *out);
 
@@ -118,11 +137,20 @@ int http_check_base_url(struct buf *out, const char *url);
  */
 int http_check_webhook_url(struct buf *out, const char *url);
 
+/* Whether `host` is localhost, in 127.0.0.0/8 or [::1]: where plain http may go. */
+bool http_loopback_host(const char *host);
+
 /*
- * A URL fit for messages: scheme, host and port only ("https://hooks.example
- * .com/..."), since a webhook's path and query are its secret.
+ * The origin of `url` (scheme://host..., any scheme, no userinfo): scheme
+ * and host in lower case and the port, the scheme's default when not given
+ * (empty when libcurl knows none), appended to `out` as "scheme://host:port".
+ * `*loopback` (may be NULL) says whether the host is loopback. Returns 0,
+ * or MW_ECONFIG when libcurl cannot parse it.
  */
-void http_redact_url(struct buf *out, const char *url);
+int http_url_origin(struct buf *out, const char *url, bool *loopback);
+
+/* `s` with its %XX escapes decoded (a new string, owned by the caller). */
+char *http_unescape(const char *s);
 
 /* Percent-encode `s` for a URL path segment or query value, appending to `out`. */
 void http_escape(struct buf *out, const char *s);

@@ -7,6 +7,7 @@
 #include "core/render.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/url.h"
 
 /* Lines of domains in the text before "and N more". */
 #define TEXT_DOMAINS_MAX 20
@@ -60,7 +61,7 @@ int notify_drift(const char *url, const struct plan *p, const struct http_opts *
 	char *body = NULL;
 	int rc;
 
-	http_redact_url(&shown, url);
+	url_redact(&shown, url, URL_ORIGIN_ONLY);
 	rc = http_check_webhook_url(&checked, url);
 	if (rc < 0)
 		goto done;

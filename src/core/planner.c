@@ -8,6 +8,7 @@
 #include "util/err.h"
 #include "util/esc.h"
 #include "util/mem.h"
+#include "util/url.h"
 
 static void meta_of(struct plan_meta *out, const struct planner_input *in)
 {
@@ -49,10 +50,18 @@ int planner_check_target(const struct plan *saved, const struct planner_input *i
 			       "the plan is for account %s, but this run is configured for "
 			       "account %s; nothing was applied",
 			       saved->account_id, in->account_id);
-	if (!same_text(saved->api_url, in->api_url))
-		return err_set(MW_ESTALE,
-			       "the plan is for API %s, but this run uses %s; nothing was applied",
-			       saved->api_url, in->api_url);
+	if (!same_text(saved->api_url, in->api_url)) {
+		struct buf shown = BUF_INIT;
+		int rc;
+
+		/* A plan file's URL may carry a secret, or be a forger's text. */
+		url_redact(&shown, saved->api_url ? saved->api_url : "", 0);
+		rc = err_set(MW_ESTALE,
+			     "the plan is for API %s, but this run uses %s; nothing was applied",
+			     shown.ptr, in->api_url);
+		buf_release(&shown);
+		return rc;
+	}
 	if (!same_text(saved->source.path, src->path))
 		return err_set(MW_ESTALE,
 			       "the plan was made from folder '%s', but this run reads '%s'; "

@@ -2,17 +2,27 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <git2.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "core/http.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/hash.h"
 #include "util/mem.h"
+#include "util/timeutil.h"
+#include "util/url.h"
 
 /* A desired-state file larger than this is a mistake, not configuration. */
 #define MAX_FILE_BYTES (64u << 20)
@@ -33,23 +43,16 @@ bool source_is_url(const char *s)
 	/* scp-like "user@host:path", but not a local path holding a colon. */
 	colon = strchr(s, ':');
 	slash = strchr(s, '/');
-	return colon && strchr(s, '@') && strchr(s, '@') < colon && (!slash || colon < slash);
+	return colon && strchr(s, '@') && (!slash || colon < slash);
 }
 
-/* The URL without "user:password@", for records and messages. */
-static char *redact_url(const char *url)
+/* A URL fit for records and messages (util/url.h); a local path as it is. */
+static char *shown_repo(const char *repo)
 {
-	const char *scheme = strstr(url, "://");
-	const char *host, *at, *end;
+	struct buf b = BUF_INIT;
 
-	if (!scheme)
-		return xstrdup(url);
-	host = scheme + 3;
-	end = host + strcspn(host, "/?#");
-	at = memchr(host, '@', (size_t)(end - host));
-	if (!at)
-		return xstrdup(url);
-	return xasprintf("%.*s%s", (int)(host - url), url, at + 1);
+	url_redact(&b, repo, 0);
+	return buf_detach(&b, NULL);
 }
 
 static bool has_suffix(const char *s, const char *suffix)
@@ -144,37 +147,78 @@ int source_normalize_path(char **out, const char *in)
 
 /* --- clones of remote repositories ------------------------------------ */
 
+/*
+ * What the credential callback may hand out, and to whom. The URL's
+ * userinfo (decoded) wins over the token; both go only to `origin`.
+ */
 struct cred_state {
 	int attempts;
-	const char *url;
+	const char *origin; /* "scheme://host:port" of --repo */
+	const char *user, *password; /* from --repo's userinfo, or NULL */
+	const char *token; /* MAILWARD_GIT_TOKEN or --git-token-file, or NULL */
+	char *refused_to; /* the origin asked for them elsewhere, or NULL */
 };
+
+/*
+ * The origin ("scheme://host:port") of a URL or scp-like address, for
+ * comparing where credentials may go. scp-like "user@host:path" is ssh.
+ */
+static int url_origin(struct buf *out, const char *url, bool *loopback)
+{
+	char *bare = NULL;
+	int rc;
+
+	url_split_userinfo(&bare, NULL, NULL, url);
+	if (!strstr(bare, "://")) {
+		const char *host = strrchr(bare, '@') ? strrchr(bare, '@') + 1 : bare;
+		size_t n = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":");
+		char *ssh = xasprintf("ssh://%.*s/", (int)n, host);
+
+		free(bare);
+		bare = ssh;
+	}
+	rc = http_url_origin(out, bare, loopback);
+	free(bare);
+	return rc;
+}
 
 static int acquire_cred(git_credential **out, const char *url, const char *user_from_url,
 			unsigned int allowed, void *payload)
 {
 	struct cred_state *st = payload;
+	struct buf origin = BUF_INIT;
+	bool same;
 
 	/* libgit2 asks again after each refusal: give up instead of looping. */
 	if (++st->attempts > 3)
 		return GIT_EAUTH;
+	/* Credentials belong to --repo's scheme, host and port, nowhere else. */
+	same = url && url_origin(&origin, url, NULL) == 0 && !strcmp(origin.ptr, st->origin);
+	err_clear();
+	if (!same) {
+		if (!st->refused_to) {
+			struct buf shown = BUF_INIT;
+
+			url_redact(&shown, url ? url : "?", URL_ORIGIN_ONLY);
+			st->refused_to = buf_detach(&shown, NULL);
+		}
+		buf_release(&origin);
+		git_error_set_str(GIT_ERROR_NET, "credentials refused to another host");
+		return GIT_EAUTH;
+	}
+	buf_release(&origin);
 	if (allowed & GIT_CREDENTIAL_SSH_KEY)
 		return git_credential_ssh_key_from_agent(out,
 							 user_from_url ? user_from_url : "git");
 	if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) {
-		const char *scheme = strstr(st->url, "://");
-		const char *host = scheme ? scheme + 3 : st->url;
-		const char *at = strchr(host, '@');
-		const char *colon = strchr(host, ':');
-
-		if (at && colon && colon < at) {
-			char *user = xstrndup(host, (size_t)(colon - host));
-			char *pass = xstrndup(colon + 1, (size_t)(at - colon - 1));
-			int rc = git_credential_userpass_plaintext_new(out, user, pass);
-
-			free(user);
-			free(pass);
-			return rc;
-		}
+		if (st->user)
+			return git_credential_userpass_plaintext_new(
+				out, st->user, st->password ? st->password : "");
+		if (st->token &&
+		    (!strncmp(st->origin, "https://", 8) || !strncmp(st->origin, "http://", 7)))
+			/* What GitHub and GitLab take for a token over HTTPS. */
+			return git_credential_userpass_plaintext_new(out, "x-access-token",
+								     st->token);
 	}
 	return GIT_PASSTHROUGH;
 }
@@ -223,56 +267,295 @@ static void follow_remote_head(git_repository *repo, git_remote *remote)
 	git_error_clear();
 }
 
-static int open_remote(git_repository **out, const struct source_opts *opts, const char *shown,
-		       bool fetch)
+/* One clone or fetch into the cache, as the child process runs it. */
+struct fetch_job {
+	const char *url; /* without credentials: what the cache's remote holds */
+	const char *shown; /* redacted, for messages */
+	const char *dir; /* the cache repository */
+	const char *tmp; /* a first clone goes here, then is renamed to `dir` */
+	bool exists; /* `dir` is a repository: fetch into it */
+	struct cred_state *cred;
+};
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* rm -rf: what a killed clone or fetch left in the cache. */
+static void remove_tree(const char *path)
+{
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * libgit2's last message, without the URL's credentials or query should it
+ * quote them (it is handed the URL without userinfo, but a query stays),
+ * appended to `out`.
+ */
+static void scrub_git_msg(struct buf *out, const struct fetch_job *job)
+{
+	const char *secrets[3] = { job->cred->password, job->cred->token, strchr(job->url, '?') };
+	const char *m = git_msg();
+
+	while (*m) {
+		size_t skip = 0;
+
+		for (size_t i = 0; i < ARRAY_SIZE(secrets) && !skip; i++)
+			if (secrets[i] && *secrets[i] &&
+			    !strncmp(m, secrets[i], strlen(secrets[i])))
+				skip = strlen(secrets[i]);
+		if (skip) {
+			buf_puts(out, "***");
+			m += skip;
+		} else {
+			buf_putc(out, *m++);
+		}
+	}
+}
+
+static int run_fetch(const struct fetch_job *job)
 {
 	git_fetch_options fetch_opts = GIT_FETCH_OPTIONS_INIT;
-	struct cred_state cred = { 0, opts->repo };
-	char *cache = opts->cache_dir ? xstrdup(opts->cache_dir) : default_cache_dir();
-	char *dir = NULL;
-	char key[HASH_HEX_SIZE];
+	git_remote_connect_options conn = GIT_REMOTE_CONNECT_OPTIONS_INIT;
+	bool creds = job->cred->user || job->cred->token;
+	const char *target = job->exists ? job->dir : job->tmp;
+	git_repository *repo = NULL;
 	git_remote *remote = NULL;
-	const char *doing = "fetch";
+	struct buf why = BUF_INIT;
 	int rc = 0;
 
-	*out = NULL;
-	/* The key ignores credentials, so that rotating a token keeps the cache. */
-	hash_sha256_hex(key, shown, strlen(shown));
-	dir = xasprintf("%s/repos/%.16s.git", cache, key + 7);
-	rc = fs_mkdirs(cache, 0700);
-	if (rc < 0)
-		goto done;
 	fetch_opts.callbacks.credentials = acquire_cred;
-	fetch_opts.callbacks.payload = &cred;
+	fetch_opts.callbacks.payload = job->cred;
 	fetch_opts.prune = GIT_FETCH_PRUNE;
-	if (git_repository_open_bare(out, dir) == 0) {
-		if (git_remote_lookup(&remote, *out, "origin") < 0)
+	/*
+	 * acquire_cred() refuses any origin but --repo's; with credentials no
+	 * redirect is followed either, so that no request carrying them (nor
+	 * the fetch itself) goes where git does not say.
+	 */
+	fetch_opts.follow_redirects =
+		creds ? GIT_REMOTE_REDIRECT_NONE : GIT_REMOTE_REDIRECT_INITIAL;
+	conn.callbacks = fetch_opts.callbacks;
+	conn.follow_redirects = fetch_opts.follow_redirects;
+	if (job->exists) {
+		if (git_repository_open_bare(&repo, target) < 0 ||
+		    git_remote_lookup(&remote, repo, "origin") < 0)
 			goto fail;
 	} else {
 		/* The stored remote URL never holds credentials: acquire_cred adds them. */
-		doing = "clone";
-		if (git_repository_init(out, dir, 1) < 0 ||
-		    create_mirror_remote(&remote, *out, "origin", shown, NULL) < 0)
+		remove_tree(target);
+		if (git_repository_init(&repo, target, 1) < 0 ||
+		    create_mirror_remote(&remote, repo, "origin", job->url, NULL) < 0)
 			goto fail;
 	}
-	if (!fetch)
-		goto done;
-	if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &fetch_opts.callbacks, NULL, NULL) < 0)
+	if (git_remote_connect_ext(remote, GIT_DIRECTION_FETCH, &conn) < 0)
 		goto fail;
-	follow_remote_head(*out, remote);
+	follow_remote_head(repo, remote);
 	if (git_remote_fetch(remote, NULL, &fetch_opts, "mailward fetch") < 0)
 		goto fail;
+	/* A clone appears whole or not at all; a concurrent run's clone is as good. */
+	if (!job->exists && rename(target, job->dir) < 0)
+		remove_tree(target);
 	goto done;
 fail:
-	rc = err_set(MW_EGIT, "cannot %s '%s' into '%s': %s", doing, shown, dir, git_msg());
+	scrub_git_msg(&why, job);
+	if (job->cred->refused_to)
+		rc = err_set(MW_EGIT,
+			     "cannot %s '%s': the server asked for credentials at %s, which is "
+			     "not the repository's scheme, host and port (a redirect?); no git "
+			     "credentials go there",
+			     job->exists ? "fetch" : "clone", job->shown, job->cred->refused_to);
+	else
+		rc = err_set(MW_EGIT, "cannot %s '%s' into '%s': %s%s",
+			     job->exists ? "fetch" : "clone", job->shown, job->dir, why.ptr,
+			     creds && strstr(why.ptr, "redirect")
+				     ? " (with git credentials, no redirect is followed)"
+				     : "");
 done:
-	if (rc < 0 && *out) {
-		git_repository_free(*out);
-		*out = NULL;
-	}
+	buf_release(&why);
 	git_remote_free(remote);
+	git_repository_free(repo);
+	return rc;
+}
+
+/*
+ * Run `job` in a child process that is killed at the deadline: libgit2
+ * 1.5 has no timeout, and a server that sends headers and then nothing
+ * would hold the fetch forever. The child reports its code and message
+ * through a pipe. A killed fetch's repository is removed: the next run
+ * clones afresh instead of tripping on its lock files.
+ */
+static int run_fetch_bounded(const struct fetch_job *job, long timeout_ms)
+{
+	double deadline = time_mono() + (double)timeout_ms / 1000.0;
+	struct buf msg = BUF_INIT;
+	int fds[2] = { -1, -1 };
+	int child_rc = MW_EGIT, status = 0, rc = 0;
+	bool got_rc = false, timed_out = false;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return err_set(MW_EIO, "cannot create a pipe: %s", strerror(errno));
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		rc = err_set(MW_EIO, "cannot start the fetch process: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return rc;
+	}
+	if (pid == 0) {
+		int code;
+		const char *m;
+
+		close(fds[0]);
+		/* Ctrl-C ends the fetch at once; the parent reports it. */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		code = run_fetch(job);
+		m = code < 0 ? err_msg() : "";
+		if (write(fds[1], &code, sizeof(code)) == (ssize_t)sizeof(code) && *m &&
+		    write(fds[1], m, strlen(m)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	for (;;) {
+		char chunk[1024];
+		double left = deadline - time_mono();
+		struct pollfd pfd = { fds[0], POLLIN, 0 };
+		ssize_t n;
+		int ready;
+
+		if (left <= 0) {
+			timed_out = true;
+			break;
+		}
+		ready = poll(&pfd, 1, (int)(left * 1000) + 1);
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready == 0)
+			continue;
+		n = read(fds[0], chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		buf_add(&msg, chunk, (size_t)n);
+	}
+	close(fds[0]);
+	if (timed_out)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (msg.len >= sizeof(child_rc)) {
+		memcpy(&child_rc, msg.ptr, sizeof(child_rc));
+		got_rc = true;
+	}
+	if (timed_out) {
+		remove_tree(job->exists ? job->dir : job->tmp);
+		rc = err_set(MW_EGIT,
+			     "cannot %s '%s': no end within %ld s (--timeout); gave up (the "
+			     "server answers too slowly or not at all)",
+			     job->exists ? "fetch" : "clone", job->shown, timeout_ms / 1000);
+	} else if (!got_rc) {
+		remove_tree(job->exists ? job->dir : job->tmp);
+		if (WIFSIGNALED(status))
+			rc = err_set(MW_EGIT,
+				     "cannot %s '%s': the fetch process was stopped by "
+				     "signal %d",
+				     job->exists ? "fetch" : "clone", job->shown, WTERMSIG(status));
+		else
+			rc = err_set(MW_EGIT,
+				     "cannot %s '%s': the fetch process ended without a word",
+				     job->exists ? "fetch" : "clone", job->shown);
+	} else if (child_rc < 0) {
+		/* A first clone that failed leaves nothing behind. */
+		if (!job->exists)
+			remove_tree(job->tmp);
+		rc = err_set(child_rc, "%.*s", (int)(msg.len - sizeof(child_rc)),
+			     msg.ptr + sizeof(child_rc));
+	}
+	buf_release(&msg);
+	return rc;
+}
+
+/*
+ * Open the cache's clone of opts->repo, cloned or fetched first within
+ * opts->timeout_ms. `shown` is the redacted URL for messages.
+ */
+static int open_remote(git_repository **out, const struct source_opts *opts, const char *shown)
+{
+	struct cred_state cred = { 0 };
+	struct fetch_job job = { 0 };
+	struct buf origin = BUF_INIT;
+	char *cache = opts->cache_dir ? xstrdup(opts->cache_dir) : default_cache_dir();
+	char *url = NULL, *user = NULL, *password = NULL, *dir = NULL, *tmp = NULL;
+	char key[HASH_HEX_SIZE];
+	bool loopback = false;
+	git_repository *probe = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	url_split_userinfo(&url, &user, &password, opts->repo);
+	/* No origin (file://, or unparsable): credentials go nowhere. */
+	if (url_origin(&origin, opts->repo, &loopback) < 0) {
+		buf_truncate(&origin, 0);
+		err_clear();
+	}
+	/* As for the API: plain http could be read and changed on the way. */
+	if (!strncasecmp(opts->repo, "http://", 7) && !loopback) {
+		rc = err_set(MW_ECONFIG,
+			     "--repo '%s' uses plain http: only a loopback host (localhost, "
+			     "127.0.0.0/8, [::1]) may; use https",
+			     shown);
+		goto done;
+	}
+	cred.origin = origin.ptr;
+	if (user) {
+		cred.user = http_unescape(user);
+		cred.password = password ? http_unescape(password) : NULL;
+	}
+	cred.token = opts->git_token;
+	/* The key ignores credentials, so that rotating a token keeps the cache. */
+	hash_sha256_hex(key, url, strlen(url));
+	dir = xasprintf("%s/repos/%.16s.git", cache, key + 7);
+	tmp = xasprintf("%s/repos/%.16s.git.tmp-%ld", cache, key + 7, (long)getpid());
+	rc = fs_mkdirs(cache, 0700);
+	if (rc < 0)
+		goto done;
+	job.url = url;
+	job.shown = shown;
+	job.dir = dir;
+	job.tmp = tmp;
+	job.exists = git_repository_open_bare(&probe, dir) == 0;
+	job.cred = &cred;
+	git_repository_free(probe);
+	rc = run_fetch_bounded(&job, opts->timeout_ms > 0 ? opts->timeout_ms : 60000);
+	if (rc < 0)
+		goto done;
+	if (git_repository_open_bare(out, dir) < 0)
+		rc = err_set(MW_EGIT, "cannot open the clone of '%s' in '%s': %s", shown, dir,
+			     git_msg());
+done:
+	if (cred.password)
+		explicit_bzero((char *)cred.password, strlen(cred.password));
+	if (password)
+		explicit_bzero(password, strlen(password));
+	free((char *)cred.user);
+	free((char *)cred.password);
+	free(cred.refused_to);
+	free(user);
+	free(password);
+	free(url);
 	free(dir);
+	free(tmp);
 	free(cache);
+	buf_release(&origin);
 	return rc;
 }
 
@@ -571,7 +854,7 @@ int source_read(struct source **out, const struct source_opts *opts)
 
 	*out = NULL;
 	git_libgit2_init();
-	src->repo = remote ? redact_url(repo_arg) : xstrdup(repo_arg);
+	src->repo = remote ? shown_repo(repo_arg) : xstrdup(repo_arg);
 	src->ref = xstrdup(opts->ref ? opts->ref : "HEAD");
 	src->worktree = opts->worktree;
 	rc = source_normalize_path(&src->path, opts->path);
@@ -588,7 +871,7 @@ int source_read(struct source **out, const struct source_opts *opts)
 		goto done;
 	}
 	if (remote) {
-		rc = open_remote(&repo, opts, src->repo, true);
+		rc = open_remote(&repo, opts, src->repo);
 		if (rc < 0)
 			goto done;
 	} else if (git_repository_open_ext(&repo, repo_arg, 0, NULL) < 0) {
@@ -638,7 +921,7 @@ int source_check_ancestor(const struct source_opts *opts, const char *commit_hex
 {
 	const char *repo_arg = opts->repo ? opts->repo : ".";
 	bool remote = source_is_url(repo_arg);
-	char *shown = remote ? redact_url(repo_arg) : xstrdup(repo_arg);
+	char *shown = remote ? shown_repo(repo_arg) : xstrdup(repo_arg);
 	git_repository *repo = NULL;
 	git_commit *commit = NULL;
 	git_oid oid;
@@ -653,7 +936,7 @@ int source_check_ancestor(const struct source_opts *opts, const char *commit_hex
 		goto done;
 	}
 	if (remote)
-		rc = open_remote(&repo, opts, shown, true);
+		rc = open_remote(&repo, opts, shown);
 	else if (git_repository_open_ext(&repo, repo_arg, 0, NULL) < 0)
 		rc = err_set(MW_EGIT, "--require-ancestor: '%s' is not a git repository: %s", shown,
 			     git_msg());

@@ -32,6 +32,12 @@ struct source_opts {
 	bool worktree; /* read the working tree, not a commit */
 	/* What to do when `repo` is not a repository; NULL: suggest --worktree. */
 	const char *not_a_repo_hint;
+	/*
+	 * A URL's token (MAILWARD_GIT_TOKEN, --git-token-file), or NULL: sent as
+	 * x-access-token over HTTPS, only to the URL's own scheme, host and port.
+	 */
+	const char *git_token;
+	long timeout_ms; /* bounds a URL's whole clone or fetch; 0: 60 s */
 };
 
 /*
@@ -52,8 +58,15 @@ struct source {
 /*
  * Read the documents that `opts` designate into `*out` (owned by the caller:
  * source_free()). Fails with MW_EGIT (repository, ref, folder, clone or
- * ancestry problems) or MW_EIO, with a message that names the repository,
- * ref or path at fault.
+ * ancestry problems, a clone or fetch past opts->timeout_ms), MW_ECONFIG
+ * (a URL that is not valid, plain http to a host that is not loopback) or
+ * MW_EIO, with a message that names the repository, ref or path at fault.
+ *
+ * A URL is cloned into, or fetched into, the cache by a child process that
+ * is killed at the deadline. Credentials (the URL's userinfo, else
+ * opts->git_token) go only to the URL's own scheme, host and port; with
+ * credentials no redirect is followed. Every URL printed or recorded is
+ * redacted (util/url.h).
  */
 int source_read(struct source **out, const struct source_opts *opts);
 
@@ -68,7 +81,8 @@ int source_check_ancestor(const struct source_opts *opts, const char *commit_hex
 
 /*
  * Whether `s` names a remote repository rather than a local path:
- * scheme://..., or scp-like user@host:path.
+ * scheme://..., or scp-like [user[:password]@]host:path (with an '@', and no
+ * '/' before the first ':').
  */
 bool source_is_url(const char *s);
 

@@ -43,6 +43,7 @@ static const char *const action_names[] = {
 	[FAULT_LIE_TOTAL] = "lie-total",
 	[FAULT_DUPLICATE] = "duplicate",
 	[FAULT_SHORT] = "short",
+	[FAULT_ENDLESS] = "endless",
 };
 
 const char *fault_action_name(fault_action a)
@@ -86,7 +87,11 @@ const char *faults_help(void)
 	       "and\n"
 	       "                      order) while result_info describes the page asked for\n"
 	       "      short           list: this page omits its last item, result_info unchanged\n"
-	       "    lie-total, duplicate and short only ever match list requests.\n"
+	       "      endless         list: every page holds items=N made-up domains (default:\n"
+	       "                      the per_page asked), each padded with pad=BYTES (default\n"
+	       "                      0), and result_info has no total_count: a listing that\n"
+	       "                      never ends (give count=0)\n"
+	       "    lie-total, duplicate, short and endless only ever match list requests.\n"
 	       "    Every rule counts each request that fits its matching keys; rules are tried "
 	       "in\n"
 	       "    the order given and the first one past its 'after' with budget left applies.\n"
@@ -150,6 +155,8 @@ static int key_fits_action(const char *key, fault_action a)
 		return a == FAULT_DELAY;
 	if (strcmp(key, "total") == 0)
 		return a == FAULT_LIE_TOTAL;
+	if (strcmp(key, "items") == 0 || strcmp(key, "pad") == 0)
+		return a == FAULT_ENDLESS;
 	return 1;
 }
 
@@ -251,8 +258,9 @@ int faults_add(faults *f, const char *text, char *err, size_t errlen)
 			} nums[] = {
 				{ "page", 1, LONG_MAX },   { "after", 0, LONG_MAX },
 				{ "count", 0, LONG_MAX },  { "status", 100, 599 },
-				{ "code", 1000, INT_MAX }, { "retry-after", 0, 86400 },
+				{ "code", 1000, INT_MAX }, { "retry-after", 0, 99999999 },
 				{ "delay-ms", 0, 600000 }, { "total", 0, LONG_MAX },
+				{ "items", 1, 100000 },    { "pad", 0, 1000000 },
 			};
 			size_t i;
 
@@ -284,6 +292,10 @@ int faults_add(faults *f, const char *text, char *err, size_t errlen)
 				r.f.retry_after = n;
 			else if (strcmp(key, "delay-ms") == 0)
 				r.f.delay_ms = n;
+			else if (strcmp(key, "items") == 0)
+				r.f.items = n;
+			else if (strcmp(key, "pad") == 0)
+				r.f.pad = n;
 			else {
 				r.f.total = n;
 				have_total = 1;
@@ -295,7 +307,7 @@ int faults_add(faults *f, const char *text, char *err, size_t errlen)
 		goto done;
 	}
 	if (r.f.action == FAULT_LIE_TOTAL || r.f.action == FAULT_DUPLICATE ||
-	    r.f.action == FAULT_SHORT) {
+	    r.f.action == FAULT_SHORT || r.f.action == FAULT_ENDLESS) {
 		if (r.op[0] && strcmp(r.op, "list") != 0) {
 			snprintf(err, errlen, "fault '%s': action %s only applies to op=list", text,
 				 action_names[r.f.action]);

@@ -23,6 +23,7 @@ typedef enum fault_action {
 	FAULT_LIE_TOTAL, /* list: result_info.total_count = total */
 	FAULT_DUPLICATE, /* list: this page carries page 1's items */
 	FAULT_SHORT, /* list: drop the page's last item, keep result_info */
+	FAULT_ENDLESS, /* list: `items` made-up domains on every page, no total_count */
 } fault_action;
 
 /* What an applied rule asks for (a copy, owned by the caller). */
@@ -35,6 +36,8 @@ typedef struct fault {
 	long retry_after; /* FAULT_429: seconds (default 1) */
 	long delay_ms; /* FAULT_DELAY */
 	long long total; /* FAULT_LIE_TOTAL */
+	long items; /* FAULT_ENDLESS: domains per page (default: per_page asked) */
+	long pad; /* FAULT_ENDLESS: bytes of padding per domain (default 0) */
 } fault;
 
 typedef struct faults faults;
@@ -47,7 +50,7 @@ void faults_free(faults *f);
 
 /*
  * Parses rule and appends it. Keys: method, op, path, page, after, count,
- * action, status, code, message, retry-after, delay-ms, total. Returns 0,
+ * action, status, code, message, retry-after, delay-ms, total, items, pad. Returns 0,
  * or -1 with a message quoting the offending part in err.
  */
 int faults_add(faults *f, const char *rule, char *err, size_t errlen);

@@ -341,6 +341,45 @@ static long long query_int(const json_t *query, const char *key, long long fallb
 	return json_is_integer(v) ? json_integer_value(v) : fallback;
 }
 
+/*
+ * FAULT_ENDLESS: page `page` of a listing that never ends, of made-up
+ * domains whose ids differ on every page, without a total_count.
+ */
+static void op_list_endless(const json_t *query, const fault *f, answer *a)
+{
+	long long page = query_int(query, "page", 1), per_page = query_int(query, "per_page", 20);
+	long items = f->items ? f->items : (long)(per_page < 1 ? 1 : per_page);
+	char *pad = calloc((size_t)f->pad + 1, 1);
+	json_t *result = json_array(), *env;
+
+	if (!pad || !result)
+		goto fail;
+	memset(pad, 'x', (size_t)f->pad);
+	for (long i = 0; i < items; i++) {
+		char id[64], name[64];
+
+		snprintf(id, sizeof id, "%08llx-0000-4000-8000-%012lx", page, i + 1);
+		snprintf(name, sizeof name, "p%lld-%ld.endless.example.com", page, i + 1);
+		if (json_array_append_new(result, json_pack("{s:s, s:s, s:s}", "id", id, "domain",
+							    name, "padding", pad)) != 0)
+			goto fail;
+	}
+	env = json_pack("{s:b, s:[], s:[], s:O, s:{s:I, s:I, s:I}}", "success", 1, "errors",
+			"messages", "result", result, "result_info", "count", (json_int_t)items,
+			"page", (json_int_t)page, "per_page", (json_int_t)items);
+	a->status = 200;
+	a->text = dump(env);
+	if (!a->text)
+		goto fail;
+	json_decref(result);
+	free(pad);
+	return;
+fail:
+	json_decref(result);
+	free(pad);
+	answer_error(a, 500, CODE_FAULT_DEFAULT, "Internal Server Error");
+}
+
 static void op_list(const json_t *domains, const json_t *query, const fault *f, answer *a)
 {
 	long long page = query_int(query, "page", 1), per_page = query_int(query, "per_page", 20);
@@ -353,6 +392,10 @@ static void op_list(const json_t *domains, const json_t *query, const fault *f, 
 	json_t *result = NULL, *env = NULL;
 	json_t *dom;
 
+	if (f && f->action == FAULT_ENDLESS) {
+		op_list_endless(query, f, a);
+		return;
+	}
 	items = malloc((json_array_size(domains) + 1) * sizeof *items);
 	result = json_array();
 	if (!items || !result)
