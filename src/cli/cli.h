@@ -32,6 +32,7 @@ enum cmd_id {
 	CMD_DRIFT,
 	CMD_IMPORT,
 	CMD_SHOW,
+	CMD_AGENT,
 	CMD_VERSION,
 	CMD_HELP,
 	CMD_COUNT
@@ -66,6 +67,12 @@ enum opt_id {
 	OPT_NOTIFY,
 	OPT_QUIET,
 	OPT_VERBOSE,
+	OPT_INTERVAL,
+	OPT_SELF_HEAL,
+	OPT_LISTEN,
+	OPT_WEBHOOK_SECRET_FILE,
+	OPT_ONCE,
+	OPT_LOG_FORMAT,
 	OPT_HELP,
 };
 
@@ -121,6 +128,10 @@ struct cli_opts {
 	bool auto_approve;
 	const char *audit_log, *actor, *notify;
 	bool quiet, verbose;
+	/* agent */
+	double interval_s; /* seconds between cycles; 0: back to back */
+	bool self_heal, once;
+	const char *listen, *webhook_secret_file, *log_format;
 	char **args;
 	int n_args;
 };
@@ -170,6 +181,7 @@ int cmd_apply(struct cli_opts *o);
 int cmd_drift(struct cli_opts *o);
 int cmd_import(struct cli_opts *o);
 int cmd_show(struct cli_opts *o);
+int cmd_agent(struct cli_opts *o);
 int cmd_version(struct cli_opts *o);
 int cmd_help(struct cli_opts *o);
 
