@@ -171,7 +171,7 @@ const char *const cli_environment[][2] = {
 	{ "CLOUDFLARE_EMAIL", "with CLOUDFLARE_API_KEY: legacy key authentication" },
 	{ "CLOUDFLARE_API_KEY", "with CLOUDFLARE_EMAIL: legacy key authentication" },
 	{ "MAILWARD_API_URL", "API base URL, when --api-url is not given" },
-	{ "MAILWARD_NOTIFY_URL", "drift's webhook, when --notify is not given" },
+	{ "MAILWARD_NOTIFY_URL", "the webhook of drift and agent, when --notify is not given" },
 	{ "NO_COLOR", "when set and not empty, text output has no colours" },
 	{ "XDG_CACHE_HOME", "base of the default --cache-dir" },
 	{ "SOURCE_DATE_EPOCH", "when set, the time recorded in plans (reproducible output)" },
