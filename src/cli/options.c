@@ -48,7 +48,8 @@ const struct cli_option cli_options[] = {
 	  "requests in flight at most (default: 4; 1..64)" },
 	{ OPT_RATE, "rate", 0, "R", NET, "Account and API",
 	  "requests per second: a token bucket of max(1, R) tokens refilled at R per second, so a "
-	  "burst never exceeds one second's worth; 0 for no limit (default: 4 for apply and agent, none "
+	  "burst never exceeds one second's worth; 0 for no limit (default: 4 for apply and agent, "
+	  "none "
 	  "otherwise)" },
 	{ OPT_RETRIES, "retries", 0, "N", NET, "Account and API",
 	  "retries of a request after 429, 5xx or a connection failure (default: 4)" },

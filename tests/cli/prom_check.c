@@ -215,7 +215,8 @@ static void sample(char *line)
 			while (*p && *p != '"') {
 				if (*p == '\\') {
 					if (p[1] != '\\' && p[1] != '"' && p[1] != 'n') {
-						problem("bad escape in a label value of '%s'", name);
+						problem("bad escape in a label value of '%s'",
+							name);
 						return;
 					}
 					p++;
