@@ -7,6 +7,8 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/agent_lib.sh"
 
+events_are() { [ "$(events "$1")" = "$2" ]; }
+
 gen_state 3 >"$T/state.json"
 sandbox_start "$T/state.json"
 origin_init
@@ -67,6 +69,24 @@ assert_eq "$(events failing)" 0 "failing notifications"
 assert_contains "$SINK_OUT" '"text"'
 agent_stop
 
+# --- reporting: drift found once, resolved once, never once per cycle -------
+rm -f "$SINK_OUT"
+sed -i 's/d3.example.com: {lookback_hops: 2}/d3.example.com: {lookback_hops: 5}/' "$T/work/domains.yaml"
+push "d3 gets lookback_hops 5"
+patches=$(stats .requests.patch)
+agent_start --repo "$REPO" --interval 0.5 --notify "$SINK_URL"
+wait_until 30 metric_at_least 'mailward_cycles_total{result="ok"}' 4
+assert_eq "$(events drift)" 1 "drift notifications over several cycles in drift"
+grep -q '"kind": *"drift"' "$SINK_OUT" || fail "the drift notification is not the drift report"
+sed -i 's/d3.example.com: {lookback_hops: 5}/d3.example.com: {lookback_hops: 2}/' "$T/work/domains.yaml"
+push "d3 back to 2"
+wait_until 30 events_are resolved 1
+ok=$(metric 'mailward_cycles_total{result="ok"}')
+wait_until 30 metric_at_least 'mailward_cycles_total{result="ok"}' $((ok + 3))
+assert_eq "$(events drift)/$(events resolved)" 1/1 "drift/resolved notifications"
+assert_eq "$(stats .requests.patch)" "$patches" "PATCH requests without --self-heal"
+agent_stop
+
 # --- an API outage: failing once, /readyz 503, recovered once --------------
 rm -f "$SINK_OUT"
 gen_desired 3 0 >"$T/work/domains.yaml"
@@ -75,7 +95,6 @@ sandbox_restart "$T/state.json" --fault op=list,action=status,status=503,after=1
 agent_start --repo "$REPO" --interval 1s --retries 0 --notify "$SINK_URL"
 wait_until 30 metric_is 'mailward_cycles_total{result="ok"}' 1
 readyz_is() { [ "$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' "$AGENT_URL/readyz")" = "$1" ]; }
-events_are() { [ "$(events "$1")" = "$2" ]; }
 wait_until 30 readyz_is 503
 assert_eq "$(metric 'mailward_last_cycle_success')" 0 "last cycle success during the outage"
 wait_until 30 events_are recovered 1
