@@ -32,6 +32,9 @@ assert_eq "$(metric 'mailward_policy_denied')" 1 "mailward_policy_denied"
 assert_eq "$(stats .requests.patch)" 0 "PATCH requests under a deny"
 assert_eq "$(live_hops 1)" 2 "d1 untouched under a deny"
 assert_contains "$T/agent.err" "self_heal_denied"
+# Without --webhook-secret-file there is no webhook route at all.
+assert_eq "$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X POST -H "X-Gitlab-Token: x" \
+	"$AGENT_URL/hooks/git")" 404 "/hooks/git without a secret file"
 agent_stop
 expect_exit 3 agent --repo "$REPO" --once --self-heal
 expect_exit 3 agent --repo "$REPO" --once
