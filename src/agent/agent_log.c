@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/esc.h"
 #include "util/timeutil.h"
 
 static bool log_json;
@@ -18,19 +19,7 @@ void agent_log_init(bool json)
 
 void agent_log_escape(struct buf *out, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	for (; *p; p++) {
-		/* U+0080..U+009F, the C1 controls, are 0xC2 0x80..0x9F in UTF-8. */
-		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			buf_printf(out, "\\xc2\\x%02x", p[1]);
-			p++;
-		} else if (*p < 0x20 || *p == 0x7f) {
-			buf_printf(out, "\\x%02x", *p);
-		} else {
-			buf_putc(out, (char)*p);
-		}
-	}
+	esc_append(out, s, 0);
 }
 
 static bool needs_quotes(const char *s)
@@ -80,16 +69,10 @@ void agent_log(const char *level, const char *event, ...)
 			json_t *jv = v ? json_string(v) : json_null();
 
 			if (!jv) {
-				struct buf esc = BUF_INIT;
+				char *shown = esc_str(v);
 
-				for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-					if (*p < 0x20 || *p >= 0x7f)
-						buf_printf(&esc, "\\x%02x", *p);
-					else
-						buf_putc(&esc, (char)*p);
-				}
-				jv = json_string(esc.ptr);
-				buf_release(&esc);
+				jv = json_string(shown);
+				free(shown);
 			}
 			json_object_set_new(fields, k, jv);
 		}

@@ -4,10 +4,10 @@
  * Text: "TIME LEVEL EVENT key=value ...", a value quoted when it holds a
  * space, a quote or a backslash. JSON: one object per line,
  * {"time", "level", "event", "fields": {...}}. Every value is escaped on
- * the way out (control characters, C1 controls and DEL as \xNN in text,
- * JSON escapes in JSON), since values may come from a repository, the API
- * or a request; no caller ever passes a secret. One write per line, so the
- * HTTP thread and the loop never interleave within a line.
+ * the way out (util/esc.h: control characters, line breaks and bidi
+ * controls as visible escapes in text; JSON escapes in JSON), since values
+ * may come from a repository, the API or a request; no caller ever passes a secret. One write per
+ * line, so the HTTP thread and the loop never interleave within a line.
  */
 #ifndef MW_AGENT_AGENT_LOG_H
 #define MW_AGENT_AGENT_LOG_H
@@ -26,7 +26,7 @@ void agent_log_init(bool json);
  */
 void agent_log(const char *level, const char *event, ...) __attribute__((sentinel));
 
-/* Append `s` with every control character escaped as \xNN (the text format's values). */
+/* Append `s` escaped for a log line (esc_append()): the text format's values. */
 void agent_log_escape(struct buf *out, const char *s);
 
 #endif

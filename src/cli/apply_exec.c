@@ -10,6 +10,7 @@
 #include "core/apply.h"
 #include "core/audit.h"
 #include "util/err.h"
+#include "util/esc.h"
 #include "util/hash.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
@@ -54,31 +55,43 @@ static void show_progress(struct progress *pr)
 		pr->total, pr->failed, elapsed > 0 ? (double)pr->done / elapsed : 0.0);
 }
 
+/*
+ * One line per operation. Names, ids, error texts and cf-ray come from the
+ * plan and the API: the line is escaped for the terminal as a whole (it
+ * holds no control character of its own).
+ */
 static void print_result(const struct apply_item *it)
 {
 	const struct plan_change *c = it->change;
 	const char *verb = c->action == PLAN_UPDATE ? "updated" : "deleted";
+	struct buf line = BUF_INIT, shown = BUF_INIT;
 
 	switch (it->outcome) {
 	case APPLY_DONE:
-		printf("  ✓ %s %s (%s): HTTP %ld", verb, c->domain, c->id, it->op.req.status);
+		buf_printf(&line, "  ✓ %s %s (%s): HTTP %ld", verb, c->domain, c->id,
+			   it->op.req.status);
 		break;
 	case APPLY_GONE:
-		printf("  ✓ deleted %s (%s): already gone (HTTP 404)", c->domain, c->id);
+		buf_printf(&line, "  ✓ deleted %s (%s): already gone (HTTP 404)", c->domain, c->id);
 		break;
 	case APPLY_FAILED:
-		printf("  ✗ %s %s (%s) failed: %s", c->action == PLAN_UPDATE ? "update" : "delete",
-		       c->domain, c->id, it->error);
+		buf_printf(&line, "  ✗ %s %s (%s) failed: %s",
+			   c->action == PLAN_UPDATE ? "update" : "delete", c->domain, c->id,
+			   it->error);
 		break;
 	case APPLY_NOT_SENT:
 	case APPLY_PENDING:
-		printf("  - %s %s (%s): %s", c->action == PLAN_UPDATE ? "update" : "delete",
-		       c->domain, c->id, it->error ? it->error : "not sent: interrupted");
+		buf_printf(&line, "  - %s %s (%s): %s",
+			   c->action == PLAN_UPDATE ? "update" : "delete", c->domain, c->id,
+			   it->error ? it->error : "not sent: interrupted");
 		break;
 	}
 	if (it->op.req.cf_ray[0])
-		printf(", cf-ray %s", it->op.req.cf_ray);
-	putchar('\n');
+		buf_printf(&line, ", cf-ray %s", it->op.req.cf_ray);
+	esc_append(&shown, line.ptr, 0);
+	puts(shown.ptr);
+	buf_release(&line);
+	buf_release(&shown);
 }
 
 static int on_finished(struct apply_item *it, void *ctx)
@@ -102,6 +115,19 @@ static int on_finished(struct apply_item *it, void *ctx)
 	fflush(stdout);
 	show_progress(pr);
 	return rc;
+}
+
+/* A line of the list of failures, escaped as print_result()'s are. */
+static void print_failed(const struct apply_item *it)
+{
+	struct buf line = BUF_INIT, shown = BUF_INIT;
+
+	buf_printf(&line, "  %s (%s): %s", it->change->domain, it->change->id,
+		   it->error ? it->error : "not sent: interrupted");
+	esc_append(&shown, line.ptr, 0);
+	puts(shown.ptr);
+	buf_release(&line);
+	buf_release(&shown);
 }
 
 static void print_summary(const struct plan *p, const struct apply_item *items, size_t n)
@@ -138,8 +164,7 @@ static void print_summary(const struct plan *p, const struct apply_item *items, 
 	puts("Failed:");
 	for (size_t i = 0; i < n; i++)
 		if (items[i].outcome == APPLY_FAILED || items[i].outcome == APPLY_NOT_SENT)
-			printf("  %s (%s): %s\n", items[i].change->domain, items[i].change->id,
-			       items[i].error ? items[i].error : "not sent: interrupted");
+			print_failed(&items[i]);
 	puts("Run 'mailward plan' to see what is left.");
 }
 

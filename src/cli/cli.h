@@ -164,6 +164,10 @@ void cli_print_command_help(FILE *out, const struct cli_command *cmd);
 /*
  * Print the error slot's message to stderr as "mailward: <message>", with
  * the pointer to `mailward CMD --help` when it is a usage error.
+ * cli_report, cli_error and cli_info escape the whole line for a terminal
+ * (util/esc.h): control characters, C1, U+2028/U+2029 and bidi controls
+ * become visible escapes; only a line break that starts an indented
+ * continuation line ("\n  ") is kept.
  */
 void cli_report(const struct cli_opts *o);
 

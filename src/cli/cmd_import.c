@@ -101,18 +101,21 @@ static int write_yaml(struct session *s, const struct live_domain **v, size_t n,
 			continue;
 		}
 		if (per_file) {
-			char *path = xasprintf("%s%s%s.yaml", out,
-					       out[strlen(out) - 1] == '/' ? "" : "/", v[i]->name);
+			char *path;
 
 			buf_truncate(&doc, 0);
 			import_header(&doc, s->account_id);
-			import_domain(&doc, v[i], shared, notes);
+			/* Only a valid host name, never "..", '/' or a control, names a file. */
+			if (!import_domain(&doc, v[i], shared, notes))
+				continue;
+			path = xasprintf("%s%s%s.yaml", out, out[strlen(out) - 1] == '/' ? "" : "/",
+					 v[i]->name);
 			rc = fs_write_atomic(path, doc.ptr, doc.len, 0644);
 			free(path);
 			if (rc < 0)
 				goto done;
-		} else {
-			import_domain(&doc, v[i], shared, notes);
+		} else if (!import_domain(&doc, v[i], shared, notes)) {
+			continue;
 		}
 		written++;
 	}
@@ -198,8 +201,8 @@ int cmd_import(struct cli_opts *o)
 		cli_report(o);
 		goto done;
 	}
-	for (size_t i = 0; i < notes.nr && !o->quiet; i++)
-		fprintf(stderr, "mailward: %s: %s\n", notes.v[i].file, notes.v[i].msg);
+	for (size_t i = 0; i < notes.nr; i++)
+		cli_info(o, "%s: %s", notes.v[i].file, notes.v[i].msg);
 	code = EXIT_OK;
 done:
 	free(v);

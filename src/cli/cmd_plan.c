@@ -37,7 +37,7 @@ int cmd_plan(struct cli_opts *o)
 	if (o->out) {
 		char *text = plan_to_text(&p);
 
-		rc = fs_write_atomic(o->out, text, strlen(text), 0644);
+		rc = fs_write_atomic(o->out, text, strlen(text), 0600);
 		free(text);
 		if (rc < 0) {
 			cli_report(o);

@@ -1,6 +1,8 @@
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "cli/cli.h"
 #include "core/http.h"
@@ -36,6 +38,19 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	int rc;
 
+	/*
+	 * Before anything reads a credential (the environment's API token,
+	 * git credentials, the bearer header curl is handed): a non-dumpable
+	 * process writes no core file, and other processes of the same user
+	 * can no longer ptrace it or read its /proc/PID/{mem,environ}, so a
+	 * crash or a neighbour cannot copy the token out of memory. It stays
+	 * non-dumpable across the rest of the run; children exec'd later
+	 * (none today) would start dumpable again.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		cli_error("cannot make the process non-dumpable: %s", strerror(errno));
+		return EXIT_ERROR;
+	}
 	if (argc < 2) {
 		cli_print_main_help(stderr);
 		return EXIT_ERROR;

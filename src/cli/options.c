@@ -10,7 +10,9 @@
 #include "cli/cli.h"
 #include "core/render.h"
 #include "core/source.h"
+#include "util/buf.h"
 #include "util/err.h"
+#include "util/esc.h"
 #include "util/mem.h"
 #include "util/suggest.h"
 
@@ -68,7 +70,8 @@ const struct cli_option cli_options[] = {
 	{ OPT_FORMAT, "format", 0, "FORMAT", ON(CMD_IMPORT), "Output",
 	  "yaml (default), or state for mailward-sandbox's --state format" },
 	{ OPT_OUT, "out", 0, "FILE", ON(CMD_PLAN), "Output",
-	  "also save the plan (JSON, the plan file format) to FILE" },
+	  "also save the plan (JSON, the plan file format) to FILE, mode 0600; a link at FILE "
+	  "is replaced, not followed" },
 	{ OPT_OUT, "out", 0, "FILE", ON(CMD_IMPORT), "Output",
 	  "write to FILE, or to DIR/ with one file per domain (default: standard output)" },
 	{ OPT_DOMAIN, "domain", 0, "NAME", ON(CMD_IMPORT), "Output",
@@ -187,24 +190,57 @@ const struct cli_command *cli_find_command(const char *name)
 	return NULL;
 }
 
+/*
+ * Every message line goes through here, and messages quote what they are
+ * about: domain names and ids from the API, paths and keys from a
+ * repository, messages the API sent. Escaping the whole line at the one
+ * place it is printed covers them all (util/esc.h); mailward's own text
+ * holds no control characters but the line breaks of an indented list.
+ */
+static void vprint_line(const char *prefix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+static void print_line(const char *prefix, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void vprint_line(const char *prefix, const char *fmt, va_list ap)
+{
+	struct buf raw = BUF_INIT, line = BUF_INIT;
+
+	buf_vprintf(&raw, fmt, ap);
+	esc_append(&line, raw.ptr, ESC_KEEP_CONTINUATION);
+	fprintf(stderr, "%s%s\n", prefix, line.ptr);
+	buf_release(&raw);
+	buf_release(&line);
+}
+
+static void print_line(const char *prefix, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprint_line(prefix, fmt, ap);
+	va_end(ap);
+}
+
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("mailward: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vprint_line("mailward: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void cli_report(const struct cli_opts *o)
 {
-	if (err_code() == MW_EUSAGE && o && o->cmd)
-		fprintf(stderr, "mailward %s: %s (see 'mailward %s --help')\n", o->cmd->name,
-			err_msg(), o->cmd->name);
-	else
+	if (err_code() == MW_EUSAGE && o && o->cmd) {
+		char *prefix = xasprintf("mailward %s: ", o->cmd->name);
+
+		print_line(prefix, "%s (see 'mailward %s --help')", err_msg(), o->cmd->name);
+		free(prefix);
+	} else {
 		cli_error("%s", err_msg());
+	}
 }
 
 void cli_info(const struct cli_opts *o, const char *fmt, ...)
@@ -213,11 +249,9 @@ void cli_info(const struct cli_opts *o, const char *fmt, ...)
 
 	if (o && o->quiet)
 		return;
-	fputs("mailward: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vprint_line("mailward: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 bool cli_use_color(void)
@@ -237,13 +271,16 @@ static void usage_error(const struct cli_command *cmd, const char *fmt, ...)
 
 static void usage_error(const struct cli_command *cmd, const char *fmt, ...)
 {
+	struct buf msg = BUF_INIT;
+	char *prefix = xasprintf("mailward %s: ", cmd->name);
 	va_list ap;
 
-	fprintf(stderr, "mailward %s: ", cmd->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	buf_vprintf(&msg, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see 'mailward %s --help')\n", cmd->name);
+	print_line(prefix, "%s (see 'mailward %s --help')", msg.ptr, cmd->name);
+	free(prefix);
+	buf_release(&msg);
 }
 
 static int parse_long(const struct cli_command *cmd, const char *flag, const char *s, long lo,

@@ -219,7 +219,8 @@ done:
 static void trace_line(void *ctx, const char *line)
 {
 	(void)ctx;
-	fprintf(stderr, "mailward: http: %s\n", line);
+	/* Headers and URLs the server sent: printed escaped, as every message is. */
+	cli_error("http: %s", line);
 }
 
 int session_connect(struct session *s)

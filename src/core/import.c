@@ -1,8 +1,11 @@
 #include "import.h"
 
+#include <stdlib.h>
+
 #include "config.h"
 #include "core/fields.h"
 #include "core/yamldoc.h"
+#include "util/esc.h"
 
 void import_header(struct buf *out, const char *account_id)
 {
@@ -13,17 +16,35 @@ void import_header(struct buf *out, const char *account_id)
 	buf_printf(out, "account_id: %s\ndomains:\n", account_id);
 }
 
-/* A comment holds one line: anything that would end it is replaced. */
+/*
+ * A comment holds one line of text a terminal shows as is: line breaks
+ * (U+2028 and U+2029 are line breaks to YAML 1.1, and would end the
+ * comment and start a document line), other controls and bidi overrides
+ * become visible escapes (util/esc.h).
+ */
 static void comment_text(struct buf *out, const char *s)
 {
-	for (; *s; s++)
-		buf_putc(out, *s == '\n' || *s == '\r' ? ' ' : *s);
+	esc_append(out, s, 0);
 }
 
-void import_domain(struct buf *out, const struct live_domain *d, bool pin, struct diags *notes)
+bool import_domain(struct buf *out, const struct live_domain *d, bool pin, struct diags *notes)
 {
-	struct buf key = BUF_INIT;
-	json_t *name = json_string(d->name);
+	struct buf key = BUF_INIT, bad_name = BUF_INIT;
+	char *checked = NULL;
+	json_t *name;
+
+	if (fields_normalize_domain(&checked, d->name, true, &bad_name) < 0) {
+		diags_add(notes, DIAG_WARNING, d->name, 0, 0,
+			  "skipped live domain %s: no document can declare it (%s); it stays "
+			  "unmanaged",
+			  d->id, bad_name.ptr);
+		free(checked);
+		buf_release(&bad_name);
+		return false;
+	}
+	free(checked);
+	buf_release(&bad_name);
+	name = json_string(d->name);
 
 	buf_puts(out, "  # id ");
 	comment_text(out, d->id);
@@ -66,4 +87,5 @@ void import_domain(struct buf *out, const struct live_domain *d, bool pin, struc
 	}
 	buf_release(&key);
 	json_decref(name);
+	return true;
 }

@@ -24,10 +24,14 @@ void import_header(struct buf *out, const char *account_id);
 
 /*
  * One domain's entry under "domains:" (indented by two), preceded by a
- * comment with its id. With `pin`, the entry carries `id:` (for names that
- * more than one live domain share). Fields left out are also reported to
- * `notes` as warnings naming the domain.
+ * comment with its id (escaped, util/esc.h). With `pin`, the entry carries
+ * `id:` (for names that more than one live domain share). Fields left out
+ * are also reported to `notes` as warnings naming the domain.
+ * Returns false, with nothing written and a warning in `notes`, for a live
+ * domain whose name no document could declare (not a host name: a space,
+ * a control character, '/', "..", ...): it stays unmanaged, and its name
+ * never becomes a key or, with --out DIR/, a file name.
  */
-void import_domain(struct buf *out, const struct live_domain *d, bool pin, struct diags *notes);
+bool import_domain(struct buf *out, const struct live_domain *d, bool pin, struct diags *notes);
 
 #endif

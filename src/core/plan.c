@@ -694,14 +694,17 @@ static void read_targets(struct reader *r, struct plan *p, const json_t *targets
 
 	if (!targets)
 		return;
-	if (!json_is_array(targets) || json_array_size(targets) == 0) {
-		buf_puts(&r->why, "'targets' must be a non-empty list of patterns");
+	if (!json_is_array(targets) || json_array_size(targets) == 0 ||
+	    json_array_size(targets) > PLAN_MAX_TARGETS) {
+		buf_printf(&r->why, "'targets' must be a list of 1 to %d patterns", PLAN_MAX_TARGETS);
 		return;
 	}
 	p->targets = xcalloc(json_array_size(targets) + 1, sizeof(*p->targets));
 	json_array_foreach(targets, i, v) {
-		if (!json_is_string(v) || !*json_string_value(v)) {
-			buf_printf(&r->why, "targets[%zu] must be a pattern", i);
+		if (!json_is_string(v) || !*json_string_value(v) ||
+		    json_string_length(v) > PLAN_MAX_TARGET_LEN) {
+			buf_printf(&r->why, "targets[%zu] must be a pattern of at most %d bytes", i,
+				   PLAN_MAX_TARGET_LEN);
 			return;
 		}
 		p->targets[p->n_targets++] = xstrdup(json_string_value(v));

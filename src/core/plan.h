@@ -22,6 +22,9 @@
 #include "util/hash.h"
 
 #define PLAN_FORMAT_VERSION 1
+/* A plan's --domain patterns: bounded, since fnmatch() backtracks. */
+#define PLAN_MAX_TARGETS 256
+#define PLAN_MAX_TARGET_LEN 253
 
 enum plan_action { PLAN_UPDATE, PLAN_DELETE, PLAN_MISSING };
 

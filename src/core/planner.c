@@ -6,6 +6,7 @@
 
 #include "core/fields.h"
 #include "util/err.h"
+#include "util/esc.h"
 #include "util/mem.h"
 
 static void meta_of(struct plan_meta *out, const struct planner_input *in)
@@ -72,6 +73,18 @@ int planner_check_target(const struct plan *saved, const struct planner_input *i
 	return 0;
 }
 
+/*
+ * "DOMAIN (ID)" of a change, escaped: a plan file's strings are an
+ * attacker's, and a line break in them would forge a line of the message.
+ */
+static void put_change(struct buf *b, const struct plan_change *c)
+{
+	esc_append(b, c->domain, 0);
+	buf_puts(b, " (");
+	esc_append(b, c->id ? c->id : "no id", 0);
+	buf_putc(b, ')');
+}
+
 /* Each saved change's domain as it is live now: gone, renamed or changed is stale. */
 static int check_fresh(const struct plan *saved, const struct live *live)
 {
@@ -87,21 +100,22 @@ static int check_fresh(const struct plan *saved, const struct live *live)
 		if (c->action == PLAN_MISSING)
 			continue;
 		ld = live_find_id(live, c->id);
-		if (!ld) {
-			buf_printf(&stale, "\n  %s (%s): no longer exists", c->domain, c->id);
-			n++;
+		if (ld)
+			fields_fingerprint(fp, ld->obj);
+		if (ld && !strcmp(ld->name, c->domain) && !strcmp(fp, c->fingerprint))
 			continue;
+		buf_puts(&stale, "\n  ");
+		put_change(&stale, c);
+		if (!ld) {
+			buf_puts(&stale, ": no longer exists");
+		} else if (strcmp(ld->name, c->domain)) {
+			buf_puts(&stale, ": the id is now domain '");
+			esc_append(&stale, ld->name, 0);
+			buf_putc(&stale, '\'');
+		} else {
+			buf_puts(&stale, ": its settings changed since the plan");
 		}
-		fields_fingerprint(fp, ld->obj);
-		if (strcmp(ld->name, c->domain)) {
-			buf_printf(&stale, "\n  %s (%s): the id is now domain '%s'", c->domain,
-				   c->id, ld->name);
-			n++;
-		} else if (strcmp(fp, c->fingerprint)) {
-			buf_printf(&stale, "\n  %s (%s): its settings changed since the plan",
-				   c->domain, c->id);
-			n++;
-		}
+		n++;
 	}
 	if (n)
 		rc = err_set(MW_ESTALE,
@@ -180,8 +194,9 @@ static size_t match_saved(struct matching *m, const struct plan *saved, struct b
 			break;
 		}
 		if (!found) {
-			buf_printf(why, "\n  %s %s (%s): %s", plan_action_name(c->action), c->domain,
-				   c->id, what);
+			buf_printf(why, "\n  %s ", plan_action_name(c->action));
+			put_change(why, c);
+			buf_printf(why, ": %s", what);
 			bad++;
 		}
 	}
@@ -235,7 +250,9 @@ int planner_verify(struct plan *out, const struct plan *saved, const struct plan
 
 		if (m.chosen[k] || c->action == PLAN_MISSING)
 			continue;
-		buf_printf(notice, "%s %s (%s)\n", plan_action_name(c->action), c->domain, c->id);
+		buf_printf(notice, "  %s ", plan_action_name(c->action));
+		put_change(notice, c);
+		buf_putc(notice, '\n');
 	}
 	plan_retain(out, keep_chosen, &m);
 	plan_set_policy(out, policy_findings(in->policies, out, in->live, in->force));

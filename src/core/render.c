@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/fields.h"
+#include "util/esc.h"
 #include "util/mem.h"
 
 #define C_RESET "\033[0m"
@@ -78,8 +79,17 @@ done:
 
 /* --- text --------------------------------------------------------------- */
 
+/*
+ * Colours are the only control bytes of the text form. Every string that
+ * came from the API, a repository or a plan file (names, ids, values,
+ * policy messages, the source) is shown through E() or put_value(), which
+ * escape it for the terminal (util/esc.h). The painter keeps what E()
+ * returns until the rendering is done.
+ */
 struct painter {
 	bool color;
+	char **kept;
+	size_t nr, alloc;
 };
 
 static const char *paint(const struct painter *p, const char *code)
@@ -87,37 +97,64 @@ static const char *paint(const struct painter *p, const char *code)
 	return p->color ? code : "";
 }
 
+static const char *E(struct painter *p, const char *s)
+{
+	char *e = esc_str(s);
+
+	ARRAY_GROW(p->kept, p->nr + 1, p->alloc);
+	p->kept[p->nr++] = e;
+	return e;
+}
+
+static void painter_release(struct painter *p)
+{
+	for (size_t i = 0; i < p->nr; i++)
+		free(p->kept[i]);
+	free(p->kept);
+}
+
+static void put_value(struct buf *out, const json_t *v)
+{
+	struct buf raw = BUF_INIT;
+
+	fields_format_value(&raw, v);
+	esc_append(out, raw.ptr, 0);
+	buf_release(&raw);
+}
+
 static void text_header(struct buf *out, const struct plan *p, const struct render_opts *o,
-			const struct painter *pt)
+			struct painter *pt)
 {
 	const char *what = o->mode == RENDER_MODE_DRIFT ? "drift check" : "plan";
 
 	buf_printf(out, "%smailward %s%s for account %s at %s\n", paint(pt, C_BOLD), what,
-		   paint(pt, C_RESET), p->account_id, p->api_url);
+		   paint(pt, C_RESET), E(pt, p->account_id), E(pt, p->api_url));
 	if (p->source.worktree)
-		buf_printf(out, "source: %s (working tree, no commit)", p->source.repo);
+		buf_printf(out, "source: %s (working tree, no commit)", E(pt, p->source.repo));
 	else
-		buf_printf(out, "source: %s at %.12s (%s)", p->source.repo ? p->source.repo : "?",
-			   p->source.commit ? p->source.commit : "?",
-			   p->source.ref ? p->source.ref : "?");
+		buf_printf(out, "source: %s at %.12s (%s)",
+			   p->source.repo ? E(pt, p->source.repo) : "?",
+			   p->source.commit ? E(pt, p->source.commit) : "?",
+			   p->source.ref ? E(pt, p->source.ref) : "?");
 	if (p->source.path && *p->source.path)
-		buf_printf(out, ", path %s", p->source.path);
+		buf_printf(out, ", path %s", E(pt, p->source.path));
 	buf_printf(out, "%s\n\n", p->prune ? ", prune on" : "");
 }
 
 static void text_update(struct buf *out, const struct plan_change *c, const struct render_opts *o,
-			const struct painter *pt)
+			struct painter *pt)
 {
 	size_t i;
 	json_t *d;
 
 	if (o->mode == RENDER_MODE_DRIFT)
 		buf_printf(out, "  %s~ %s%s (%s): %zu setting%s from git\n", paint(pt, C_YELLOW),
-			   c->domain, paint(pt, C_RESET), c->id, json_array_size(c->diff),
+			   E(pt, c->domain), paint(pt, C_RESET), E(pt, c->id),
+			   json_array_size(c->diff),
 			   json_array_size(c->diff) == 1 ? " differs" : "s differ");
 	else
-		buf_printf(out, "  %s~ update %s%s (%s)\n", paint(pt, C_YELLOW), c->domain,
-			   paint(pt, C_RESET), c->id);
+		buf_printf(out, "  %s~ update %s%s (%s)\n", paint(pt, C_YELLOW), E(pt, c->domain),
+			   paint(pt, C_RESET), E(pt, c->id));
 	json_array_foreach(c->diff, i, d) {
 		const char *field = json_string_value(json_object_get(d, "field"));
 		const json_t *before = json_object_get(d, "before");
@@ -125,22 +162,22 @@ static void text_update(struct buf *out, const struct plan_change *c, const stru
 		struct buf delta = BUF_INIT;
 
 		render_set_delta(&delta, field, before, after);
-		buf_printf(out, "      %s: ", field);
+		buf_printf(out, "      %s: ", E(pt, field));
 		if (o->mode == RENDER_MODE_DRIFT) {
 			buf_printf(out, "git %s", paint(pt, C_GREEN));
-			fields_format_value(out, after);
+			put_value(out, after);
 			buf_printf(out, "%s, live %s", paint(pt, C_RESET), paint(pt, C_RED));
-			fields_format_value(out, before);
+			put_value(out, before);
 			buf_puts(out, paint(pt, C_RESET));
 		} else {
 			buf_puts(out, paint(pt, C_RED));
-			fields_format_value(out, before);
+			put_value(out, before);
 			buf_printf(out, "%s → %s", paint(pt, C_RESET), paint(pt, C_GREEN));
-			fields_format_value(out, after);
+			put_value(out, after);
 			buf_puts(out, paint(pt, C_RESET));
 		}
 		if (delta.len)
-			buf_printf(out, "  %s(%s)%s", paint(pt, C_DIM), delta.ptr,
+			buf_printf(out, "  %s(%s)%s", paint(pt, C_DIM), E(pt, delta.ptr),
 				   paint(pt, C_RESET));
 		buf_putc(out, '\n');
 		buf_release(&delta);
@@ -148,7 +185,7 @@ static void text_update(struct buf *out, const struct plan_change *c, const stru
 }
 
 static void text_change(struct buf *out, const struct plan_change *c, const struct render_opts *o,
-			const struct painter *pt)
+			struct painter *pt)
 {
 	bool drift = o->mode == RENDER_MODE_DRIFT;
 
@@ -159,24 +196,26 @@ static void text_change(struct buf *out, const struct plan_change *c, const stru
 	case PLAN_DELETE:
 		if (!strcmp(c->reason, "prune"))
 			buf_printf(out, "  %s- %s%s%s (%s): %s\n", paint(pt, C_RED),
-				   drift ? "" : "delete ", c->domain, paint(pt, C_RESET), c->id,
+				   drift ? "" : "delete ", E(pt, c->domain), paint(pt, C_RESET),
+				   E(pt, c->id),
 				   drift ? "live, declared nowhere in git"
 					 : "declared nowhere in git (--prune)");
 		else
 			buf_printf(out, "  %s- %s%s%s (%s): %s\n", paint(pt, C_RED),
-				   drift ? "" : "delete ", c->domain, paint(pt, C_RESET), c->id,
+				   drift ? "" : "delete ", E(pt, c->domain), paint(pt, C_RESET),
+				   E(pt, c->id),
 				   drift ? "absent in git, still protected live" : "absent in git");
 		break;
 	case PLAN_MISSING:
 		buf_printf(out, "  %s! %s%s%s: in git, not protected in Cloudflare%s\n",
-			   paint(pt, C_CYAN), drift ? "" : "missing ", c->domain,
+			   paint(pt, C_CYAN), drift ? "" : "missing ", E(pt, c->domain),
 			   paint(pt, C_RESET),
 			   drift ? "" : "; onboard it first (apply cannot create domains)");
 		break;
 	}
 }
 
-static void text_policy(struct buf *out, const struct plan *p, const struct painter *pt)
+static void text_policy(struct buf *out, const struct plan *p, struct painter *pt)
 {
 	const json_t *viol = json_object_get(p->policy, "violations");
 	const json_t *warn = json_object_get(p->policy, "warnings");
@@ -188,15 +227,15 @@ static void text_policy(struct buf *out, const struct plan *p, const struct pain
 	buf_puts(out, "\npolicy:\n");
 	json_array_foreach(viol, i, v)
 		buf_printf(out, "  %sdeny%s %s\n", paint(pt, C_RED), paint(pt, C_RESET),
-			   json_string_value(json_object_get(v, "message")));
+			   E(pt, json_string_value(json_object_get(v, "message"))));
 	json_array_foreach(warn, i, v)
 		buf_printf(out, "  %swarn%s %s\n", paint(pt, C_YELLOW), paint(pt, C_RESET),
-			   json_string_value(json_object_get(v, "message")));
+			   E(pt, json_string_value(json_object_get(v, "message"))));
 }
 
 void render_text(struct buf *out, const struct plan *p, const struct render_opts *o)
 {
-	struct painter pt = { o->color };
+	struct painter pt = { o->color, NULL, 0, 0 };
 	const struct plan_summary *s = &p->summary;
 	bool drift = o->mode == RENDER_MODE_DRIFT;
 
@@ -211,7 +250,8 @@ void render_text(struct buf *out, const struct plan *p, const struct render_opts
 			drift ? "" : "; --prune would delete them");
 		for (size_t i = 0; i < p->n_unmanaged; i++)
 			buf_printf(out, "  %s? %s%s (%s)\n", paint(&pt, C_DIM),
-				   p->unmanaged[i].domain, paint(&pt, C_RESET), p->unmanaged[i].id);
+				   E(&pt, p->unmanaged[i].domain), paint(&pt, C_RESET),
+				   E(&pt, p->unmanaged[i].id));
 	}
 	text_policy(out, p, &pt);
 	if (p->nr || p->n_unmanaged)
@@ -238,6 +278,7 @@ void render_text(struct buf *out, const struct plan *p, const struct render_opts
 			   s->noop);
 	}
 	buf_printf(out, ", %zu unmanaged.\n", s->unmanaged);
+	painter_release(&pt);
 }
 
 void render_plan(struct buf *out, const struct plan *p, enum render_format format,

@@ -747,6 +747,29 @@ static bool needs_quotes(const char *text)
 	return probe.type != YS_STR;
 }
 
+static bool is_alnum_ascii(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/*
+ * Whether `text` may be written plain, as a value and as a key: it starts
+ * with a letter or digit, holds only letters, digits and "._-/", and does
+ * not read as null, a boolean or a number. Names, enum members, ids and
+ * IPv4 prefixes pass; anything else (an indicator, "<<" that a key would
+ * turn into a merge, a space, ':', non-ASCII, a control character) is
+ * written double-quoted.
+ */
+static bool plain_safe(const char *text)
+{
+	if (!is_alnum_ascii(text[0]))
+		return false;
+	for (const char *p = text; *p; p++)
+		if (!is_alnum_ascii(*p) && !strchr("._-/", *p))
+			return false;
+	return !needs_quotes(text);
+}
+
 static int emit_scalar(yaml_emitter_t *em, const json_t *v)
 {
 	yaml_event_t ev;
@@ -756,7 +779,7 @@ static int emit_scalar(yaml_emitter_t *em, const json_t *v)
 
 	if (json_is_string(v)) {
 		text = json_string_value(v);
-		plain_ok = !needs_quotes(text);
+		plain_ok = plain_safe(text);
 	} else if (json_is_integer(v)) {
 		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
 		text = num;
@@ -770,11 +793,16 @@ static int emit_scalar(yaml_emitter_t *em, const json_t *v)
 	} else {
 		return -1;
 	}
-	/* Single quotes would fold a line break: double quotes escape it. */
-	if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)text, (int)strlen(text),
-					  plain_ok, 1,
-					  strpbrk(text, "\r\n") ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
-								: YAML_ANY_SCALAR_STYLE))
+	/*
+	 * Double quotes, not single: single quotes would fold a line break
+	 * (and U+2028 is one to YAML 1.1); double quotes escape every control
+	 * character, and, with the emitter not in unicode mode, every
+	 * non-ASCII character as \xNN or \uNNNN: the line reads back exactly
+	 * and holds nothing a terminal acts on.
+	 */
+	if (!yaml_scalar_event_initialize(
+		    &ev, NULL, NULL, (yaml_char_t *)text, (int)strlen(text), plain_ok, 1,
+		    plain_ok ? YAML_PLAIN_SCALAR_STYLE : YAML_DOUBLE_QUOTED_SCALAR_STYLE))
 		return -1;
 	return yaml_emitter_emit(em, &ev) ? 0 : -1;
 }
@@ -792,7 +820,7 @@ int ydoc_format_flow(struct buf *out, const json_t *value)
 		return -1;
 	yaml_emitter_set_output(&em, emit_write, &text);
 	yaml_emitter_set_width(&em, -1);
-	yaml_emitter_set_unicode(&em, 1);
+	yaml_emitter_set_unicode(&em, 0);
 	/*
 	 * Always a flow sequence: in flow context the emitter never picks a
 	 * block scalar, so the value stays on one line; a lone scalar then

@@ -103,10 +103,13 @@ struct json_t;
 
 /*
  * Append `value` (a JSON scalar, or an array of scalars) to `out` as one
- * line of YAML flow text ("[DIRECT, BCC]", "'true'", "\"a\\nb\"") that
- * ydoc_parse() reads back to the same value: libyaml's emitter does the
- * quoting, told which strings would otherwise read as null, booleans or
- * numbers. Returns 0, or -1 for a value it cannot write (objects).
+ * line of YAML flow text ("[DIRECT, BCC]", "\"true\"", "\"a\\nb\"") that
+ * ydoc_parse() reads back to the same value, also where it is a mapping
+ * key: a string is plain only when it is made of letters, digits and
+ * "._-/" and reads as a string; any other is double-quoted by libyaml's
+ * emitter, with every control and non-ASCII character escaped, so the text
+ * is printable ASCII. Returns 0, or -1 for a value it cannot write
+ * (objects).
  */
 int ydoc_format_flow(struct buf *out, const struct json_t *value);
 

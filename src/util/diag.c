@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "esc.h"
 #include "mem.h"
 
 void diags_release(struct diags *d)
@@ -30,20 +31,10 @@ void diags_add(struct diags *d, enum diag_level level, const char *file, int lin
 	va_end(ap);
 	/*
 	 * One problem, one line: a key or value quoted from a document may
-	 * hold a line break that would otherwise forge a line of output.
+	 * hold a line break or an escape sequence that would otherwise forge
+	 * a line of output or repaint the terminal.
 	 */
-	for (const unsigned char *p = (const unsigned char *)raw.ptr; *p; p++) {
-		if (*p == '\n')
-			buf_puts(&msg, "\\n");
-		else if (*p == '\r')
-			buf_puts(&msg, "\\r");
-		else if (*p == '\t')
-			buf_puts(&msg, "\\t");
-		else if (*p < 0x20 || *p == 0x7f)
-			buf_printf(&msg, "\\x%02x", *p);
-		else
-			buf_putc(&msg, (char)*p);
-	}
+	esc_append(&msg, raw.ptr, 0);
 	buf_release(&raw);
 	ARRAY_GROW(d->v, d->nr + 1, d->alloc);
 	e = &d->v[d->nr++];
@@ -98,12 +89,15 @@ void diags_print(const struct diags *d, FILE *out)
 	for (size_t i = 0; i < d->nr; i++) {
 		const struct diag *e = &d->v[i];
 		const char *lvl = e->level == DIAG_WARNING ? "warning: " : "";
+		/* A file name comes from a repository: it may hold anything but '/'. */
+		char *file = esc_str(e->file);
 
 		if (e->line > 0)
-			fprintf(out, "%s:%d:%d: %s%s\n", e->file, e->line, e->col, lvl, e->msg);
+			fprintf(out, "%s:%d:%d: %s%s\n", file, e->line, e->col, lvl, e->msg);
 		else if (e->file[0])
-			fprintf(out, "%s: %s%s\n", e->file, lvl, e->msg);
+			fprintf(out, "%s: %s%s\n", file, lvl, e->msg);
 		else
 			fprintf(out, "%s%s\n", lvl, e->msg);
+		free(file);
 	}
 }

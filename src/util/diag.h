@@ -38,7 +38,10 @@ void diags_add(struct diags *d, enum diag_level level, const char *file, int lin
 	       const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Sort by file (byte order), line, column; stable for equal places. */
 void diags_sort(struct diags *d);
-/* Print every entry as `FILE:LINE:COL: [warning: ]message`. */
+/*
+ * Print every entry as `FILE:LINE:COL: [warning: ]message`. Messages are
+ * escaped for a terminal when added (util/esc.h), file names when printed.
+ */
 void diags_print(const struct diags *d, FILE *out);
 
 #endif

@@ -66,9 +66,50 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
+/* The folder part of `path` ("." when it has none), owned by the caller. */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+/* The umask, which can only be read by setting it: set it straight back. */
+static mode_t current_umask(void)
+{
+	mode_t mask = umask(077);
+
+	umask(mask);
+	return mask;
+}
+
+/*
+ * After rename(2) the new name lives in the folder's entry list: fsync the
+ * folder too, or a crash can bring back the old file. A folder that cannot
+ * be opened for reading (no read permission) is not an error: the data
+ * itself is already on disk.
+ */
+static int sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0)
+		return 0;
+	if (fsync(fd) < 0 && errno != EINVAL)
+		rc = -1;
+	close(fd);
+	return rc;
+}
+
 int fs_write_atomic(const char *path, const void *data, size_t len, unsigned mode)
 {
-	char *tmp = NULL;
+	char *dir = NULL, *tmp = NULL;
+	const char *base;
 	int fd = -1;
 	int rc = 0;
 
@@ -78,13 +119,26 @@ int fs_write_atomic(const char *path, const void *data, size_t len, unsigned mod
 				       strerror(errno));
 		return 0;
 	}
-	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (!*path || path[strlen(path) - 1] == '/')
+		return err_set(MW_EIO, "cannot write '%s': not a file name", path);
+	dir = dir_of(path);
+	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	/*
+	 * mkstemp(3) picks a name nobody could predict and creates it with
+	 * O_EXCL, so a link planted under the temporary name cannot exist;
+	 * the file starts 0600, so nobody else can open it before fchmod.
+	 */
+	tmp = xasprintf("%s/.%s.XXXXXX", dir, base);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		rc = err_set(MW_EIO, "cannot create '%s': %s", tmp, strerror(errno));
+		rc = err_set(MW_EIO, "cannot create a temporary file in '%s' for '%s': %s", dir,
+			     path, strerror(errno));
+		free(tmp);
+		tmp = NULL;
 		goto done;
 	}
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (fchmod(fd, (mode_t)mode & ~current_umask() & 07777) < 0 ||
+	    write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		rc = err_set(MW_EIO, "cannot write '%s': %s", tmp, strerror(errno));
 		goto done;
 	}
@@ -94,16 +148,24 @@ int fs_write_atomic(const char *path, const void *data, size_t len, unsigned mod
 		goto done;
 	}
 	fd = -1;
+	/*
+	 * rename(2) replaces the directory entry `path`: when that is a
+	 * symbolic link, the link itself is replaced and its target is never
+	 * opened or written.
+	 */
 	if (rename(tmp, path) < 0) {
 		rc = err_set(MW_EIO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
 		goto done;
 	}
+	if (sync_dir(dir) < 0)
+		rc = err_set(MW_EIO, "cannot sync folder '%s': %s", dir, strerror(errno));
 done:
 	if (fd >= 0)
 		close(fd);
-	if (rc)
+	if (rc && tmp)
 		unlink(tmp);
 	free(tmp);
+	free(dir);
 	return rc;
 }
 

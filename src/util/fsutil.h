@@ -15,10 +15,14 @@
 int fs_read_file(char **out, size_t *len, const char *path, size_t max);
 
 /*
- * Replace the file at `path` with `len` bytes of `data`: written to a
- * temporary file beside it, fsynced, then renamed over, so that a reader
- * never sees half a file. `mode` is used when the file is created.
- * "-" writes to standard output instead.
+ * Replace the file at `path` with `len` bytes of `data`, so that a reader
+ * never sees half a file: written to a fresh mkstemp(3) file in the same
+ * folder (an unpredictable name, created exclusively), fsynced, given
+ * `mode` less the umask (also when an existing file had another mode),
+ * then renamed over `path` and the folder fsynced. A symbolic link at
+ * `path` is replaced by the file, never followed. "-" writes to standard
+ * output instead. Fails with MW_EIO and a message naming the file; the
+ * temporary file is removed on failure.
  */
 int fs_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
 

@@ -335,7 +335,7 @@ static void test_log_escape(void **state)
 	(void)state;
 	agent_log_escape(&out, "a\x1b[31mb\n\x7f\xc2\x9b"
 			       "c é");
-	assert_string_equal(out.ptr, "a\\x1b[31mb\\x0a\\x7f\\xc2\\x9bc é");
+	assert_string_equal(out.ptr, "a\\x1b[31mb\\n\\x7f\\u009bc é");
 	buf_release(&out);
 }
 

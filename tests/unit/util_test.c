@@ -1,5 +1,5 @@
 /*
- * util_test: buf, diag, err, hash, suggest, fsutil, timeutil.
+ * util_test: buf, diag, err, esc, hash, suggest, fsutil, timeutil.
  */
 #include "testutil.h"
 
@@ -16,6 +16,7 @@
 #include "util/buf.h"
 #include "util/diag.h"
 #include "util/err.h"
+#include "util/esc.h"
 #include "util/fsutil.h"
 #include "util/hash.h"
 #include "util/mem.h"
@@ -321,6 +322,89 @@ static void suggest_closest_only_when_close(void **state)
 	free(huge);
 }
 
+/* --- esc ---------------------------------------------------------------- */
+
+static void expect_esc(const char *in, const char *want)
+{
+	char *got = esc_str(in);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void esc_controls_become_visible(void **state)
+{
+	(void)state;
+	expect_esc("example.com", "example.com");
+	expect_esc("", "");
+	expect_esc(NULL, "");
+	expect_esc("a\nmailward: valid: 0 domains", "a\\nmailward: valid: 0 domains");
+	expect_esc("\x1b[2J\x1b]0;t\x07", "\\x1b[2J\\x1b]0;t\\x07");
+	expect_esc("\r\t\x01\x1f\x7f", "\\r\\t\\x01\\x1f\\x7f");
+	/* C1 controls as code points: U+009B is a one-byte CSI on some terminals. */
+	expect_esc("a\xc2\x9b"
+		   "2Jb\xc2\x80\xc2\x9f",
+		   "a\\u009b2Jb\\u0080\\u009f");
+	/* Line and paragraph separators, bidi embeddings, overrides, isolates, marks. */
+	expect_esc("x\xe2\x80\xa8y\xe2\x80\xa9z", "x\\u2028y\\u2029z");
+	expect_esc("\xe2\x80\xaa\xe2\x80\xae\xe2\x81\xa6\xe2\x81\xa9\xe2\x80\x8f\xd8\x9c",
+		   "\\u202a\\u202e\\u2066\\u2069\\u200f\\u061c");
+}
+
+static void esc_keeps_text_and_marks_invalid_utf8(void **state)
+{
+	(void)state;
+	/* Printable non-ASCII and the backslash stay as they are. */
+	expect_esc("b\xc3\xbc"
+		   "cher.de \xe2\x9c\x93 \\x41",
+		   "b\xc3\xbc"
+		   "cher.de \xe2\x9c\x93 \\x41");
+	expect_esc("\xc2\xa0\xe2\x80\xaf\xf0\x9f\x98\x80", "\xc2\xa0\xe2\x80\xaf\xf0\x9f\x98\x80");
+	/* Invalid bytes, overlong forms, surrogates, truncated sequences. */
+	expect_esc("a\xff"
+		   "b",
+		   "a\\xff"
+		   "b");
+	expect_esc("\xc0\x8a", "\\xc0\\x8a");
+	expect_esc("\xe0\x80\x8a", "\\xe0\\x80\\x8a");
+	expect_esc("\xed\xa0\x80", "\\xed\\xa0\\x80");
+	expect_esc("\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80");
+	expect_esc("end\xe2\x80", "end\\xe2\\x80");
+	/* An overlong ESC must not decode to ESC and slip through as a byte. */
+	expect_esc("\xc1\x9b", "\\xc1\\x9b");
+}
+
+static void esc_is_idempotent_and_keeps_continuation_lines(void **state)
+{
+	struct buf b = BUF_INIT;
+	char *once = esc_str("\x1b\n\xe2\x80\xa8\xff");
+	char *twice = esc_str(once);
+
+	(void)state;
+	assert_string_equal(once, twice);
+	free(once);
+	free(twice);
+	esc_append(&b, "stale (2 domains):\n  a.example (1)\n  b\nforged\n\x1b",
+		   ESC_KEEP_CONTINUATION);
+	assert_string_equal(b.ptr, "stale (2 domains):\n  a.example (1)\n  b\\nforged\\n\\x1b");
+	buf_release(&b);
+}
+
+static void diag_escapes_messages_and_file_names(void **state)
+{
+	struct diags d = DIAGS_INIT;
+	char *text;
+
+	(void)state;
+	diags_add(&d, DIAG_ERROR, "dir/\x1b[31mx\n.yaml", 2, 3, "unknown setting '%s'",
+		  "a\xe2\x80\xa8"
+		  "b");
+	text = tu_diags_text(&d);
+	assert_string_equal(text, "dir/\\x1b[31mx\\n.yaml:2:3: unknown setting 'a\\u2028b'\n");
+	free(text);
+	diags_release(&d);
+}
+
 /* --- fsutil ------------------------------------------------------------- */
 
 struct fsfx {
@@ -433,7 +517,84 @@ static void fs_write_into_missing_dir_fails_cleanly(void **state)
 
 	fx->path = xasprintf("%s/no/such/dir/plan.json", fx->dir);
 	assert_int_equal(fs_write_atomic(fx->path, "x", 1, 0600), MW_EIO);
-	assert_contains(err_msg(), "cannot create '");
+	assert_contains(err_msg(), "cannot create a temporary file in '");
+	assert_contains(err_msg(), "no/such/dir' for '");
+}
+
+static void fs_write_replaces_a_planted_symlink(void **state)
+{
+	struct fsfx *fx = *state;
+	char *victim = xasprintf("%s/victim", fx->dir);
+	char link[256];
+	size_t len = 0;
+	struct stat st;
+
+	free(tu_write_file(fx->dir, "victim", "precious\n"));
+	fx->path = xasprintf("%s/plan.json", fx->dir);
+	assert_int_equal(symlink(victim, fx->path), 0);
+	assert_int_equal(fs_write_atomic(fx->path, "plan", 4, 0600), 0);
+	/* The link is gone, a regular file is in its place, the target untouched. */
+	assert_int_equal(lstat(fx->path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(readlink(fx->path, link, sizeof(link)), -1);
+	assert_int_equal(fs_read_file(&fx->data, &len, victim, 0), 0);
+	assert_string_equal(fx->data, "precious\n");
+	free(fx->data);
+	fx->data = NULL;
+	assert_int_equal(fs_read_file(&fx->data, &len, fx->path, 0), 0);
+	assert_string_equal(fx->data, "plan");
+	assert_int_equal(count_entries(fx->dir), 2);
+	free(victim);
+}
+
+static void fs_write_sets_the_mode_over_an_existing_file(void **state)
+{
+	struct fsfx *fx = *state;
+	struct stat st;
+	mode_t mask = umask(022);
+
+	fx->path = xasprintf("%s/plan.json", fx->dir);
+	free(tu_write_file(fx->dir, "plan.json", "old"));
+	assert_int_equal(chmod(fx->path, 0666), 0);
+	assert_int_equal(fs_write_atomic(fx->path, "new", 3, 0600), 0);
+	assert_int_equal(stat(fx->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	/* The umask still narrows a wider mode. */
+	assert_int_equal(fs_write_atomic(fx->path, "newer", 5, 0666), 0);
+	assert_int_equal(stat(fx->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	umask(mask);
+	assert_int_equal(count_entries(fx->dir), 1);
+}
+
+static void fs_write_ignores_a_planted_legacy_temp_name(void **state)
+{
+	struct fsfx *fx = *state;
+	char *victim = xasprintf("%s/victim", fx->dir);
+	char *legacy;
+	size_t len = 0;
+
+	/* The old predictable name, FILE.tmp.PID, pointing elsewhere. */
+	free(tu_write_file(fx->dir, "victim", "precious"));
+	fx->path = xasprintf("%s/plan.json", fx->dir);
+	legacy = xasprintf("%s.tmp.%ld", fx->path, (long)getpid());
+	assert_int_equal(symlink(victim, legacy), 0);
+	assert_int_equal(fs_write_atomic(fx->path, "plan", 4, 0600), 0);
+	assert_int_equal(fs_read_file(&fx->data, &len, victim, 0), 0);
+	assert_string_equal(fx->data, "precious");
+	assert_int_equal(count_entries(fx->dir), 3);
+	free(legacy);
+	free(victim);
+}
+
+static void fs_write_refuses_a_folder_name(void **state)
+{
+	struct fsfx *fx = *state;
+
+	fx->path = xasprintf("%s/", fx->dir);
+	assert_int_equal(fs_write_atomic(fx->path, "x", 1, 0600), MW_EIO);
+	assert_contains(err_msg(), "not a file name");
+	assert_int_equal(count_entries(fx->dir), 0);
 }
 
 static void fs_write_dash_is_standard_output(void **state)
@@ -532,6 +693,10 @@ int main(void)
 		cmocka_unit_test(buf_keeps_embedded_nuls),
 		cmocka_unit_test(diag_print_formats),
 		cmocka_unit_test(diag_sort_by_file_line_col_stably),
+		cmocka_unit_test(diag_escapes_messages_and_file_names),
+		cmocka_unit_test(esc_controls_become_visible),
+		cmocka_unit_test(esc_keeps_text_and_marks_invalid_utf8),
+		cmocka_unit_test(esc_is_idempotent_and_keeps_continuation_lines),
 		cmocka_unit_test(err_set_returns_code_and_keeps_message),
 		cmocka_unit_test(err_truncates_long_messages_safely),
 		cmocka_unit_test(err_slot_is_thread_local),
@@ -545,6 +710,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(fs_read_refuses_files_over_the_limit, fs_setup,
 						fs_teardown),
 		cmocka_unit_test_setup_teardown(fs_write_into_missing_dir_fails_cleanly, fs_setup,
+						fs_teardown),
+		cmocka_unit_test_setup_teardown(fs_write_replaces_a_planted_symlink, fs_setup,
+						fs_teardown),
+		cmocka_unit_test_setup_teardown(fs_write_sets_the_mode_over_an_existing_file,
+						fs_setup, fs_teardown),
+		cmocka_unit_test_setup_teardown(fs_write_ignores_a_planted_legacy_temp_name,
+						fs_setup, fs_teardown),
+		cmocka_unit_test_setup_teardown(fs_write_refuses_a_folder_name, fs_setup,
 						fs_teardown),
 		cmocka_unit_test_setup_teardown(fs_write_dash_is_standard_output, fs_setup,
 						fs_teardown),

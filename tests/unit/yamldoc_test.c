@@ -788,6 +788,18 @@ static void flow_text_reads_back_the_same(void **state)
 		"\"a\\nb\"",
 		"\"relay1\\nrelay2\\n\"",
 		"[\"x\\ny\"]",
+		"\"<<\"",
+		"\"=\"",
+		"\"a\\u2028b\"",
+		"\"\\u2029\"",
+		"\"bidi\\u202eevil\"",
+		"\"\\u2066x\\u2069\"",
+		"\"\\u001b[2J\"",
+		"\"\\u0085nel\"",
+		"\"\\u009bcsi\"",
+		"\"\\u007fdel\"",
+		"\"\\ufeffbom\"",
+		"\"\\ud83d\\ude00\"",
 		"0",
 		"-1",
 		"20",
@@ -846,6 +858,76 @@ static void flow_text_reads_back_the_same(void **state)
 	buf_release(&bad);
 }
 
+/*
+ * As a mapping key too (import writes domain names as keys): "<<" must not
+ * become a merge, nothing may turn into another key, and the text written
+ * is printable ASCII, so a terminal showing the file shows what it holds.
+ */
+static void flow_text_reads_back_as_a_key(void **state)
+{
+	static const char *const keys[] = {
+		"example.com",
+		"<<",
+		"=",
+		"~",
+		"null",
+		"yes",
+		"on",
+		"123",
+		"1e3",
+		"-x",
+		"? q",
+		": c",
+		"#h",
+		"&a",
+		"*a",
+		"!t",
+		"|p",
+		">f",
+		"'s",
+		"\"d",
+		"%p",
+		"@a",
+		"`b",
+		" lead",
+		"trail ",
+		"a: b",
+		"x #y",
+		"[x]",
+		"{y}",
+		"u\xe2\x80\xa8v",
+		"b\xe2\x80\xaei",
+		"esc\x1b[2J",
+		"nl\nmailward: valid",
+		"c1\xc2\x9b",
+		"tab\tx",
+		"del\x7f",
+		"b\xc3\xbc"
+		"cher.de",
+	};
+	struct fx *fx = *state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		json_t *k = json_string(keys[i]);
+
+		assert_non_null(k);
+		buf_truncate(&fx->text, 0);
+		assert_int_equal(ydoc_format_flow(&fx->text, k), 0);
+		for (const char *p = fx->text.ptr; *p; p++)
+			if (*p < 0x20 || *p > 0x7e)
+				fail_msg("'%s' written with byte 0x%02x: %s", keys[i],
+					 (unsigned char)*p, fx->text.ptr);
+		buf_puts(&fx->text, ": 1\n");
+		if (parse(fx, fx->text.ptr) != 0 || fx->diags.nr)
+			fail_msg("'%s' as a key does not parse: %s", keys[i], fx->text.ptr);
+		assert_int_equal(fx->doc->root->kind, YNODE_MAP);
+		assert_int_equal(fx->doc->root->n_pairs, 1);
+		assert_false(fx->doc->root->pairs[0].key->merge);
+		assert_string_equal(fx->doc->root->pairs[0].key->text, keys[i]);
+		json_decref(k);
+	}
+}
+
 static void flow_text_of_objects_is_refused(void **state)
 {
 	struct fx *fx = *state;
@@ -902,6 +984,7 @@ int main(void)
 		T(describe_nodes),
 		T(large_map_parses_fast),
 		T(flow_text_reads_back_the_same),
+		T(flow_text_reads_back_as_a_key),
 		T(flow_text_of_objects_is_refused),
 	};
 
