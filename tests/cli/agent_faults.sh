@@ -94,7 +94,9 @@ agent_stop
 rm -f "$SINK_OUT"
 gen_desired 3 0 >"$T/work/domains.yaml"
 push "what the fresh sandbox holds"
-sandbox_restart "$T/state.json" --fault op=list,action=status,status=503,after=1,count=8
+# The API's message carries a terminal escape: it never reaches the log raw.
+sandbox_restart "$T/state.json" \
+	--fault "op=list,action=status,status=503,after=1,count=8,message=$(printf 'evil\033[2Jmsg')"
 agent_start --repo "$REPO" --interval 1s --retries 0 --notify "$SINK_URL"
 wait_until 30 metric_is 'mailward_cycles_total{result="ok"}' 1
 readyz_is() { [ "$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' "$AGENT_URL/readyz")" = "$1" ]; }
@@ -107,6 +109,10 @@ assert_eq "$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' "$AGENT_URL/re
 ok=$(metric 'mailward_cycles_total{result="ok"}')
 wait_until 30 metric_at_least 'mailward_cycles_total{result="ok"}' $((ok + 2))
 assert_eq "$(events recovered)" 1 "recovered notifications"
+assert_contains "$T/agent.err" 'evil'
+if grep -q "$(printf '\033')" "$T/agent.err"; then
+	fail "a raw escape character from the API reached the log"
+fi
 assert_eq "$(events drift)" 0 "drift notifications while in sync"
 agent_stop
 sink_stop
