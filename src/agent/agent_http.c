@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "agent/agent_log.h"
 #include "agent/agent_metrics.h"
@@ -347,10 +348,15 @@ int agent_http_start(struct agent_http **out, unsigned short *port, const void *
 
 void agent_http_stop(struct agent_http *h)
 {
+	MHD_socket listening;
+
 	if (!h)
 		return;
 	/* No new connection; then the ones open are answered or time out. */
-	MHD_quiesce_daemon(h->daemon);
+	listening = MHD_quiesce_daemon(h->daemon);
 	MHD_stop_daemon(h->daemon);
+	/* Quiesced, the listening socket is ours to close. */
+	if (listening != MHD_INVALID_SOCKET)
+		close(listening);
 	free(h);
 }
