@@ -34,6 +34,7 @@ enum cmd_id {
 	CMD_SHOW,
 	CMD_AUDIT,
 	CMD_REVERT,
+	CMD_AGENT,
 	CMD_VERSION,
 	CMD_HELP,
 	CMD_COUNT
@@ -72,6 +73,12 @@ enum opt_id {
 	OPT_NOTIFY,
 	OPT_QUIET,
 	OPT_VERBOSE,
+	OPT_INTERVAL,
+	OPT_SELF_HEAL,
+	OPT_LISTEN,
+	OPT_WEBHOOK_SECRET_FILE,
+	OPT_ONCE,
+	OPT_LOG_FORMAT,
 	OPT_HELP,
 };
 
@@ -130,6 +137,10 @@ struct cli_opts {
 	double lock_timeout_s; /* 0: refuse at once */
 	const char *run_id; /* audit log, revert: --run */
 	bool quiet, verbose;
+	/* agent */
+	double interval_s; /* seconds between cycles; 0: back to back */
+	bool self_heal, once;
+	const char *listen, *webhook_secret_file, *log_format;
 	char **args;
 	int n_args;
 };
@@ -185,6 +196,7 @@ int cmd_import(struct cli_opts *o);
 int cmd_show(struct cli_opts *o);
 int cmd_audit(struct cli_opts *o);
 int cmd_revert(struct cli_opts *o);
+int cmd_agent(struct cli_opts *o);
 int cmd_version(struct cli_opts *o);
 int cmd_help(struct cli_opts *o);
 

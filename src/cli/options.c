@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -16,8 +17,12 @@
 #include "util/mem.h"
 #include "util/suggest.h"
 
-#define SRC (ON(CMD_VALIDATE) | ON(CMD_PLAN) | ON(CMD_APPLY) | ON(CMD_DRIFT))
-#define NET (ON(CMD_PLAN) | ON(CMD_APPLY) | ON(CMD_DRIFT) | ON(CMD_IMPORT) | ON(CMD_REVERT))
+#define SRC (ON(CMD_VALIDATE) | ON(CMD_PLAN) | ON(CMD_APPLY) | ON(CMD_DRIFT) | ON(CMD_AGENT))
+#define NET                                                                                        \
+	(ON(CMD_PLAN) | ON(CMD_APPLY) | ON(CMD_DRIFT) | ON(CMD_IMPORT) | ON(CMD_REVERT) |          \
+	 ON(CMD_AGENT))
+/* What plan, apply and drift share with the agent's cycles. */
+#define PLANNING (ON(CMD_PLAN) | ON(CMD_APPLY) | ON(CMD_DRIFT) | ON(CMD_AGENT))
 
 const struct cli_option cli_options[] = {
 	{ OPT_REPO, "repo", 0, "PATH_OR_URL", SRC, "Desired state",
@@ -51,7 +56,8 @@ const struct cli_option cli_options[] = {
 	  "requests in flight at most (default: 4; 1..64)" },
 	{ OPT_RATE, "rate", 0, "R", NET, "Account and API",
 	  "requests per second: a token bucket of max(1, R) tokens refilled at R per second, so a "
-	  "burst never exceeds one second's worth; 0 for no limit (default: 4 for apply, none "
+	  "burst never exceeds one second's worth; 0 for no limit (default: 4 for apply and agent, "
+	  "none "
 	  "otherwise)" },
 	{ OPT_RETRIES, "retries", 0, "N", NET, "Account and API",
 	  "retries of a request after 429, 5xx or a connection failure (default: 4)" },
@@ -59,13 +65,12 @@ const struct cli_option cli_options[] = {
 	  "time limit of one request attempt, and of a --repo URL's whole clone or fetch; a "
 	  "request "
 	  "with its retries waits at most SECONDS x (retries + 1) (default: 60)" },
-	{ OPT_PRUNE, "prune", 0, NULL, ON(CMD_PLAN) | ON(CMD_APPLY) | ON(CMD_DRIFT), "Planning",
+	{ OPT_PRUNE, "prune", 0, NULL, PLANNING, "Planning",
 	  "delete live domains that no document declares (else they are reported as unmanaged)" },
-	{ OPT_DOMAIN, "domain", 0, "PATTERN", ON(CMD_PLAN) | ON(CMD_APPLY) | ON(CMD_DRIFT),
-	  "Planning",
+	{ OPT_DOMAIN, "domain", 0, "PATTERN", PLANNING, "Planning",
 	  "only domains matching this shell pattern, without case (repeatable); --prune then "
 	  "reaches only matching unmanaged domains; a saved plan records its patterns" },
-	{ OPT_FORCE, "force", 0, NULL, ON(CMD_PLAN) | ON(CMD_APPLY) | ON(CMD_DRIFT), "Planning",
+	{ OPT_FORCE, "force", 0, NULL, PLANNING, "Planning",
 	  "lift the built-in safety threshold (more than 30% of 10 or more live domains changed, "
 	  "a prune that empties the account); never a policy's rule" },
 	{ OPT_FORMAT, "format", 0, "FORMAT",
@@ -88,23 +93,43 @@ const struct cli_option cli_options[] = {
 	  "import only this domain (repeatable)" },
 	{ OPT_AUTO_APPROVE, "auto-approve", 0, NULL, ON(CMD_APPLY), "Apply",
 	  "apply without asking when planning and applying in one go" },
-	{ OPT_AUDIT_LOG, "audit-log", 0, "FILE", ON(CMD_APPLY), "Apply",
+	{ OPT_AUDIT_LOG, "audit-log", 0, "FILE", ON(CMD_APPLY) | ON(CMD_AGENT), "Apply",
 	  "append the hash-chained, write-ahead audit log to FILE: an intent record before each "
 	  "request, a result after it (created with mode 0600; locked while applying)" },
 	{ OPT_AUDIT_LOG, "audit-log", 0, "FILE", ON(CMD_REVERT), "Revert",
 	  "the audit log that recorded the run to revert (required; it must verify)" },
 	{ OPT_RUN, "run", 0, "RUN_ID", ON(CMD_REVERT), "Revert",
 	  "the apply run to put back (required; its id is printed by apply and in the log)" },
-	{ OPT_ACTOR, "actor", 0, "NAME", ON(CMD_APPLY), "Apply",
+	{ OPT_ACTOR, "actor", 0, "NAME", ON(CMD_APPLY) | ON(CMD_AGENT), "Apply",
 	  "who applies, for the audit log (else GITHUB_ACTOR, GITLAB_USER_LOGIN, USER)" },
-	{ OPT_LOCK_FILE, "lock-file", 0, "FILE", ON(CMD_APPLY), "Apply",
+	{ OPT_LOCK_FILE, "lock-file", 0, "FILE", ON(CMD_APPLY) | ON(CMD_AGENT), "Apply",
 	  "the per-account lock held for the whole run (default: "
 	  "$XDG_CACHE_HOME/mailward/locks/ACCOUNT.lock)" },
-	{ OPT_LOCK_TIMEOUT, "lock-timeout", 0, "DURATION", ON(CMD_APPLY), "Apply",
+	{ OPT_LOCK_TIMEOUT, "lock-timeout", 0, "DURATION", ON(CMD_APPLY) | ON(CMD_AGENT), "Apply",
 	  "wait this long for another run's locks (30, 30s, 2m; default: 0, refuse at once)" },
 	{ OPT_NOTIFY, "notify", 0, "URL", ON(CMD_DRIFT), "Drift",
 	  "POST a JSON summary (with a Slack-compatible 'text') to URL when drift is found "
 	  "(else MAILWARD_NOTIFY_URL, which keeps the URL's secret out of the process list)" },
+	{ OPT_INTERVAL, "interval", 0, "DURATION", ON(CMD_AGENT), "Agent",
+	  "time between cycles, with up to 10% jitter: 30s, 5m, 1h or plain seconds; 0 for back "
+	  "to back (default: 5m)" },
+	{ OPT_SELF_HEAL, "self-heal", 0, NULL, ON(CMD_AGENT), "Agent",
+	  "apply each cycle's updates and deletes when no policy denies, as apply does (else "
+	  "only report)" },
+	{ OPT_LISTEN, "listen", 0, "ADDR:PORT", ON(CMD_AGENT), "Agent",
+	  "serve /metrics, /healthz, /readyz, /status and /hooks/git on ADDR:PORT (an IPv4 "
+	  "address or [IPv6]; port 0 picks a free one), or 'off' (default: 127.0.0.1:9464)" },
+	{ OPT_WEBHOOK_SECRET_FILE, "webhook-secret-file", 0, "FILE", ON(CMD_AGENT), "Agent",
+	  "enable POST /hooks/git with the secret in FILE: a GitHub X-Hub-Signature-256 of the "
+	  "body or a GitLab X-Gitlab-Token starts a cycle at once" },
+	{ OPT_NOTIFY, "notify", 0, "URL", ON(CMD_AGENT), "Agent",
+	  "POST a JSON event (with a Slack-compatible 'text') to URL on changes of state only: "
+	  "drift found, resolved, failing, recovered, and each self-heal apply (else "
+	  "MAILWARD_NOTIFY_URL)" },
+	{ OPT_ONCE, "once", 0, NULL, ON(CMD_AGENT), "Agent",
+	  "run one cycle and exit with plan's exit codes (with --self-heal: apply's)" },
+	{ OPT_LOG_FORMAT, "log-format", 0, "FORMAT", ON(CMD_AGENT), "Agent",
+	  "log lines on stderr as text (default) or json (one object per line)" },
 	{ OPT_QUIET, "quiet", 'q', NULL, NET | ON(CMD_VALIDATE), "General",
 	  "print only results and errors (drift: nothing at all when in sync)" },
 	{ OPT_VERBOSE, "verbose", 'v', NULL, NET, "General",
@@ -167,6 +192,18 @@ const struct cli_command cli_commands[] = {
 	  "apply PLANFILE --audit-log FILE`, which verifies it against the log.",
 	  "0 nothing to revert, 2 changes (policies are checked when it is applied), 1 error",
 	  cmd_revert },
+	{ CMD_AGENT, "agent", "", "keep live equal to git: reconcile on an interval and on webhook",
+	  "Runs until SIGTERM or SIGINT. Each cycle reads the source at --ref (fetching a URL "
+	  "repository), loads the desired state and the policies, lists the live state and plans "
+	  "like plan; with --self-heal it then applies the plan's updates and deletes when no "
+	  "policy denies, exactly as apply does (rate limit, retries, audit log). Cycles never "
+	  "overlap; a failing cycle is counted and retried with backoff, never fatal. Serves "
+	  "Prometheus metrics, health and readiness probes, the last cycle's status and a git "
+	  "webhook on --listen; logs one line per event on stderr; --notify posts on changes of "
+	  "state only.",
+	  "0 after SIGTERM/SIGINT, 1 configuration error at start; --once: plan's (0, 2, 3, 1) "
+	  "or with --self-heal apply's (0, 3, 5, 1)",
+	  cmd_agent },
 	{ CMD_VERSION, "version", "", "print the version",
 	  "Prints mailward's version and those of the libraries it uses.", "0", cmd_version },
 	{ CMD_HELP, "help", "[COMMAND]", "show help for mailward or a command",
@@ -180,7 +217,7 @@ const char *const cli_environment[][2] = {
 	{ "CLOUDFLARE_EMAIL", "with CLOUDFLARE_API_KEY: legacy key authentication" },
 	{ "CLOUDFLARE_API_KEY", "with CLOUDFLARE_EMAIL: legacy key authentication" },
 	{ "MAILWARD_API_URL", "API base URL, when --api-url is not given" },
-	{ "MAILWARD_NOTIFY_URL", "drift's webhook, when --notify is not given" },
+	{ "MAILWARD_NOTIFY_URL", "the webhook of drift and agent, when --notify is not given" },
 	{ "MAILWARD_GIT_TOKEN",
 	  "token of a private HTTPS --repo, when --git-token-file is not given" },
 	{ "NO_COLOR", "when set and not empty, text output has no colours" },
@@ -321,6 +358,44 @@ static int parse_rate(const struct cli_command *cmd, const char *s, double *out)
 		return -1;
 	}
 	*out = v;
+	return 0;
+}
+
+/* A duration: plain seconds, or a number with s, m or h; up to a week. */
+static int parse_duration(const struct cli_command *cmd, const char *flag, const char *s,
+			  double *out)
+{
+	char *end = NULL;
+	double v, unit = 1;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end != s && end[0] && !end[1]) {
+		switch (*end) {
+		case 's':
+			end++;
+			break;
+		case 'm':
+			unit = 60;
+			end++;
+			break;
+		case 'h':
+			unit = 3600;
+			end++;
+			break;
+		default:
+			break;
+		}
+	}
+	if (errno || end == s || *end || !isdigit((unsigned char)*s) || !isfinite(v) || v < 0 ||
+	    v * unit > 7 * 86400.0) {
+		usage_error(cmd,
+			    "--%s takes a duration such as 30s, 5m, 1h or plain seconds (0 to a "
+			    "week), not '%s'",
+			    flag, s);
+		return -1;
+	}
+	*out = v * unit;
 	return 0;
 }
 
@@ -532,6 +607,29 @@ static int apply_option(struct cli_opts *o, const struct cli_command *cmd, int v
 	case OPT_NOTIFY:
 		o->notify = arg;
 		break;
+	case OPT_INTERVAL:
+		if (parse_duration(cmd, opt->name, arg, &o->interval_s) < 0)
+			return -1;
+		break;
+	case OPT_SELF_HEAL:
+		o->self_heal = true;
+		break;
+	case OPT_LISTEN:
+		o->listen = arg;
+		break;
+	case OPT_WEBHOOK_SECRET_FILE:
+		o->webhook_secret_file = arg;
+		break;
+	case OPT_ONCE:
+		o->once = true;
+		break;
+	case OPT_LOG_FORMAT:
+		if (strcmp(arg, "text") && strcmp(arg, "json")) {
+			usage_error(cmd, "--log-format takes text or json, not '%s'", arg);
+			return -1;
+		}
+		o->log_format = arg;
+		break;
 	case OPT_QUIET:
 		o->quiet = true;
 		break;
@@ -555,7 +653,8 @@ int cli_parse(struct cli_opts *o, const struct cli_command *cmd, int argc, char 
 	o->concurrency = 4;
 	o->retries = 4;
 	o->timeout_s = 60;
-	o->rate = cmd->id == CMD_APPLY ? 4.0 : 0.0;
+	o->rate = cmd->id == CMD_APPLY || cmd->id == CMD_AGENT ? 4.0 : 0.0;
+	o->interval_s = 300;
 	opterr = 0;
 	optind = 1;
 	if (check_spelled_out(cmd, argc, argv) < 0) {

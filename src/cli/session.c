@@ -281,8 +281,12 @@ int session_connect(struct session *s)
 	ao.http.retries = o->retries;
 	ao.http.timeout_ms = o->timeout_s * 1000;
 	ao.http.ca_file = o->ca_file;
-	if (o->verbose)
+	if (s->trace) {
+		ao.http.trace = s->trace;
+		ao.http.trace_ctx = s->trace_ctx;
+	} else if (o->verbose) {
 		ao.http.trace = trace_line;
+	}
 	rc = api_new(&s->api, &ao);
 	if (rc == 0)
 		s->api_url = xstrdup(api_base_url(s->api));
@@ -326,7 +330,7 @@ void session_plan_source(const struct session *s, struct plan_source *out)
 }
 
 void session_planner_input(const struct session *s, struct plan_source *src,
-			  struct planner_input *out)
+			   struct planner_input *out)
 {
 	session_plan_source(s, src);
 	memset(out, 0, sizeof(*out));

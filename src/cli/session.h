@@ -30,6 +30,9 @@ struct session {
 	char *api_url;
 	struct api *api;
 	struct live live;
+	/* When set before session_connect(): one line per HTTP attempt (the agent's metrics). */
+	void (*trace)(void *ctx, const char *line);
+	void *trace_ctx;
 };
 
 void session_init(struct session *s, struct cli_opts *o);

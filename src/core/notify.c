@@ -50,14 +50,14 @@ void notify_text(struct buf *out, const struct plan *p)
 		buf_printf(out, "\n…and %zu more", shown - TEXT_DOMAINS_MAX);
 }
 
-int notify_drift(const char *url, const struct plan *p, const struct http_opts *http)
+/* POST `payload` (a reference is kept by the caller) to `url`. */
+static int post(const char *url, json_t *payload, const struct http_opts *http)
 {
 	struct http_opts o = *http;
 	struct http_client *client = NULL;
 	struct http_req req = { 0 };
 	struct http_req *reqs[1] = { &req };
-	struct buf checked = BUF_INIT, text = BUF_INIT, shown = BUF_INIT;
-	json_t *payload = render_drift_json(p);
+	struct buf checked = BUF_INIT, shown = BUF_INIT;
 	char *body = NULL;
 	int rc;
 
@@ -65,8 +65,6 @@ int notify_drift(const char *url, const struct plan *p, const struct http_opts *
 	rc = http_check_webhook_url(&checked, url);
 	if (rc < 0)
 		goto done;
-	notify_text(&text, p);
-	json_object_set_new(payload, "text", json_string(text.ptr));
 	body = json_dumps(payload, JSON_COMPACT);
 	/* A webhook gets no Cloudflare credential, and no trace of its path. */
 	o.headers = NULL;
@@ -95,9 +93,35 @@ done:
 	http_req_reset(&req);
 	http_client_free(client);
 	free(body);
-	json_decref(payload);
 	buf_release(&checked);
-	buf_release(&text);
 	buf_release(&shown);
+	return rc;
+}
+
+int notify_drift(const char *url, const struct plan *p, const struct http_opts *http)
+{
+	struct buf text = BUF_INIT;
+	json_t *payload = render_drift_json(p);
+	int rc;
+
+	notify_text(&text, p);
+	json_object_set_new(payload, "text", json_string(text.ptr));
+	rc = post(url, payload, http);
+	json_decref(payload);
+	buf_release(&text);
+	return rc;
+}
+
+int notify_event(const char *url, const char *event, const char *text, json_t *payload,
+		 const struct http_opts *http)
+{
+	int rc;
+
+	if (!payload)
+		payload = json_object();
+	json_object_set_new(payload, "event", json_string(event));
+	json_object_set_new(payload, "text", json_string(text));
+	rc = post(url, payload, http);
+	json_decref(payload);
 	return rc;
 }

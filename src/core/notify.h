@@ -1,5 +1,5 @@
 /*
- * notify: tell a webhook that drift was found.
+ * notify: tell a webhook that drift was found, or what the agent saw change.
  *
  * The payload is the drift report (render_drift_json()) plus a `text`
  * field that Slack, Mattermost and similar incoming webhooks show as the
@@ -23,5 +23,15 @@ void notify_text(struct buf *out, const struct plan *p);
  * may not be used, MW_ENET or MW_EAPI when the webhook did not accept it.
  */
 int notify_drift(const char *url, const struct plan *p, const struct http_opts *http);
+
+/*
+ * POST one event of the agent to `url`: `payload` (a JSON object, or NULL
+ * for an empty one; the reference is taken) with "event" set to `event`
+ * ("drift", "resolved", "failing", "recovered", "applied") and the
+ * Slack-compatible "text" to `text`. Sent like notify_drift(), and fails
+ * like it.
+ */
+int notify_event(const char *url, const char *event, const char *text, json_t *payload,
+		 const struct http_opts *http);
 
 #endif
