@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "util/timeutil.h"
+
 /* The biggest body read; a real PATCH is a few KiB. */
 #define MAX_BODY (1024 * 1024)
 /* Idle keep-alive connections each hold a thread: let them go eventually. */
@@ -379,7 +381,7 @@ static void op_list(const json_t *domains, const json_t *query, const fault *f, 
 		created = json_object_get(items[i].dom, "created_at");
 		items[i].t = -1e300;
 		if (json_is_string(created))
-			state_parse_time(json_string_value(created), &items[i].t);
+			time_parse(&items[i].t, json_string_value(created));
 	}
 	if (order) {
 		sort_spec s = { strcmp(order, "created_at") == 0, dir && strcmp(dir, "desc") == 0 };

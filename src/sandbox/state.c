@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/timeutil.h"
+
 /* Generated created_at values fall in the year after this (2023-01-01). */
 #define GENERATED_EPOCH 1672531200.0
 
@@ -54,39 +56,6 @@ void state_format_time(double t, char *buf, size_t len)
 	gmtime_r(&secs, &tm);
 	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, len, "%s.%06ldZ", base, micros);
-}
-
-int state_parse_time(const char *s, double *out)
-{
-	struct tm tm;
-	const char *p;
-	double frac = 0.0;
-	long offset = 0;
-
-	memset(&tm, 0, sizeof tm);
-	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!p)
-		return -1;
-	if (*p == '.') {
-		char *end = NULL;
-
-		frac = strtod(p, &end);
-		p = end;
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
-		long h = strtol(p + 1, NULL, 10), m = strtol(p + 4, NULL, 10);
-
-		offset = (h * 3600 + m * 60) * (*p == '-' ? -1 : 1);
-		p += 6;
-	} else {
-		return -1;
-	}
-	if (*p)
-		return -1;
-	*out = (double)timegm(&tm) - (double)offset + frac;
-	return 0;
 }
 
 /* SHA-256 over the parts, each followed by a NUL so that boundaries count.
@@ -157,7 +126,7 @@ static int fill_domain(json_t *dom, const char *account, uint64_t seed)
 	/* a generated modified_at follows the created_at it goes with, given or not */
 	have = json_object_get(dom, "created_at");
 	if (json_is_string(have))
-		state_parse_time(json_string_value(have), &created_t);
+		time_parse(&created_t, json_string_value(have));
 	modified_t = created_t + (double)(u32_at(d, 8) % (90u * 86400u)) +
 		     (double)(u32_at(d, 24) % 1000000u) / 1e6;
 	state_format_time(created_t, created, sizeof created);

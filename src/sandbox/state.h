@@ -64,7 +64,4 @@ const char *state_id_text(const json_t *domain, char *buf, size_t len);
 /* Formats unix time t as "YYYY-MM-DDTHH:MM:SS.ffffffZ" into buf (>= 32 bytes). */
 void state_format_time(double t, char *buf, size_t len);
 
-/* Parses an RFC 3339 date-time into unix seconds; returns 0, or -1. */
-int state_parse_time(const char *s, double *out);
-
 #endif

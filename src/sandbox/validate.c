@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fields.h"
+#include "util/timeutil.h"
+
 /* Deep enough for any sane document, small enough to stop a $ref loop. */
 #define MAX_REF_HOPS 32
 #define MAX_DEPTH 64
@@ -105,70 +108,6 @@ const json_t *validate_resolve(const json_t *root, const json_t *schema)
 		schema = validate_pointer(root, json_string_value(ref));
 	}
 	return NULL;
-}
-
-int validate_is_uuid(const char *s)
-{
-	if (strlen(s) != 36)
-		return 0;
-	for (int i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return 0;
-		} else if (!isxdigit((unsigned char)s[i])) {
-			return 0;
-		}
-	}
-	return 1;
-}
-
-static int digits(const char *s, int n, int *out)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return 0;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 1;
-}
-
-int validate_is_date_time(const char *s)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, mo, d, h, mi, sec, oh, om;
-	const char *p = s;
-
-	if (strlen(s) < 20)
-		return 0;
-	if (!digits(p, 4, &y) || p[4] != '-' || !digits(p + 5, 2, &mo) || p[7] != '-' ||
-	    !digits(p + 8, 2, &d))
-		return 0;
-	if (p[10] != 'T' && p[10] != 't' && p[10] != ' ')
-		return 0;
-	if (!digits(p + 11, 2, &h) || p[13] != ':' || !digits(p + 14, 2, &mi) || p[16] != ':' ||
-	    !digits(p + 17, 2, &sec))
-		return 0;
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 60)
-		return 0;
-	if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 0;
-	p += 19;
-	if (*p == '.') {
-		p++;
-		if (!isdigit((unsigned char)*p))
-			return 0;
-		while (isdigit((unsigned char)*p))
-			p++;
-	}
-	if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
-		return 1;
-	if ((*p == '+' || *p == '-') && digits(p + 1, 2, &oh) && p[3] == ':' &&
-	    digits(p + 4, 2, &om) && p[6] == '\0')
-		return oh <= 23 && om <= 59;
-	return 0;
 }
 
 static const char *json_type_name(const json_t *v)
@@ -473,10 +412,12 @@ static int check_string(const node *n, const json_t *schema, const json_t *value
 		const char *fmt = json_string_value(kw);
 		int ok = 1;
 
+		double when;
+
 		if (strcmp(fmt, "uuid") == 0)
-			ok = validate_is_uuid(s);
+			ok = fields_is_uuid(s);
 		else if (strcmp(fmt, "date-time") == 0)
-			ok = validate_is_date_time(s);
+			ok = time_parse(&when, s) == 0;
 		if (!ok) {
 			char *got = quote(value);
 			int rc =

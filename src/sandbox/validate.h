@@ -7,8 +7,8 @@
  * $ref are ignored, as OpenAPI 3.0 says), allOf, type (array, object,
  * string, integer, number, boolean), nullable, enum (members may be null),
  * minimum, maximum, exclusiveMinimum, exclusiveMaximum (3.0 boolean form),
- * minLength, maxLength, minItems, maxItems, uniqueItems, format (uuid,
- * date-time), items, properties, required, readOnly. Annotations
+ * minLength, maxLength, minItems, maxItems, uniqueItems, format (uuid:
+ * fields_is_uuid(), date-time: time_parse()), items, properties, required, readOnly. Annotations
  * (description, example, default, deprecated, title, x-*) are ignored.
  * validate_check_schemas() refuses a document that uses anything else, so a
  * future constraint in the document is never silently skipped.
@@ -73,12 +73,6 @@ int validate_value(const validate_ctx *ctx, const json_t *schema, const json_t *
  */
 int validate_add_error(json_t *errors, int code, const char *pointer, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-
-/* 1 when s is a uuid (8-4-4-4-12 hex digits, any case), else 0. */
-int validate_is_uuid(const char *s);
-
-/* 1 when s is an RFC 3339 date-time (e.g. 2014-01-01T05:20:00.12345Z), else 0. */
-int validate_is_date_time(const char *s);
 
 /*
  * Walks every schema reachable from root (components, parameters, request

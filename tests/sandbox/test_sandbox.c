@@ -17,11 +17,16 @@
 
 #include <curl/curl.h>
 #include <ctype.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "core/fields.h"
+#include "util/err.h"
+#include "util/timeutil.h"
 
 #define NDOMAINS 25
 #define ID_OF(i) "00000000-0000-4000-8000-0000000000" #i
@@ -1541,19 +1546,47 @@ static void test_listen_localhost(void **ctx)
 
 static void test_validator_units(void **ctx)
 {
-	static const char *const good_times[] = { "2014-01-01T05:20:00.12345Z",
-						  "2024-02-29T00:00:00Z",
-						  "2024-01-01T00:00:00+05:30" };
-	static const char *const bad_times[] = { "2014-01-01", "2023-02-29T00:00:00Z",
-						 "2024-01-01T24:00:00Z", "2024-01-01T00:00:00" };
+	/* the one RFC 3339 parser (util/timeutil.h), as the format checks use it */
+	static const struct {
+		const char *text;
+		double t;
+	} good_times[] = {
+		{ "2014-01-01T05:20:00.12345Z", 1388553600.12345 },
+		{ "2024-02-29T00:00:00Z", 1709164800 },
+		{ "2024-01-01T00:00:00+05:30", 1704047400 },
+		{ "2024-01-01t00:00:00z", 1704067200 },
+		{ "2016-12-31T23:59:60Z", 1483228800 },
+	};
+	static const char *const bad_times[] = {
+		"2014-01-01",
+		"2023-02-29T00:00:00Z",
+		"2024-01-01T24:00:00Z",
+		"2024-01-01T00:00:00",
+		"2024-04-31T00:00:00Z",
+		"2024-01-01T00:00:00.Z",
+		"2024-01-01T00:00:00.5e3Z",
+		"2024-1-01T00:00:00Z",
+		" 2024-01-01T00:00:00Z",
+		"2024-01-01T00:00:00+24:00",
+		"2024-01-01T00:00:00Zjunk",
+	};
 
 	(void)ctx;
-	for (size_t i = 0; i < sizeof good_times / sizeof good_times[0]; i++)
-		assert_true(validate_is_date_time(good_times[i]));
-	for (size_t i = 0; i < sizeof bad_times / sizeof bad_times[0]; i++)
-		assert_false(validate_is_date_time(bad_times[i]));
-	assert_true(validate_is_uuid("F174E90A-fafe-4643-bbbc-4a0ed4fc8415"));
-	assert_false(validate_is_uuid("f174e90afafe-4643-bbbc-4a0ed4fc8415-"));
+	for (size_t i = 0; i < sizeof good_times / sizeof good_times[0]; i++) {
+		double t = 0;
+
+		assert_int_equal(time_parse(&t, good_times[i].text), 0);
+		assert_true(fabs(t - good_times[i].t) < 1e-6);
+	}
+	for (size_t i = 0; i < sizeof bad_times / sizeof bad_times[0]; i++) {
+		double t = -1;
+
+		assert_int_equal(time_parse(&t, bad_times[i]), MW_EINVALID);
+		assert_non_null(strstr(err_msg(), "not an RFC 3339 date-time"));
+		assert_true(t == -1);
+	}
+	assert_true(fields_is_uuid("F174E90A-fafe-4643-bbbc-4a0ed4fc8415"));
+	assert_false(fields_is_uuid("f174e90afafe-4643-bbbc-4a0ed4fc8415-"));
 
 	/* a document using a keyword the validator does not know is refused */
 	{
