@@ -15,7 +15,7 @@
 /* Limits the ring buffer the rate limiter allocates up front. */
 #define MAX_RATE_LIMIT 10000000L
 
-typedef struct rule {
+struct rule {
 	char method[8]; /* "" = any */
 	char op[8]; /* "" = any */
 	char *path; /* NULL = any */
@@ -24,12 +24,12 @@ typedef struct rule {
 	long count; /* 0 = unlimited */
 	long seen; /* matching requests so far */
 	long applied;
-	fault f;
-} rule;
+	struct fault f;
+};
 
 struct faults {
 	pthread_mutex_t lock;
-	rule *rules;
+	struct rule *rules;
 	size_t n;
 };
 
@@ -45,7 +45,7 @@ static const char *const action_names[] = {
 	[FAULT_SHORT] = "short",
 };
 
-const char *fault_action_name(fault_action a)
+const char *fault_action_name(enum fault_action a)
 {
 	if ((size_t)a < sizeof action_names / sizeof action_names[0])
 		return action_names[a];
@@ -95,9 +95,9 @@ const char *faults_help(void)
 	       "    Example: --fault op=list,page=2,action=status,status=503,count=2\n";
 }
 
-faults *faults_new(void)
+struct faults *faults_new(void)
 {
-	faults *f = calloc(1, sizeof *f);
+	struct faults *f = calloc(1, sizeof *f);
 
 	if (!f)
 		return NULL;
@@ -108,7 +108,7 @@ faults *faults_new(void)
 	return f;
 }
 
-void faults_free(faults *f)
+void faults_free(struct faults *f)
 {
 	if (!f)
 		return;
@@ -119,7 +119,7 @@ void faults_free(faults *f)
 	free(f);
 }
 
-size_t faults_count(const faults *f)
+size_t faults_count(const struct faults *f)
 {
 	return f->n;
 }
@@ -138,7 +138,7 @@ static int parse_long(const char *text, long min, long max, long *out)
 }
 
 /* Which keys go with which action; matching keys go with all. */
-static int key_fits_action(const char *key, fault_action a)
+static int key_fits_action(const char *key, enum fault_action a)
 {
 	if (strcmp(key, "status") == 0)
 		return a == FAULT_STATUS;
@@ -153,12 +153,12 @@ static int key_fits_action(const char *key, fault_action a)
 	return 1;
 }
 
-int faults_add(faults *f, const char *text, char *err, size_t errlen)
+int faults_add(struct faults *f, const char *text, char *err, size_t errlen)
 {
-	rule r;
+	struct rule r;
 	char *copy = NULL, *save = NULL, *part;
 	int have_action = 0, have_total = 0, rc = -1;
-	rule *grown;
+	struct rule *grown;
 
 	memset(&r, 0, sizeof r);
 	r.count = 1;
@@ -177,7 +177,7 @@ int faults_add(faults *f, const char *text, char *err, size_t errlen)
 			continue;
 		for (size_t a = 0; a < sizeof action_names / sizeof action_names[0]; a++) {
 			if (strcmp(part + 7, action_names[a]) == 0) {
-				r.f.action = (fault_action)a;
+				r.f.action = (enum fault_action)a;
 				have_action = 1;
 			}
 		}
@@ -319,14 +319,14 @@ done:
 	return rc;
 }
 
-int faults_match(faults *f, const char *method, const char *op, const char *path, long page,
-		 fault *out)
+int faults_match(struct faults *f, const char *method, const char *op, const char *path, long page,
+		 struct fault *out)
 {
 	int hit = 0;
 
 	pthread_mutex_lock(&f->lock);
 	for (size_t i = 0; i < f->n; i++) {
-		rule *r = &f->rules[i];
+		struct rule *r = &f->rules[i];
 
 		if (r->method[0] && strcmp(r->method, method) != 0)
 			continue;
@@ -389,9 +389,9 @@ done:
 	return rc;
 }
 
-ratelimit *ratelimit_new(long limit, long window)
+struct ratelimit *ratelimit_new(long limit, long window)
 {
-	ratelimit *rl = calloc(1, sizeof *rl);
+	struct ratelimit *rl = calloc(1, sizeof *rl);
 
 	if (!rl)
 		return NULL;
@@ -406,7 +406,7 @@ ratelimit *ratelimit_new(long limit, long window)
 	return rl;
 }
 
-void ratelimit_free(ratelimit *rl)
+void ratelimit_free(struct ratelimit *rl)
 {
 	if (!rl)
 		return;
@@ -416,8 +416,8 @@ void ratelimit_free(ratelimit *rl)
 }
 
 /* Drops admissions that left the window and fills *info; lock held. */
-static void ratelimit_update(ratelimit *rl, double now, ratelimit_info *info, int take,
-			     int *admitted)
+static void ratelimit_update(struct ratelimit *rl, double now, struct ratelimit_info *info,
+			     int take, int *admitted)
 {
 	double wait;
 
@@ -440,7 +440,7 @@ static void ratelimit_update(ratelimit *rl, double now, ratelimit_info *info, in
 	info->retry_after = info->reset < 1 ? 1 : info->reset;
 }
 
-int ratelimit_take(ratelimit *rl, double now, ratelimit_info *info)
+int ratelimit_take(struct ratelimit *rl, double now, struct ratelimit_info *info)
 {
 	int admitted;
 
@@ -450,7 +450,7 @@ int ratelimit_take(ratelimit *rl, double now, ratelimit_info *info)
 	return admitted;
 }
 
-void ratelimit_peek(ratelimit *rl, double now, ratelimit_info *info)
+void ratelimit_peek(struct ratelimit *rl, double now, struct ratelimit_info *info)
 {
 	int admitted;
 

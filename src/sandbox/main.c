@@ -25,7 +25,7 @@
 /* The cf-ray and generated-timestamp seed when --seed is not given. */
 #define DEFAULT_SEED 20240101u
 
-typedef struct options {
+struct options {
 	const char *state;
 	const char *listen;
 	const char *token;
@@ -39,7 +39,7 @@ typedef struct options {
 	size_t nfaults;
 	const char *tls_cert;
 	const char *tls_key;
-} options;
+};
 
 /* A whole PEM file as a string (free() it), or NULL with a message in err. */
 static char *read_pem(const char *path, char *err, size_t errlen)
@@ -190,7 +190,7 @@ static const char *flag_value(int argc, char **argv, int *i, const char *name, i
 }
 
 /* Returns 0 to run, 1 after --help/--version, -1 on a usage error (reported). */
-static int parse_args(int argc, char **argv, options *o)
+static int parse_args(int argc, char **argv, struct options *o)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *v;
@@ -277,14 +277,14 @@ static int parse_args(int argc, char **argv, options *o)
 
 int main(int argc, char **argv)
 {
-	options o = { .listen = "127.0.0.1:8787", .seed = DEFAULT_SEED };
-	spec *sp = NULL;
-	state *st = NULL;
-	faults *fl = NULL;
-	ratelimit *rl = NULL;
-	stats *stt = NULL;
-	reqlog *log = NULL;
-	server *srv = NULL;
+	struct options o = { .listen = "127.0.0.1:8787", .seed = DEFAULT_SEED };
+	struct spec *sp = NULL;
+	struct state *st = NULL;
+	struct faults *fl = NULL;
+	struct ratelimit *rl = NULL;
+	struct stats *stt = NULL;
+	struct reqlog *log = NULL;
+	struct server *srv = NULL;
 	char *cert = NULL, *key = NULL;
 	char err[1024] = "", url[256];
 	sigset_t sigs;
@@ -343,7 +343,7 @@ int main(int argc, char **argv)
 		goto fail;
 
 	{
-		server_config cfg = {
+		struct server_config cfg = {
 			.listen = o.listen,
 			.token = o.token,
 			.latency_ms = o.latency_ms,

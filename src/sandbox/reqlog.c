@@ -13,9 +13,9 @@ struct reqlog {
 	int failed;
 };
 
-int reqlog_open(const char *path, reqlog **out, char *err, size_t errlen)
+int reqlog_open(const char *path, struct reqlog **out, char *err, size_t errlen)
 {
-	reqlog *log = calloc(1, sizeof *log);
+	struct reqlog *log = calloc(1, sizeof *log);
 
 	*out = NULL;
 	if (!log || !(log->path = strdup(path))) {
@@ -35,7 +35,7 @@ int reqlog_open(const char *path, reqlog **out, char *err, size_t errlen)
 	return 0;
 }
 
-void reqlog_write(reqlog *log, const json_t *entry)
+void reqlog_write(struct reqlog *log, const json_t *entry)
 {
 	char *line = json_dumps(entry, JSON_COMPACT | JSON_REAL_PRECISION(17));
 
@@ -51,7 +51,7 @@ void reqlog_write(reqlog *log, const json_t *entry)
 	free(line);
 }
 
-void reqlog_close(reqlog *log)
+void reqlog_close(struct reqlog *log)
 {
 	if (!log)
 		return;

@@ -30,7 +30,7 @@
 #define CONTROL_PREFIX "/__sandbox/"
 
 struct server {
-	server_config cfg;
+	struct server_config cfg;
 	struct MHD_Daemon *daemon;
 	/*
 	 * Guards cfg.state: lists and gets read it together (jansson's
@@ -42,7 +42,7 @@ struct server {
 };
 
 /* One request, created by the URI callback and freed when MHD is done. */
-typedef struct request {
+struct request {
 	char *uri; /* as received, with the query string */
 	int begun;
 	int api; /* counted in stats (not /__sandbox/) */
@@ -50,15 +50,15 @@ typedef struct request {
 	char *body;
 	size_t len, cap;
 	int too_large;
-} request;
+};
 
 /* What the handler decided to send. */
-typedef struct answer {
+struct answer {
 	int status;
 	char *text; /* body, malloc'ed */
 	long retry_after; /* > 0: add Retry-After */
 	int drop; /* close without answering */
-} answer;
+};
 
 static double now_wall(void)
 {
@@ -78,13 +78,13 @@ static void sleep_ms(long ms)
 
 /* ---- listen address ------------------------------------------------------ */
 
-typedef struct listen_addr {
+struct listen_addr {
 	struct sockaddr_storage ss;
 	int v6;
 	char host[64]; /* for the URL, "[::1]" for IPv6 */
-} listen_addr;
+};
 
-static int parse_listen(const char *text, listen_addr *out, char *err, size_t errlen)
+static int parse_listen(const char *text, struct listen_addr *out, char *err, size_t errlen)
 {
 	const char *colon = strrchr(text, ':');
 	char host[64];
@@ -149,7 +149,7 @@ static int parse_listen(const char *text, listen_addr *out, char *err, size_t er
 
 int server_check_listen(const char *text, char *err, size_t errlen)
 {
-	listen_addr a;
+	struct listen_addr a;
 
 	return parse_listen(text, &a, err, errlen);
 }
@@ -176,7 +176,7 @@ static json_t *failure(int code, const char *message)
 	return failure_with(json_pack("[{s:i, s:s}]", "code", code, "message", message));
 }
 
-static void answer_error(answer *a, int status, int code, const char *message)
+static void answer_error(struct answer *a, int status, int code, const char *message)
 {
 	a->status = status;
 	a->text = dump(failure(code, message));
@@ -191,7 +191,7 @@ static int same_secret(const char *a, const char *b)
 	return n == strlen(b) && CRYPTO_memcmp(a, b, n) == 0;
 }
 
-static int authorized(const server *srv, struct MHD_Connection *conn)
+static int authorized(const struct server *srv, struct MHD_Connection *conn)
 {
 	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
 	const char *key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Auth-Key");
@@ -213,7 +213,7 @@ static int authorized(const server *srv, struct MHD_Connection *conn)
 
 /* ---- headers --------------------------------------------------------------- */
 
-static void next_ray(server *srv, char *buf, size_t len)
+static void next_ray(struct server *srv, char *buf, size_t len)
 {
 	unsigned char in[16], d[EVP_MAX_MD_SIZE];
 	unsigned int dlen = 0;
@@ -234,22 +234,22 @@ static void next_ray(server *srv, char *buf, size_t len)
 
 /* ---- the operations (called with the state lock held) --------------------- */
 
-typedef struct sort_item {
+struct sort_item {
 	json_t *dom;
 	size_t idx;
 	double t;
 	const char *name;
-} sort_item;
+};
 
-typedef struct sort_spec {
+struct sort_spec {
 	int by_created;
 	int desc;
-} sort_spec;
+};
 
 static int compare_items(const void *pa, const void *pb, void *arg)
 {
-	const sort_item *a = pa, *b = pb;
-	const sort_spec *s = arg;
+	const struct sort_item *a = pa, *b = pb;
+	const struct sort_spec *s = arg;
 	int c;
 
 	if (s->by_created)
@@ -274,15 +274,15 @@ static int has_string(const json_t *array, const char *want)
 }
 
 /* The list filters of one request, looked up once rather than per domain. */
-typedef struct list_filter {
+struct list_filter {
 	const char *search;
 	const char *mode;
 	const json_t *names; /* non-empty array or NULL */
 	const char *integration;
 	const char *status;
-} list_filter;
+};
 
-static void list_filter_init(list_filter *f, const json_t *query)
+static void list_filter_init(struct list_filter *f, const json_t *query)
 {
 	const json_t *names = json_object_get(query, "domain");
 
@@ -295,12 +295,12 @@ static void list_filter_init(list_filter *f, const json_t *query)
 	 * no field holding its active mode, so there is nothing to filter on. */
 }
 
-static int list_filter_empty(const list_filter *f)
+static int list_filter_empty(const struct list_filter *f)
 {
 	return !f->search && !f->mode && !f->names && !f->integration && !f->status;
 }
 
-static int list_matches(const json_t *dom, const list_filter *f)
+static int list_matches(const json_t *dom, const struct list_filter *f)
 {
 	const char *name = json_string_value(json_object_get(dom, "domain"));
 
@@ -343,14 +343,15 @@ static long long query_int(const json_t *query, const char *key, long long fallb
 	return json_is_integer(v) ? json_integer_value(v) : fallback;
 }
 
-static void op_list(const json_t *domains, const json_t *query, const fault *f, answer *a)
+static void op_list(const json_t *domains, const json_t *query, const struct fault *f,
+		    struct answer *a)
 {
 	long long page = query_int(query, "page", 1), per_page = query_int(query, "per_page", 20);
 	const char *order = json_string_value(json_object_get(query, "order"));
 	const char *dir = json_string_value(json_object_get(query, "direction"));
 	size_t n = 0, i, total, start, stop, count;
-	sort_item *items = NULL;
-	list_filter filter;
+	struct sort_item *items = NULL;
+	struct list_filter filter;
 	int all;
 	json_t *result = NULL, *env = NULL;
 	json_t *dom;
@@ -384,7 +385,8 @@ static void op_list(const json_t *domains, const json_t *query, const fault *f, 
 			time_parse(&items[i].t, json_string_value(created));
 	}
 	if (order) {
-		sort_spec s = { strcmp(order, "created_at") == 0, dir && strcmp(dir, "desc") == 0 };
+		struct sort_spec s = { strcmp(order, "created_at") == 0,
+				       dir && strcmp(dir, "desc") == 0 };
 
 		qsort_r(items, n, sizeof *items, compare_items, &s);
 	}
@@ -436,12 +438,12 @@ static char *success_text(json_t *result)
 			      "result", result));
 }
 
-static void perform(server *srv, const spec_match *m, const json_t *query, const json_t *body,
-		    const fault *f, answer *a)
+static void perform(struct server *srv, const struct spec_match *m, const json_t *query,
+		    const json_t *body, const struct fault *f, struct answer *a)
 {
 	const char *account = spec_match_param(m, "account_id");
 	const char *id = spec_match_param(m, "domain_id");
-	spec_op_kind kind = spec_op_kind_of(m->op);
+	enum spec_op_kind kind = spec_op_kind_of(m->op);
 	json_t *domains, *dom;
 
 	if (kind == SPEC_OP_PATCH || kind == SPEC_OP_DELETE)
@@ -548,15 +550,15 @@ static int check_ip_restrictions(const json_t *body, json_t *errors)
 	return errs;
 }
 
-typedef struct exempt_ctx {
-	server *srv;
+struct exempt_ctx {
+	struct server *srv;
 	const char *account;
-} exempt_ctx;
+};
 
 /* A domain id that exists is served whatever its form (older integer ids). */
 static int exempt_existing_id(void *ud, const char *name, const char *value)
 {
-	exempt_ctx *e = ud;
+	struct exempt_ctx *e = ud;
 	int found;
 
 	if (strcmp(name, "domain_id") != 0 || !e->account)
@@ -567,20 +569,20 @@ static int exempt_existing_id(void *ud, const char *name, const char *value)
 	return found;
 }
 
-typedef struct arg_list {
-	spec_arg *args;
+struct arg_list {
+	struct spec_arg *args;
 	size_t n, cap;
 	int failed;
-} arg_list;
+};
 
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 				   const char *value)
 {
-	arg_list *l = cls;
+	struct arg_list *l = cls;
 
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
-		spec_arg *grown = realloc(l->args, cap * sizeof *grown);
+		struct spec_arg *grown = realloc(l->args, cap * sizeof *grown);
 
 		if (!grown) {
 			l->failed = 1;
@@ -596,7 +598,7 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 }
 
 /* The page a list request asks for, for fault matching: 1 by default, -1 if odd. */
-static long requested_page(const arg_list *args)
+static long requested_page(const struct arg_list *args)
 {
 	long page = 1;
 
@@ -631,7 +633,7 @@ static json_t *lossy_string(const char *text, size_t len)
 	return s;
 }
 
-static json_t *body_for_log(const request *r, const json_t *parsed)
+static json_t *body_for_log(const struct request *r, const json_t *parsed)
 {
 	if (parsed)
 		return json_incref((json_t *)parsed);
@@ -640,8 +642,8 @@ static json_t *body_for_log(const request *r, const json_t *parsed)
 	return lossy_string(r->body, r->len);
 }
 
-static enum MHD_Result send_answer(server *srv, struct MHD_Connection *conn, answer *a,
-				   const ratelimit_info *rl)
+static enum MHD_Result send_answer(struct server *srv, struct MHD_Connection *conn,
+				   struct answer *a, const struct ratelimit_info *rl)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ok;
@@ -675,19 +677,19 @@ static enum MHD_Result send_answer(server *srv, struct MHD_Connection *conn, ans
 	return ok;
 }
 
-static enum MHD_Result handle_api(server *srv, struct MHD_Connection *conn, request *r,
-				  const char *url, const char *method)
+static enum MHD_Result handle_api(struct server *srv, struct MHD_Connection *conn,
+				  struct request *r, const char *url, const char *method)
 {
-	const server_config *cfg = &srv->cfg;
-	arg_list args = { 0 };
-	spec_match m;
+	const struct server_config *cfg = &srv->cfg;
+	struct arg_list args = { 0 };
+	struct spec_match m;
 	json_t *errors = json_array(), *query = NULL, *body = NULL;
 	int route, nerr = 0, limited = 0, faulted = 0;
-	ratelimit_info rli = { DEFAULT_QUOTA, DEFAULT_WINDOW, DEFAULT_QUOTA - 1, DEFAULT_WINDOW,
-			       0 };
-	answer a = { 0 };
-	fault f;
-	stats_outcome o = { 0 };
+	struct ratelimit_info rli = { DEFAULT_QUOTA, DEFAULT_WINDOW, DEFAULT_QUOTA - 1,
+				      DEFAULT_WINDOW, 0 };
+	struct answer a = { 0 };
+	struct fault f;
+	struct stats_outcome o = { 0 };
 	enum MHD_Result result;
 	const char *q;
 
@@ -700,8 +702,8 @@ static enum MHD_Result handle_api(server *srv, struct MHD_Connection *conn, requ
 		goto respond;
 	}
 	if (route == SPEC_ROUTE_OK) {
-		exempt_ctx ex = { srv, spec_match_param(&m, "account_id") };
-		spec_request req = {
+		struct exempt_ctx ex = { srv, spec_match_param(&m, "account_id") };
+		struct spec_request req = {
 			.query = args.args,
 			.nquery = args.n,
 			.content_type =
@@ -806,10 +808,10 @@ respond:
 	return result;
 }
 
-static enum MHD_Result handle_control(server *srv, struct MHD_Connection *conn, const char *url,
-				      const char *method)
+static enum MHD_Result handle_control(struct server *srv, struct MHD_Connection *conn,
+				      const char *url, const char *method)
 {
-	answer a = { 0 };
+	struct answer a = { 0 };
 	const char *name = url + strlen(CONTROL_PREFIX);
 
 	if (strcmp(name, "stats") == 0 || strcmp(name, "reset-stats") == 0) {
@@ -833,8 +835,8 @@ static enum MHD_Result handle_control(server *srv, struct MHD_Connection *conn, 
 		answer_error(&a, 500, CODE_FAULT_DEFAULT, "Internal Server Error");
 	/* control answers are not rate limited; their headers show the quota left */
 	{
-		ratelimit_info rest = { DEFAULT_QUOTA, DEFAULT_WINDOW, DEFAULT_QUOTA - 1,
-					DEFAULT_WINDOW, 0 };
+		struct ratelimit_info rest = { DEFAULT_QUOTA, DEFAULT_WINDOW, DEFAULT_QUOTA - 1,
+					       DEFAULT_WINDOW, 0 };
 
 		if (srv->cfg.ratelimit)
 			ratelimit_peek(srv->cfg.ratelimit, now_wall(), &rest);
@@ -846,8 +848,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 				 const char *method, const char *version, const char *upload,
 				 size_t *upload_size, void **req_cls)
 {
-	server *srv = cls;
-	request *r = *req_cls;
+	struct server *srv = cls;
+	struct request *r = *req_cls;
 
 	if (!r)
 		return MHD_NO; /* the URI callback ran out of memory */
@@ -902,7 +904,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-	request *r = calloc(1, sizeof *r);
+	struct request *r = calloc(1, sizeof *r);
 
 	if (!r)
 		return NULL;
@@ -917,8 +919,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 			 enum MHD_RequestTerminationCode why)
 {
-	server *srv = cls;
-	request *r = *req_cls;
+	struct server *srv = cls;
+	struct request *r = *req_cls;
 
 	if (!r)
 		return;
@@ -930,11 +932,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	*req_cls = NULL;
 }
 
-int server_start(const server_config *cfg, server **out, char *url, size_t urllen, char *err,
-		 size_t errlen)
+int server_start(const struct server_config *cfg, struct server **out, char *url, size_t urllen,
+		 char *err, size_t errlen)
 {
-	server *srv = NULL;
-	listen_addr addr;
+	struct server *srv = NULL;
+	struct listen_addr addr;
 	const union MHD_DaemonInfo *info;
 	unsigned int flags =
 		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
@@ -1005,7 +1007,7 @@ fail:
 	return rc;
 }
 
-void server_stop(server *srv)
+void server_stop(struct server *srv)
 {
 	if (!srv)
 		return;

@@ -26,23 +26,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct server server;
+struct server;
 
 /* Everything the server uses; all borrowed and must outlive the server. */
-typedef struct server_config {
+struct server_config {
 	const char *listen; /* "127.0.0.1:8787", "[::1]:0", "localhost:0" */
 	const char *token; /* accepted credential; NULL = any non-empty one */
 	long latency_ms; /* added before every API answer */
 	uint64_t seed; /* seeds cf-ray values */
-	const spec *spec;
-	state *state;
-	faults *faults; /* may be NULL */
-	ratelimit *ratelimit; /* may be NULL: nothing enforced */
-	stats *stats;
-	reqlog *log; /* may be NULL */
+	const struct spec *spec;
+	struct state *state;
+	struct faults *faults; /* may be NULL */
+	struct ratelimit *ratelimit; /* may be NULL: nothing enforced */
+	struct stats *stats;
+	struct reqlog *log; /* may be NULL */
 	const char *tls_cert; /* PEM; with tls_key, serve HTTPS. NULL: plain HTTP */
 	const char *tls_key;
-} server_config;
+};
 
 /*
  * Checks a --listen value: a loopback address (127.0.0.0/8, [::1] or
@@ -55,13 +55,13 @@ int server_check_listen(const char *text, char *err, size_t errlen);
  * the API base URL ("http(s)://127.0.0.1:PORT/client/v4", with the port
  * actually bound) in url. Returns -1 with a message in err otherwise.
  */
-int server_start(const server_config *cfg, server **out, char *url, size_t urllen, char *err,
-		 size_t errlen);
+int server_start(const struct server_config *cfg, struct server **out, char *url, size_t urllen,
+		 char *err, size_t errlen);
 
 /*
  * Stops accepting, waits for requests in progress to finish, and frees srv
  * (not the modules in its config). NULL is fine.
  */
-void server_stop(server *srv);
+void server_stop(struct server *srv);
 
 #endif

@@ -17,7 +17,7 @@
 
 struct spec_operation {
 	char method[8]; /* upper case */
-	spec_op_kind kind;
+	enum spec_op_kind kind;
 	size_t nseg;
 	char *seg[MAX_SEGMENTS]; /* template segments, "{name}" for parameters */
 	char *pname[MAX_SEGMENTS]; /* bare parameter name of a segment, or NULL */
@@ -31,12 +31,12 @@ struct spec {
 	json_t *doc;
 	char *base;
 	size_t nops;
-	spec_operation ops[8];
+	struct spec_operation ops[8];
 };
 
 static const struct {
 	const char *operation_id;
-	spec_op_kind kind;
+	enum spec_op_kind kind;
 	const char *name;
 } known_ops[] = {
 	{ "email_security_list_domains", SPEC_OP_LIST, "list" },
@@ -45,7 +45,7 @@ static const struct {
 	{ "email_security_delete_domain", SPEC_OP_DELETE, "delete" },
 };
 
-static void op_clear(spec_operation *op)
+static void op_clear(struct spec_operation *op)
 {
 	for (size_t i = 0; i < op->nseg; i++) {
 		free(op->seg[i]);
@@ -56,7 +56,7 @@ static void op_clear(spec_operation *op)
 	op->params = NULL;
 }
 
-void spec_free(spec *s)
+void spec_free(struct spec *s)
 {
 	if (!s)
 		return;
@@ -67,22 +67,22 @@ void spec_free(spec *s)
 	free(s);
 }
 
-const json_t *spec_document(const spec *s)
+const json_t *spec_document(const struct spec *s)
 {
 	return s->doc;
 }
 
-const char *spec_base_path(const spec *s)
+const char *spec_base_path(const struct spec *s)
 {
 	return s->base;
 }
 
-spec_op_kind spec_op_kind_of(const spec_operation *op)
+enum spec_op_kind spec_op_kind_of(const struct spec_operation *op)
 {
 	return op->kind;
 }
 
-const char *spec_op_name(const spec_operation *op)
+const char *spec_op_name(const struct spec_operation *op)
 {
 	for (size_t i = 0; i < sizeof known_ops / sizeof known_ops[0]; i++)
 		if (known_ops[i].kind == op->kind)
@@ -118,7 +118,8 @@ static int split_path(const char *path, char **seg, size_t *nseg)
 
 /* Adds the parameters of list (path item or operation level) to op->params;
  * a later one with the same name and location replaces an earlier one. */
-static int add_params(spec *s, spec_operation *op, const json_t *list, char *err, size_t errlen)
+static int add_params(struct spec *s, struct spec_operation *op, const json_t *list, char *err,
+		      size_t errlen)
 {
 	size_t i, j;
 	const json_t *p, *have;
@@ -174,7 +175,7 @@ static const json_t *result_schema(const json_t *doc, const json_t *responses)
 	return NULL;
 }
 
-static int load_ops(spec *s, char *err, size_t errlen)
+static int load_ops(struct spec *s, char *err, size_t errlen)
 {
 	const json_t *paths = json_object_get(s->doc, "paths");
 	const char *template_path, *method;
@@ -183,7 +184,7 @@ static int load_ops(spec *s, char *err, size_t errlen)
 	json_object_foreach((json_t *)paths, template_path, item) {
 		json_object_foreach((json_t *)item, method, op) {
 			const char *opid = json_string_value(json_object_get(op, "operationId"));
-			spec_operation *o;
+			struct spec_operation *o;
 			size_t k;
 
 			if (strcmp(method, "parameters") == 0 || !opid)
@@ -245,9 +246,9 @@ static int load_ops(spec *s, char *err, size_t errlen)
 	return 0;
 }
 
-int spec_new(const char *doc, size_t len, spec **out, char *err, size_t errlen)
+int spec_new(const char *doc, size_t len, struct spec **out, char *err, size_t errlen)
 {
-	spec *s = NULL;
+	struct spec *s = NULL;
 	json_error_t jerr;
 	const char *url, *p;
 	int rc = -1;
@@ -292,14 +293,14 @@ done:
 	return rc;
 }
 
-void spec_match_clear(spec_match *m)
+void spec_match_clear(struct spec_match *m)
 {
 	for (size_t i = 0; i < m->nparams; i++)
 		free(m->params[i].value);
 	memset(m, 0, sizeof *m);
 }
 
-const char *spec_match_param(const spec_match *m, const char *name)
+const char *spec_match_param(const struct spec_match *m, const char *name)
 {
 	for (size_t i = 0; i < m->nparams; i++)
 		if (strcmp(m->params[i].name, name) == 0)
@@ -308,7 +309,8 @@ const char *spec_match_param(const spec_match *m, const char *name)
 }
 
 /* Does the request path match the template of op? Fills m when it does. */
-static int template_match(const spec_operation *op, char **seg, size_t nseg, spec_match *m)
+static int template_match(const struct spec_operation *op, char **seg, size_t nseg,
+			  struct spec_match *m)
 {
 	if (nseg != op->nseg)
 		return 0;
@@ -332,7 +334,7 @@ static int template_match(const spec_operation *op, char **seg, size_t nseg, spe
 	return 1;
 }
 
-int spec_route(const spec *s, const char *method, const char *path, spec_match *m)
+int spec_route(const struct spec *s, const char *method, const char *path, struct spec_match *m)
 {
 	char *seg[MAX_SEGMENTS];
 	size_t nseg = 0, blen = strlen(s->base);
@@ -347,7 +349,7 @@ int spec_route(const spec *s, const char *method, const char *path, spec_match *
 		return SPEC_ROUTE_NONE;
 	}
 	for (size_t i = 0; i < s->nops; i++) {
-		const spec_operation *op = &s->ops[i];
+		const struct spec_operation *op = &s->ops[i];
 		int hit = template_match(op, seg, nseg, NULL);
 
 		if (!hit)
@@ -427,8 +429,9 @@ static json_t *coerce(const json_t *doc, const json_t *schema, const char *text,
 	return NULL;
 }
 
-static int check_param(const spec *s, const spec_match *m, const spec_request *req,
-		       const json_t *param, json_t *errors, json_t *query_out)
+static int check_param(const struct spec *s, const struct spec_match *m,
+		       const struct spec_request *req, const json_t *param, json_t *errors,
+		       json_t *query_out)
 {
 	const char *name = json_string_value(json_object_get(param, "name"));
 	const char *in = json_string_value(json_object_get(param, "in"));
@@ -438,7 +441,7 @@ static int check_param(const spec *s, const spec_match *m, const spec_request *r
 	char *pointer = NULL, *label = NULL, *prefix = NULL;
 	json_t *value = NULL;
 	int errs = -1, failed = 0, before = (int)json_array_size(errors);
-	validate_ctx ctx;
+	struct validate_ctx ctx;
 
 	if (strcmp(in, "path") != 0 && strcmp(in, "query") != 0)
 		return 0; /* header and cookie parameters: the document has none */
@@ -533,7 +536,7 @@ static int check_param(const spec *s, const spec_match *m, const spec_request *r
 	}
 	if (!value)
 		goto done;
-	ctx = (validate_ctx){
+	ctx = (struct validate_ctx){
 		.root = s->doc,
 		.errors = errors,
 		.code = CODE_INVALID_VALUE,
@@ -573,13 +576,13 @@ static const json_t *media_for(const json_t *content, const char *content_type)
 	return NULL;
 }
 
-static int check_body(const spec *s, const spec_operation *op, const spec_request *req,
-		      json_t *errors, json_t **body_out)
+static int check_body(const struct spec *s, const struct spec_operation *op,
+		      const struct spec_request *req, json_t *errors, json_t **body_out)
 {
 	const json_t *content = json_object_get(op->body, "content");
 	const json_t *media;
 	json_error_t jerr;
-	validate_ctx ctx;
+	struct validate_ctx ctx;
 
 	if (req->body_too_large) {
 		validate_add_error(errors, CODE_BAD_BODY, "", "request body is too large");
@@ -620,7 +623,7 @@ static int check_body(const spec *s, const spec_operation *op, const spec_reques
 				   jerr.text, jerr.line, jerr.column);
 		return 1;
 	}
-	ctx = (validate_ctx){
+	ctx = (struct validate_ctx){
 		.root = s->doc,
 		.errors = errors,
 		.code = CODE_INVALID_VALUE,
@@ -632,10 +635,11 @@ static int check_body(const spec *s, const spec_operation *op, const spec_reques
 	return validate_value(&ctx, json_object_get(media, "schema"), *body_out, "", "");
 }
 
-int spec_validate_request(const spec *s, const spec_match *m, const spec_request *req,
-			  json_t *errors, json_t **query_out, json_t **body_out)
+int spec_validate_request(const struct spec *s, const struct spec_match *m,
+			  const struct spec_request *req, json_t *errors, json_t **query_out,
+			  json_t **body_out)
 {
-	const spec_operation *op = m->op;
+	const struct spec_operation *op = m->op;
 	const json_t *param;
 	size_t i;
 	int total = 0, rc;
@@ -659,7 +663,8 @@ int spec_validate_request(const spec *s, const spec_match *m, const spec_request
 	return total;
 }
 
-const json_t *spec_response_schema(const spec *s, const spec_operation *op, int status)
+const json_t *spec_response_schema(const struct spec *s, const struct spec_operation *op,
+				   int status)
 {
 	char code[16], klass[16];
 	const json_t *r;

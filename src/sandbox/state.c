@@ -20,7 +20,7 @@ struct state {
 	json_t *index; /* account -> {id text -> domain} (domains borrowed) */
 };
 
-void state_free(state *st)
+void state_free(struct state *st)
 {
 	if (!st)
 		return;
@@ -176,7 +176,7 @@ static json_t *with_id_first(const json_t *dom, const char *id)
 	return out;
 }
 
-static int load_account(state *st, const char *path, const char *account, json_t *list,
+static int load_account(struct state *st, const char *path, const char *account, json_t *list,
 			uint64_t seed, char *err, size_t errlen)
 {
 	json_t *ids = json_object();
@@ -248,9 +248,9 @@ static int load_account(state *st, const char *path, const char *account, json_t
 	return 0;
 }
 
-int state_load(const char *path, uint64_t seed, state **out, char *err, size_t errlen)
+int state_load(const char *path, uint64_t seed, struct state **out, char *err, size_t errlen)
 {
-	state *st = NULL;
+	struct state *st = NULL;
 	json_error_t jerr;
 	const char *account;
 	json_t *list;
@@ -300,7 +300,7 @@ done:
 	return rc;
 }
 
-int state_save(const state *st, const char *path, char *err, size_t errlen)
+int state_save(const struct state *st, const char *path, char *err, size_t errlen)
 {
 	char *text = NULL, *tmp = NULL;
 	FILE *f = NULL;
@@ -343,17 +343,17 @@ done:
 	return rc;
 }
 
-json_t *state_domains(const state *st, const char *account)
+json_t *state_domains(const struct state *st, const char *account)
 {
 	return json_object_get(st->accounts, account);
 }
 
-json_t *state_find(const state *st, const char *account, const char *id)
+json_t *state_find(const struct state *st, const char *account, const char *id)
 {
 	return json_object_get(json_object_get(st->index, account), id);
 }
 
-int state_remove(state *st, const char *account, const char *id)
+int state_remove(struct state *st, const char *account, const char *id)
 {
 	json_t *ids = json_object_get(st->index, account);
 	json_t *list = json_object_get(st->accounts, account);
@@ -373,7 +373,7 @@ int state_remove(state *st, const char *account, const char *id)
 	return 0;
 }
 
-json_t *state_update(state *st, const char *account, const char *id, const json_t *changes,
+json_t *state_update(struct state *st, const char *account, const char *id, const json_t *changes,
 		     const char *now)
 {
 	json_t *dom = state_find(st, account, id);

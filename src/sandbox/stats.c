@@ -23,9 +23,9 @@ struct stats {
 	size_t recent_cap, recent_head, recent_len;
 };
 
-stats *stats_new(void)
+struct stats *stats_new(void)
 {
-	stats *st = calloc(1, sizeof *st);
+	struct stats *st = calloc(1, sizeof *st);
 
 	if (!st)
 		return NULL;
@@ -36,7 +36,7 @@ stats *stats_new(void)
 	return st;
 }
 
-void stats_free(stats *st)
+void stats_free(struct stats *st)
 {
 	if (!st)
 		return;
@@ -46,7 +46,7 @@ void stats_free(stats *st)
 }
 
 /* Appends t to the ring of recent arrivals; 0, or -1 when memory runs out. */
-static int recent_push(stats *st, double t)
+static int recent_push(struct stats *st, double t)
 {
 	if (st->recent_len == st->recent_cap) {
 		size_t cap = st->recent_cap ? st->recent_cap * 2 : 64;
@@ -66,7 +66,7 @@ static int recent_push(stats *st, double t)
 	return 0;
 }
 
-void stats_begin(stats *st, double now)
+void stats_begin(struct stats *st, double now)
 {
 	pthread_mutex_lock(&st->lock);
 	if (st->arrivals == 0)
@@ -87,7 +87,7 @@ void stats_begin(stats *st, double now)
 	pthread_mutex_unlock(&st->lock);
 }
 
-void stats_finish(stats *st, const stats_outcome *o)
+void stats_finish(struct stats *st, const struct stats_outcome *o)
 {
 	pthread_mutex_lock(&st->lock);
 	st->total++;
@@ -112,7 +112,7 @@ void stats_finish(stats *st, const stats_outcome *o)
 	pthread_mutex_unlock(&st->lock);
 }
 
-void stats_end(stats *st)
+void stats_end(struct stats *st)
 {
 	pthread_mutex_lock(&st->lock);
 	if (st->in_progress > 0)
@@ -120,7 +120,7 @@ void stats_end(stats *st)
 	pthread_mutex_unlock(&st->lock);
 }
 
-void stats_reset(stats *st)
+void stats_reset(struct stats *st)
 {
 	pthread_mutex_lock(&st->lock);
 	st->total = st->list = st->get = st->patch = st->del = st->other = 0;
@@ -135,7 +135,7 @@ void stats_reset(stats *st)
 	pthread_mutex_unlock(&st->lock);
 }
 
-json_t *stats_json(stats *st)
+json_t *stats_json(struct stats *st)
 {
 	json_t *out = NULL, *status = NULL;
 	double rate = 0.0;
@@ -173,7 +173,7 @@ done:
 	return out;
 }
 
-int stats_write(stats *st, const char *path, char *err, size_t errlen)
+int stats_write(struct stats *st, const char *path, char *err, size_t errlen)
 {
 	json_t *j = stats_json(st);
 	int rc = -1;

@@ -181,7 +181,7 @@ static size_t utf8_length(const char *s)
 }
 
 /* Human name of the value being checked, for messages; the caller frees it. */
-static char *label_of(const validate_ctx *ctx, const char *path)
+static char *label_of(const struct validate_ctx *ctx, const char *path)
 {
 	char *out = NULL;
 
@@ -219,20 +219,21 @@ static char *escape_pointer_token(const char *key)
 	return out;
 }
 
-typedef struct node {
-	const validate_ctx *ctx;
+struct node {
+	const struct validate_ctx *ctx;
 	const char *pointer;
 	const char *path;
 	int depth;
 	int check_unknown; /* 0 inside allOf members: the union decides */
-} node;
+};
 
-static int node_validate(const node *n, const json_t *schema, const json_t *value);
+static int node_validate(const struct node *n, const json_t *schema, const json_t *value);
 
 /* Appends one error about the current node: "<label> <problem>". */
-static int node_error(const node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int node_error(const struct node *n, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
-static int node_error(const node *n, const char *fmt, ...)
+static int node_error(const struct node *n, const char *fmt, ...)
 {
 	char *label = label_of(n->ctx, n->path);
 	char *problem = NULL;
@@ -251,7 +252,7 @@ static int node_error(const node *n, const char *fmt, ...)
 	return rc < 0 ? -1 : 1;
 }
 
-static int broken_schema(const node *n, const char *why)
+static int broken_schema(const struct node *n, const char *why)
 {
 	validate_add_error(n->ctx->errors, n->ctx->code, n->pointer,
 			   "the API document is broken at %s: %s",
@@ -316,11 +317,11 @@ static int read_only(const json_t *root, const json_t *prop)
 	return resolved && is_true(resolved, "readOnly");
 }
 
-static int child(const node *n, const json_t *schema, const json_t *value, const char *ptr_token,
-		 const char *path_part, int is_index)
+static int child(const struct node *n, const json_t *schema, const json_t *value,
+		 const char *ptr_token, const char *path_part, int is_index)
 {
 	char *ptr = NULL, *path = NULL;
-	node c = *n;
+	struct node c = *n;
 	int rc = -1;
 
 	if (asprintf(&ptr, "%s/%s", n->pointer, ptr_token) < 0) {
@@ -349,7 +350,7 @@ done:
 	return rc;
 }
 
-static int check_enum(const node *n, const json_t *schema, const json_t *value)
+static int check_enum(const struct node *n, const json_t *schema, const json_t *value)
 {
 	const json_t *en = json_object_get(schema, "enum");
 	const json_t *member;
@@ -386,7 +387,7 @@ static int check_enum(const node *n, const json_t *schema, const json_t *value)
 	return rc;
 }
 
-static int check_string(const node *n, const json_t *schema, const json_t *value)
+static int check_string(const struct node *n, const json_t *schema, const json_t *value)
 {
 	const char *s = json_string_value(value);
 	const json_t *kw;
@@ -434,7 +435,7 @@ static int check_string(const node *n, const json_t *schema, const json_t *value
 	return errs;
 }
 
-static int check_number(const node *n, const json_t *schema, const json_t *value)
+static int check_number(const struct node *n, const json_t *schema, const json_t *value)
 {
 	double v = json_number_value(value);
 	static const struct {
@@ -475,7 +476,7 @@ static int check_number(const node *n, const json_t *schema, const json_t *value
 	return errs;
 }
 
-static int check_array(const node *n, const json_t *schema, const json_t *value)
+static int check_array(const struct node *n, const json_t *schema, const json_t *value)
 {
 	const json_t *kw, *item;
 	size_t i, size = json_array_size(value);
@@ -529,7 +530,7 @@ static int check_array(const node *n, const json_t *schema, const json_t *value)
 }
 
 /* Path of member key below n, with overlong keys shortened; caller frees. */
-static char *member_path(const node *n, const char *key)
+static char *member_path(const struct node *n, const char *key)
 {
 	char *out = NULL;
 	int keylen = (int)strlen(key);
@@ -548,11 +549,11 @@ static char *member_path(const node *n, const char *key)
 }
 
 /* Reports a problem with member key of the object at n. */
-static int member_error(const node *n, const char *key, const char *problem)
+static int member_error(const struct node *n, const char *key, const char *problem)
 {
 	char *tok = escape_pointer_token(key);
 	char *ptr = NULL, *path = member_path(n, key);
-	node c = *n;
+	struct node c = *n;
 	int rc = -1;
 
 	if (!tok || !path || asprintf(&ptr, "%s/%s", n->pointer, tok) < 0) {
@@ -569,9 +570,9 @@ done:
 	return rc;
 }
 
-static int check_object(const node *n, const json_t *schema, const json_t *value)
+static int check_object(const struct node *n, const json_t *schema, const json_t *value)
 {
-	const validate_ctx *ctx = n->ctx;
+	const struct validate_ctx *ctx = n->ctx;
 	const json_t *props = json_object_get(schema, "properties");
 	const json_t *req = json_object_get(schema, "required");
 	const json_t *kw, *member;
@@ -621,7 +622,7 @@ static int check_object(const node *n, const json_t *schema, const json_t *value
 	return errs;
 }
 
-static int node_validate(const node *n, const json_t *schema, const json_t *value)
+static int node_validate(const struct node *n, const json_t *schema, const json_t *value)
 {
 	const json_t *s, *type, *all, *sub;
 	size_t i;
@@ -676,7 +677,7 @@ static int node_validate(const node *n, const json_t *schema, const json_t *valu
 
 	all = json_object_get(s, "allOf");
 	json_array_foreach(all, i, sub) {
-		node c = *n;
+		struct node c = *n;
 
 		c.check_unknown = 0;
 		c.depth = n->depth + 1;
@@ -688,10 +689,10 @@ static int node_validate(const node *n, const json_t *schema, const json_t *valu
 	return errs;
 }
 
-int validate_value(const validate_ctx *ctx, const json_t *schema, const json_t *value,
+int validate_value(const struct validate_ctx *ctx, const json_t *schema, const json_t *value,
 		   const char *pointer, const char *path)
 {
-	node n = { ctx, pointer, path, 0, 1 };
+	struct node n = { ctx, pointer, path, 0, 1 };
 
 	return node_validate(&n, schema, value);
 }

@@ -28,7 +28,7 @@ enum {
 	VALIDATE_REQUEST = 1u << 0,
 };
 
-typedef struct validate_ctx {
+struct validate_ctx {
 	const json_t *root; /* whole document, target of "$ref"s (borrowed) */
 	json_t *errors; /* array that receives error items (borrowed) */
 	int code; /* "code" of each error item */
@@ -40,7 +40,7 @@ typedef struct validate_ctx {
 	const json_t *hint;
 	const char *root_label; /* how messages name the value itself, e.g. "request body" */
 	const char *label_prefix; /* prefix for named parts, e.g. "query parameter " or "" */
-} validate_ctx;
+};
 
 /*
  * Follows a chain of "$ref"s from schema inside root. Returns the first
@@ -63,7 +63,7 @@ const json_t *validate_pointer(const json_t *root, const char *pointer);
  * itself is broken (an unresolvable $ref) or memory runs out; then one error
  * item saying so is appended when possible.
  */
-int validate_value(const validate_ctx *ctx, const json_t *schema, const json_t *value,
+int validate_value(const struct validate_ctx *ctx, const json_t *schema, const json_t *value,
 		   const char *pointer, const char *path);
 
 /*
