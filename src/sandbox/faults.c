@@ -12,6 +12,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/err.h"
+#include "util/mem.h"
+
 /* Limits the ring buffer the rate limiter allocates up front. */
 #define MAX_RATE_LIMIT 10000000L
 
@@ -97,14 +100,10 @@ const char *faults_help(void)
 
 struct faults *faults_new(void)
 {
-	struct faults *f = calloc(1, sizeof *f);
+	struct faults *f = xcalloc(1, sizeof(*f));
 
-	if (!f)
-		return NULL;
-	if (pthread_mutex_init(&f->lock, NULL) != 0) {
-		free(f);
-		return NULL;
-	}
+	/* default attributes: glibc's pthread_mutex_init() cannot fail */
+	pthread_mutex_init(&f->lock, NULL);
 	return f;
 }
 
@@ -153,12 +152,11 @@ static int key_fits_action(const char *key, enum fault_action a)
 	return 1;
 }
 
-int faults_add(struct faults *f, const char *text, char *err, size_t errlen)
+int faults_add(struct faults *f, const char *text)
 {
 	struct rule r;
 	char *copy = NULL, *save = NULL, *part;
 	int have_action = 0, have_total = 0, rc = -1;
-	struct rule *grown;
 
 	memset(&r, 0, sizeof r);
 	r.count = 1;
@@ -166,11 +164,7 @@ int faults_add(struct faults *f, const char *text, char *err, size_t errlen)
 	r.f.code = CODE_FAULT_DEFAULT;
 	snprintf(r.f.message, sizeof r.f.message, "Internal Server Error");
 	r.f.retry_after = 1;
-	copy = strdup(text);
-	if (!copy) {
-		snprintf(err, errlen, "out of memory");
-		goto done;
-	}
+	copy = xstrdup(text);
 	/* the action decides which other keys are allowed, so find it first */
 	for (part = strtok_r(copy, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
 		if (strncmp(part, "action=", 7) != 0)
@@ -182,34 +176,31 @@ int faults_add(struct faults *f, const char *text, char *err, size_t errlen)
 			}
 		}
 		if (!have_action) {
-			snprintf(err, errlen, "fault '%s': unknown action '%s'", text, part + 7);
+			rc = err_set(MW_EUSAGE, "fault '%s': unknown action '%s'", text, part + 7);
 			goto done;
 		}
 	}
 	if (!have_action) {
-		snprintf(err, errlen, "fault '%s': needs action=ACTION", text);
+		rc = err_set(MW_EUSAGE, "fault '%s': needs action=ACTION", text);
 		goto done;
 	}
 	free(copy);
-	copy = strdup(text);
-	if (!copy) {
-		snprintf(err, errlen, "out of memory");
-		goto done;
-	}
+	copy = xstrdup(text);
 	for (part = strtok_r(copy, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(part, '=');
 		const char *key = part, *val;
 		long n;
 
 		if (!eq) {
-			snprintf(err, errlen, "fault '%s': '%s' is not key=value", text, part);
+			rc = err_set(MW_EUSAGE, "fault '%s': '%s' is not key=value", text, part);
 			goto done;
 		}
 		*eq = '\0';
 		val = eq + 1;
 		if (!key_fits_action(key, r.f.action)) {
-			snprintf(err, errlen, "fault '%s': key '%s' does not apply to action '%s'",
-				 text, key, action_names[r.f.action]);
+			rc = err_set(MW_EUSAGE,
+				     "fault '%s': key '%s' does not apply to action '%s'", text,
+				     key, action_names[r.f.action]);
 			goto done;
 		}
 		if (strcmp(key, "action") == 0) {
@@ -217,8 +208,8 @@ int faults_add(struct faults *f, const char *text, char *err, size_t errlen)
 		} else if (strcmp(key, "method") == 0) {
 			if (strcasecmp(val, "GET") != 0 && strcasecmp(val, "PATCH") != 0 &&
 			    strcasecmp(val, "DELETE") != 0) {
-				snprintf(
-					err, errlen,
+				rc = err_set(
+					MW_EUSAGE,
 					"fault '%s': method must be GET, PATCH or DELETE, not '%s'",
 					text, val);
 				goto done;
@@ -228,20 +219,17 @@ int faults_add(struct faults *f, const char *text, char *err, size_t errlen)
 		} else if (strcmp(key, "op") == 0) {
 			if (strcmp(val, "list") != 0 && strcmp(val, "get") != 0 &&
 			    strcmp(val, "patch") != 0 && strcmp(val, "delete") != 0) {
-				snprintf(err, errlen,
-					 "fault '%s': op must be list, get, patch or delete, not "
-					 "'%s'",
-					 text, val);
+				rc = err_set(
+					MW_EUSAGE,
+					"fault '%s': op must be list, get, patch or delete, not "
+					"'%s'",
+					text, val);
 				goto done;
 			}
 			snprintf(r.op, sizeof r.op, "%s", val);
 		} else if (strcmp(key, "path") == 0) {
 			free(r.path);
-			r.path = strdup(val);
-			if (!r.path) {
-				snprintf(err, errlen, "out of memory");
-				goto done;
-			}
+			r.path = xstrdup(val);
 		} else if (strcmp(key, "message") == 0) {
 			snprintf(r.f.message, sizeof r.f.message, "%s", val);
 		} else {
@@ -260,14 +248,15 @@ int faults_add(struct faults *f, const char *text, char *err, size_t errlen)
 				if (strcmp(nums[i].key, key) == 0)
 					break;
 			if (i == sizeof nums / sizeof nums[0]) {
-				snprintf(err, errlen, "fault '%s': unknown key '%s'", text, key);
+				rc = err_set(MW_EUSAGE, "fault '%s': unknown key '%s'", text, key);
 				goto done;
 			}
 			if (parse_long(val, nums[i].min, nums[i].max, &n) != 0) {
-				snprintf(err, errlen,
-					 "fault '%s': %s must be an integer from %ld to %ld, not "
-					 "'%s'",
-					 text, key, nums[i].min, nums[i].max, val);
+				rc = err_set(
+					MW_EUSAGE,
+					"fault '%s': %s must be an integer from %ld to %ld, not "
+					"'%s'",
+					text, key, nums[i].min, nums[i].max, val);
 				goto done;
 			}
 			if (strcmp(key, "page") == 0)
@@ -291,24 +280,19 @@ int faults_add(struct faults *f, const char *text, char *err, size_t errlen)
 		}
 	}
 	if (r.f.action == FAULT_LIE_TOTAL && !have_total) {
-		snprintf(err, errlen, "fault '%s': action lie-total needs total=N", text);
+		rc = err_set(MW_EUSAGE, "fault '%s': action lie-total needs total=N", text);
 		goto done;
 	}
 	if (r.f.action == FAULT_LIE_TOTAL || r.f.action == FAULT_DUPLICATE ||
 	    r.f.action == FAULT_SHORT) {
 		if (r.op[0] && strcmp(r.op, "list") != 0) {
-			snprintf(err, errlen, "fault '%s': action %s only applies to op=list", text,
-				 action_names[r.f.action]);
+			rc = err_set(MW_EUSAGE, "fault '%s': action %s only applies to op=list",
+				     text, action_names[r.f.action]);
 			goto done;
 		}
 		snprintf(r.op, sizeof r.op, "list");
 	}
-	grown = realloc(f->rules, (f->n + 1) * sizeof *grown);
-	if (!grown) {
-		snprintf(err, errlen, "out of memory");
-		goto done;
-	}
-	f->rules = grown;
+	f->rules = xrealloc(f->rules, (f->n + 1) * sizeof(*f->rules));
 	r.f.rule = (int)f->n + 1;
 	f->rules[f->n++] = r;
 	r.path = NULL;
@@ -358,26 +342,20 @@ struct ratelimit {
 	long used;
 };
 
-int ratelimit_parse(const char *text, long *limit, long *window, char *err, size_t errlen)
+int ratelimit_parse(long *limit, long *window, const char *text)
 {
 	const char *slash = strchr(text, '/');
 	char *num = NULL;
 	int rc = -1;
 
-	if (!slash) {
-		snprintf(err, errlen, "rate limit '%s' must look like N/SECONDS, e.g. 1200/300",
-			 text);
-		return -1;
-	}
-	num = strndup(text, (size_t)(slash - text));
-	if (!num) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (!slash)
+		return err_set(MW_EUSAGE, "rate limit '%s' must look like N/SECONDS, e.g. 1200/300",
+			       text);
+	num = xstrndup(text, (size_t)(slash - text));
 	if (parse_long(num, 1, MAX_RATE_LIMIT, limit) != 0 ||
 	    parse_long(slash + 1, 1, 86400, window) != 0) {
-		snprintf(
-			err, errlen,
+		rc = err_set(
+			MW_EUSAGE,
 			"rate limit '%s' must look like N/SECONDS with N from 1 to %ld and SECONDS "
 			"from 1 to 86400",
 			text, MAX_RATE_LIMIT);
@@ -391,16 +369,11 @@ done:
 
 struct ratelimit *ratelimit_new(long limit, long window)
 {
-	struct ratelimit *rl = calloc(1, sizeof *rl);
+	struct ratelimit *rl = xcalloc(1, sizeof(*rl));
 
-	if (!rl)
-		return NULL;
-	rl->times = calloc((size_t)limit, sizeof *rl->times);
-	if (!rl->times || pthread_mutex_init(&rl->lock, NULL) != 0) {
-		free(rl->times);
-		free(rl);
-		return NULL;
-	}
+	rl->times = xcalloc((size_t)limit, sizeof(*rl->times));
+	/* default attributes: glibc's pthread_mutex_init() cannot fail */
+	pthread_mutex_init(&rl->lock, NULL);
 	rl->limit = limit;
 	rl->window = window;
 	return rl;

@@ -39,7 +39,7 @@ struct fault {
 
 struct faults;
 
-/* Returns an empty rule set, or NULL when memory runs out. */
+/* An empty rule set, owned by the caller (faults_free()). */
 struct faults *faults_new(void);
 
 /* Frees f; NULL is fine. */
@@ -48,9 +48,9 @@ void faults_free(struct faults *f);
 /*
  * Parses rule and appends it. Keys: method, op, path, page, after, count,
  * action, status, code, message, retry-after, delay-ms, total. Returns 0,
- * or -1 with a message quoting the offending part in err.
+ * or MW_EUSAGE with a message quoting the offending part in the error slot.
  */
-int faults_add(struct faults *f, const char *rule, char *err, size_t errlen);
+int faults_add(struct faults *f, const char *rule);
 
 /* Number of rules. */
 size_t faults_count(const struct faults *f);
@@ -81,11 +81,13 @@ struct ratelimit_info {
 };
 
 /*
- * Parses "N/SECONDS" (N >= 1, SECONDS >= 1). Returns 0, or -1 with a message.
+ * Parses "N/SECONDS" (N >= 1, SECONDS >= 1) into *limit and *window.
+ * Returns 0, or MW_EUSAGE with the message in the error slot.
  */
-int ratelimit_parse(const char *text, long *limit, long *window, char *err, size_t errlen);
+int ratelimit_parse(long *limit, long *window, const char *text);
 
-/* A sliding-window limiter of limit requests per window seconds, or NULL. */
+/* A sliding-window limiter of limit requests per window seconds, owned by
+ * the caller (ratelimit_free()). */
 struct ratelimit *ratelimit_new(long limit, long window);
 
 /* Frees rl; NULL is fine. */

@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "util/err.h"
+#include "util/mem.h"
 #include "util/timeutil.h"
 
 /* The biggest body read; a real PATCH is a few KiB. */
@@ -39,6 +41,7 @@ struct server {
 	pthread_rwlock_t state_lock;
 	pthread_mutex_t ray_lock;
 	uint64_t ray_counter;
+	char *url; /* the API base URL, with the port bound */
 };
 
 /* One request, created by the URI callback and freed when MHD is done. */
@@ -84,7 +87,7 @@ struct listen_addr {
 	char host[64]; /* for the URL, "[::1]" for IPv6 */
 };
 
-static int parse_listen(const char *text, struct listen_addr *out, char *err, size_t errlen)
+static int parse_listen(struct listen_addr *out, const char *text)
 {
 	const char *colon = strrchr(text, ':');
 	char host[64];
@@ -93,22 +96,17 @@ static int parse_listen(const char *text, struct listen_addr *out, char *err, si
 	long port;
 
 	memset(out, 0, sizeof *out);
-	if (!colon) {
-		snprintf(err, errlen,
-			 "listen address '%s' must be ADDRESS:PORT, e.g. 127.0.0.1:8787", text);
-		return -1;
-	}
+	if (!colon)
+		return err_set(MW_EUSAGE,
+			       "listen address '%s' must be ADDRESS:PORT, e.g. 127.0.0.1:8787",
+			       text);
 	hlen = (size_t)(colon - text);
 	errno = 0;
 	port = strtol(colon + 1, &end, 10);
-	if (!colon[1] || *end || errno || port < 0 || port > 65535) {
-		snprintf(err, errlen, "listen address '%s' has a bad port (0 to 65535)", text);
-		return -1;
-	}
-	if (hlen >= sizeof host) {
-		snprintf(err, errlen, "listen address '%s' is not a loopback address", text);
-		return -1;
-	}
+	if (!colon[1] || *end || errno || port < 0 || port > 65535)
+		return err_set(MW_EUSAGE, "listen address '%s' has a bad port (0 to 65535)", text);
+	if (hlen >= sizeof host)
+		return err_set(MW_EUSAGE, "listen address '%s' is not a loopback address", text);
 	memcpy(host, text, hlen);
 	host[hlen] = '\0';
 	if (strcmp(host, "localhost") == 0)
@@ -118,13 +116,12 @@ static int parse_listen(const char *text, struct listen_addr *out, char *err, si
 
 		host[hlen - 1] = '\0';
 		if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1 ||
-		    !IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr)) {
-			snprintf(err, errlen,
-				 "listen address '%s' is not a loopback address (127.0.0.0/8 or "
-				 "[::1])",
-				 text);
-			return -1;
-		}
+		    !IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr))
+			return err_set(
+				MW_EUSAGE,
+				"listen address '%s' is not a loopback address (127.0.0.0/8 or "
+				"[::1])",
+				text);
 		a6->sin6_family = AF_INET6;
 		a6->sin6_port = htons((uint16_t)port);
 		out->v6 = 1;
@@ -133,13 +130,12 @@ static int parse_listen(const char *text, struct listen_addr *out, char *err, si
 		struct sockaddr_in *a4 = (struct sockaddr_in *)&out->ss;
 
 		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1 ||
-		    (ntohl(a4->sin_addr.s_addr) >> 24) != 127) {
-			snprintf(err, errlen,
-				 "listen address '%s' is not a loopback address (127.0.0.0/8 or "
-				 "[::1])",
-				 text);
-			return -1;
-		}
+		    (ntohl(a4->sin_addr.s_addr) >> 24) != 127)
+			return err_set(
+				MW_EUSAGE,
+				"listen address '%s' is not a loopback address (127.0.0.0/8 or "
+				"[::1])",
+				text);
 		a4->sin_family = AF_INET;
 		a4->sin_port = htons((uint16_t)port);
 		snprintf(out->host, sizeof out->host, "%s", host);
@@ -147,11 +143,11 @@ static int parse_listen(const char *text, struct listen_addr *out, char *err, si
 	return 0;
 }
 
-int server_check_listen(const char *text, char *err, size_t errlen)
+int server_check_listen(const char *text)
 {
 	struct listen_addr a;
 
-	return parse_listen(text, &a, err, errlen);
+	return parse_listen(&a, text);
 }
 
 /* ---- envelopes ------------------------------------------------------------ */
@@ -932,32 +928,30 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	*req_cls = NULL;
 }
 
-int server_start(const struct server_config *cfg, struct server **out, char *url, size_t urllen,
-		 char *err, size_t errlen)
+int server_start(struct server **out, const struct server_config *cfg)
 {
 	struct server *srv = NULL;
 	struct listen_addr addr;
 	const union MHD_DaemonInfo *info;
 	unsigned int flags =
 		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-	int rc = -1, locks = 0;
+	int rc, locks = 0;
 
 	*out = NULL;
-	if (errlen)
-		err[0] = '\0';
-	if (parse_listen(cfg->listen, &addr, err, errlen) != 0)
-		return -1;
-	srv = calloc(1, sizeof *srv);
-	if (!srv) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	rc = parse_listen(&addr, cfg->listen);
+	if (rc)
+		return rc;
+	srv = xcalloc(1, sizeof(*srv));
 	srv->cfg = *cfg;
-	if (pthread_rwlock_init(&srv->state_lock, NULL) != 0)
+	if (pthread_rwlock_init(&srv->state_lock, NULL) != 0) {
+		rc = err_set(MW_EGENERIC, "cannot start the server: %s", strerror(errno));
 		goto fail;
+	}
 	locks = 1;
-	if (pthread_mutex_init(&srv->ray_lock, NULL) != 0)
+	if (pthread_mutex_init(&srv->ray_lock, NULL) != 0) {
+		rc = err_set(MW_EGENERIC, "cannot start the server: %s", strerror(errno));
 		goto fail;
+	}
 	locks = 2;
 	if (addr.v6)
 		flags |= MHD_USE_IPv6;
@@ -982,16 +976,16 @@ int server_start(const struct server_config *cfg, struct server **out, char *url
 			(unsigned int)1, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	}
 	if (!srv->daemon) {
-		snprintf(err, errlen, "cannot listen on '%s' (address in use?)", cfg->listen);
+		rc = err_set(MW_EIO, "cannot listen on '%s' (address in use?)", cfg->listen);
 		goto fail;
 	}
 	info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	if (!info || info->port == 0) {
-		snprintf(err, errlen, "cannot learn the port bound for '%s'", cfg->listen);
+		rc = err_set(MW_EIO, "cannot learn the port bound for '%s'", cfg->listen);
 		goto fail;
 	}
-	snprintf(url, urllen, "%s://%s:%u%s", cfg->tls_cert ? "https" : "http", addr.host,
-		 (unsigned)info->port, spec_base_path(cfg->spec));
+	srv->url = xasprintf("%s://%s:%u%s", cfg->tls_cert ? "https" : "http", addr.host,
+			     (unsigned)info->port, spec_base_path(cfg->spec));
 	*out = srv;
 	return 0;
 fail:
@@ -1002,9 +996,12 @@ fail:
 	if (locks > 0)
 		pthread_rwlock_destroy(&srv->state_lock);
 	free(srv);
-	if (rc != 0 && !err[0])
-		snprintf(err, errlen, "cannot start the server");
 	return rc;
+}
+
+const char *server_url(const struct server *srv)
+{
+	return srv->url;
 }
 
 void server_stop(struct server *srv)
@@ -1014,5 +1011,6 @@ void server_stop(struct server *srv)
 	MHD_stop_daemon(srv->daemon);
 	pthread_mutex_destroy(&srv->ray_lock);
 	pthread_rwlock_destroy(&srv->state_lock);
+	free(srv->url);
 	free(srv);
 }

@@ -46,17 +46,23 @@ struct server_config {
 
 /*
  * Checks a --listen value: a loopback address (127.0.0.0/8, [::1] or
- * localhost) and a port 0..65535. Returns 0, or -1 with a message.
+ * localhost) and a port 0..65535. Returns 0, or MW_EUSAGE with the message
+ * in the error slot.
  */
-int server_check_listen(const char *text, char *err, size_t errlen);
+int server_check_listen(const char *text);
 
 /*
- * Binds and starts serving. On success returns 0, a new server in *out and
- * the API base URL ("http(s)://127.0.0.1:PORT/client/v4", with the port
- * actually bound) in url. Returns -1 with a message in err otherwise.
+ * Binds and starts serving. Returns 0 and a new server in *out (stop and
+ * free it with server_stop()), or MW_EUSAGE (a bad --listen), MW_EIO
+ * (cannot bind) or MW_EGENERIC with the message in the error slot.
  */
-int server_start(const struct server_config *cfg, struct server **out, char *url, size_t urllen,
-		 char *err, size_t errlen);
+int server_start(struct server **out, const struct server_config *cfg);
+
+/*
+ * The API base URL, "http(s)://127.0.0.1:PORT/client/v4" with the port
+ * actually bound. Borrowed: valid until server_stop().
+ */
+const char *server_url(const struct server *srv);
 
 /*
  * Stops accepting, waits for requests in progress to finish, and frees srv

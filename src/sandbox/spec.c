@@ -11,6 +11,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/err.h"
+#include "util/mem.h"
+
 #define MAX_SEGMENTS 16
 /* Offending parameter values are cut to this many bytes in messages. */
 #define MAX_SHOWN 80
@@ -118,8 +121,7 @@ static int split_path(const char *path, char **seg, size_t *nseg)
 
 /* Adds the parameters of list (path item or operation level) to op->params;
  * a later one with the same name and location replaces an earlier one. */
-static int add_params(struct spec *s, struct spec_operation *op, const json_t *list, char *err,
-		      size_t errlen)
+static int add_params(struct spec *s, struct spec_operation *op, const json_t *list)
 {
 	size_t i, j;
 	const json_t *p, *have;
@@ -130,11 +132,9 @@ static int add_params(struct spec *s, struct spec_operation *op, const json_t *l
 		const char *in = json_string_value(json_object_get(param, "in"));
 		int replaced = 0;
 
-		if (!param || !name || !in) {
-			snprintf(err, errlen, "a parameter of operation %s is incomplete",
-				 op->method);
-			return -1;
-		}
+		if (!param || !name || !in)
+			return err_set(MW_EINVALID, "a parameter of operation %s is incomplete",
+				       op->method);
 		json_array_foreach(op->params, j, have) {
 			if (strcmp(json_string_value(json_object_get(have, "name")), name) == 0 &&
 			    strcmp(json_string_value(json_object_get(have, "in")), in) == 0) {
@@ -143,10 +143,8 @@ static int add_params(struct spec *s, struct spec_operation *op, const json_t *l
 				break;
 			}
 		}
-		if (!replaced && json_array_append(op->params, (json_t *)param) != 0) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
+		if (!replaced && json_array_append(op->params, (json_t *)param) != 0)
+			return err_set(MW_EGENERIC, "out of memory");
 	}
 	return 0;
 }
@@ -175,11 +173,12 @@ static const json_t *result_schema(const json_t *doc, const json_t *responses)
 	return NULL;
 }
 
-static int load_ops(struct spec *s, char *err, size_t errlen)
+static int load_ops(struct spec *s)
 {
 	const json_t *paths = json_object_get(s->doc, "paths");
 	const char *template_path, *method;
 	const json_t *item, *op;
+	int rc;
 
 	json_object_foreach((json_t *)paths, template_path, item) {
 		json_object_foreach((json_t *)item, method, op) {
@@ -195,35 +194,30 @@ static int load_ops(struct spec *s, char *err, size_t errlen)
 			if (k == sizeof known_ops / sizeof known_ops[0])
 				continue;
 			if (s->nops == sizeof s->ops / sizeof s->ops[0] ||
-			    strlen(method) >= sizeof o->method) {
-				snprintf(err, errlen, "too many operations in the API document");
-				return -1;
-			}
+			    strlen(method) >= sizeof o->method)
+				return err_set(MW_EINVALID,
+					       "too many operations in the API document");
 			o = &s->ops[s->nops++];
 			memset(o, 0, sizeof *o);
 			for (size_t c = 0; method[c]; c++)
 				o->method[c] = (char)toupper((unsigned char)method[c]);
 			o->kind = known_ops[k].kind;
 			o->params = json_array();
-			if (!o->params || split_path(template_path, o->seg, &o->nseg) != 0) {
-				snprintf(err, errlen, "cannot index path '%s'", template_path);
-				return -1;
-			}
+			if (!o->params || split_path(template_path, o->seg, &o->nseg) != 0)
+				return err_set(MW_EINVALID, "cannot index path '%s'",
+					       template_path);
 			for (size_t i = 0; i < o->nseg; i++) {
 				size_t n = strlen(o->seg[i]);
 
 				if (n > 2 && o->seg[i][0] == '{' && o->seg[i][n - 1] == '}') {
-					o->pname[i] = strndup(o->seg[i] + 1, n - 2);
-					if (!o->pname[i]) {
-						snprintf(err, errlen, "out of memory");
-						return -1;
-					}
+					o->pname[i] = xstrndup(o->seg[i] + 1, n - 2);
 				}
 			}
-			if (add_params(s, o, json_object_get(item, "parameters"), err, errlen) !=
-				    0 ||
-			    add_params(s, o, json_object_get(op, "parameters"), err, errlen) != 0)
-				return -1;
+			rc = add_params(s, o, json_object_get(item, "parameters"));
+			if (!rc)
+				rc = add_params(s, o, json_object_get(op, "parameters"));
+			if (rc)
+				return rc;
 			if (json_object_get(op, "requestBody"))
 				o->body = validate_resolve(s->doc,
 							   json_object_get(op, "requestBody"));
@@ -237,16 +231,14 @@ static int load_ops(struct spec *s, char *err, size_t errlen)
 		for (i = 0; i < s->nops; i++)
 			if (s->ops[i].kind == known_ops[k].kind)
 				break;
-		if (i == s->nops) {
-			snprintf(err, errlen, "the API document lacks operation '%s'",
-				 known_ops[k].operation_id);
-			return -1;
-		}
+		if (i == s->nops)
+			return err_set(MW_EINVALID, "the API document lacks operation '%s'",
+				       known_ops[k].operation_id);
 	}
 	return 0;
 }
 
-int spec_new(const char *doc, size_t len, struct spec **out, char *err, size_t errlen)
+int spec_new(struct spec **out, const char *doc, size_t len)
 {
 	struct spec *s = NULL;
 	json_error_t jerr;
@@ -254,36 +246,30 @@ int spec_new(const char *doc, size_t len, struct spec **out, char *err, size_t e
 	int rc = -1;
 
 	*out = NULL;
-	s = calloc(1, sizeof *s);
-	if (!s) {
-		snprintf(err, errlen, "out of memory");
-		goto done;
-	}
+	s = xcalloc(1, sizeof(*s));
 	s->doc = json_loadb(doc, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!s->doc) {
-		snprintf(err, errlen, "the API document is not valid JSON: %s (line %d)", jerr.text,
-			 jerr.line);
+		rc = err_set(MW_EINVALID, "the API document is not valid JSON: %s (line %d)",
+			     jerr.text, jerr.line);
 		goto done;
 	}
-	if (validate_check_schemas(s->doc, err, errlen) != 0)
+	rc = validate_check_schemas(s->doc);
+	if (rc)
 		goto done;
 	url = json_string_value(
 		json_object_get(json_array_get(json_object_get(s->doc, "servers"), 0), "url"));
 	if (!url) {
-		snprintf(err, errlen, "the API document has no server URL");
+		rc = err_set(MW_EINVALID, "the API document has no server URL");
 		goto done;
 	}
 	/* keep only the path of "https://host/client/v4" */
 	p = strstr(url, "://");
 	p = p ? strchr(p + 3, '/') : url;
-	s->base = strdup(p ? p : "");
-	if (!s->base) {
-		snprintf(err, errlen, "out of memory");
-		goto done;
-	}
+	s->base = xstrdup(p ? p : "");
 	if (s->base[0] && s->base[strlen(s->base) - 1] == '/')
 		s->base[strlen(s->base) - 1] = '\0';
-	if (load_ops(s, err, errlen) != 0)
+	rc = load_ops(s);
+	if (rc)
 		goto done;
 	*out = s;
 	s = NULL;

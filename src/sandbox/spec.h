@@ -69,9 +69,10 @@ struct spec_request {
 /*
  * Parses doc (len bytes of JSON), checks every schema with
  * validate_check_schemas() and indexes the operations. Returns 0 and a new
- * spec in *out, or -1 with a message in err.
+ * spec in *out (the caller frees it with spec_free()), or MW_EINVALID with
+ * the message in the error slot.
  */
-int spec_new(const char *doc, size_t len, struct spec **out, char *err, size_t errlen);
+int spec_new(struct spec **out, const char *doc, size_t len);
 
 /* Frees s; NULL is fine. */
 void spec_free(struct spec *s);

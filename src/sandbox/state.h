@@ -23,20 +23,22 @@ struct state;
 /*
  * Reads and checks the state file at path. seed varies the generated
  * timestamps and counters (ids depend on account and domain only). Returns
- * 0 and a new state in *out, or -1 with a message naming the file and the
- * problem in err (not JSON, wrong shape, an item without "domain", an id
- * that is not a string or integer, duplicate ids within an account).
+ * 0 and a new state in *out (the caller frees it with state_free()), or
+ * MW_EINVALID with a message naming the file and the problem in the error
+ * slot (not JSON, wrong shape, an item without "domain", an id that is not
+ * a string or integer, duplicate ids within an account).
  */
-int state_load(const char *path, uint64_t seed, struct state **out, char *err, size_t errlen);
+int state_load(struct state **out, const char *path, uint64_t seed);
 
 /* Frees st; NULL is fine. */
 void state_free(struct state *st);
 
 /*
  * Writes the state to path as pretty JSON in the load format, through a
- * temporary file renamed into place. Returns 0, or -1 with a message.
+ * temporary file renamed into place. Returns 0, or MW_EIO with the message
+ * in the error slot.
  */
-int state_save(const struct state *st, const char *path, char *err, size_t errlen);
+int state_save(const struct state *st, const char *path);
 
 /* The domain array of account (borrowed, in state order), or NULL. */
 json_t *state_domains(const struct state *st, const char *account);

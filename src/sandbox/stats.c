@@ -1,5 +1,8 @@
 #include "stats.h"
 
+#include "util/err.h"
+#include "util/mem.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -25,14 +28,10 @@ struct stats {
 
 struct stats *stats_new(void)
 {
-	struct stats *st = calloc(1, sizeof *st);
+	struct stats *st = xcalloc(1, sizeof(*st));
 
-	if (!st)
-		return NULL;
-	if (pthread_mutex_init(&st->lock, NULL) != 0) {
-		free(st);
-		return NULL;
-	}
+	/* default attributes: glibc's pthread_mutex_init() cannot fail */
+	pthread_mutex_init(&st->lock, NULL);
 	return st;
 }
 
@@ -45,15 +44,13 @@ void stats_free(struct stats *st)
 	free(st);
 }
 
-/* Appends t to the ring of recent arrivals; 0, or -1 when memory runs out. */
-static int recent_push(struct stats *st, double t)
+/* Appends t to the ring of recent arrivals. */
+static void recent_push(struct stats *st, double t)
 {
 	if (st->recent_len == st->recent_cap) {
 		size_t cap = st->recent_cap ? st->recent_cap * 2 : 64;
-		double *grown = malloc(cap * sizeof *grown);
+		double *grown = xmalloc(cap * sizeof(*grown));
 
-		if (!grown)
-			return -1;
 		for (size_t i = 0; i < st->recent_len; i++)
 			grown[i] = st->recent[(st->recent_head + i) % st->recent_cap];
 		free(st->recent);
@@ -63,7 +60,6 @@ static int recent_push(struct stats *st, double t)
 	}
 	st->recent[(st->recent_head + st->recent_len) % st->recent_cap] = t;
 	st->recent_len++;
-	return 0;
 }
 
 void stats_begin(struct stats *st, double now)
@@ -79,7 +75,8 @@ void stats_begin(struct stats *st, double now)
 		st->recent_head = (st->recent_head + 1) % st->recent_cap;
 		st->recent_len--;
 	}
-	if (recent_push(st, now) == 0 && (long)st->recent_len > st->max_in_1s)
+	recent_push(st, now);
+	if ((long)st->recent_len > st->max_in_1s)
 		st->max_in_1s = (long)st->recent_len;
 	st->in_progress++;
 	if (st->in_progress > st->max_concurrent)
@@ -173,20 +170,17 @@ done:
 	return out;
 }
 
-int stats_write(struct stats *st, const char *path, char *err, size_t errlen)
+int stats_write(struct stats *st, const char *path)
 {
 	json_t *j = stats_json(st);
-	int rc = -1;
+	int rc = 0;
 
-	if (!j) {
-		snprintf(err, errlen, "cannot write stats to '%s': out of memory", path);
-		return -1;
-	}
+	if (!j)
+		return err_set(MW_EGENERIC, "cannot write stats to '%s': out of memory", path);
 	if (json_dump_file(j, path, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0) {
-		snprintf(err, errlen, "cannot write stats to '%s': %s", path, strerror(errno));
+		rc = err_set(MW_EIO, "cannot write stats to '%s': %s", path, strerror(errno));
 		goto done;
 	}
-	rc = 0;
 done:
 	json_decref(j);
 	return rc;

@@ -29,7 +29,7 @@ struct stats_outcome {
 	int fault; /* a --fault rule applied */
 };
 
-/* Returns zeroed statistics, or NULL when memory runs out. */
+/* Zeroed statistics, owned by the caller (stats_free()). */
 struct stats *stats_new(void);
 
 /* Frees st; NULL is fine. */
@@ -50,7 +50,10 @@ void stats_reset(struct stats *st);
 /* A new JSON object of the current values (the caller owns it), or NULL. */
 json_t *stats_json(struct stats *st);
 
-/* Writes stats_json() to path as pretty JSON. Returns 0, or -1 with a message. */
-int stats_write(struct stats *st, const char *path, char *err, size_t errlen);
+/*
+ * Writes stats_json() to path as pretty JSON. Returns 0, or MW_EIO (MW_EGENERIC
+ * when jansson runs out of memory) with the message in the error slot.
+ */
+int stats_write(struct stats *st, const char *path);
 
 #endif

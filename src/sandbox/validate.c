@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/fields.h"
+#include "util/err.h"
 #include "util/timeutil.h"
 
 /* Deep enough for any sane document, small enough to stop a $ref loop. */
@@ -740,75 +741,60 @@ static int in_list(const char *const *list, const char *s)
 	return 0;
 }
 
-static int check_schema_at(const json_t *root, const json_t *schema, const char *where, char *err,
-			   size_t errlen, int depth)
+static int check_schema_at(const json_t *root, const json_t *schema, const char *where, int depth)
 {
 	const char *key;
 	const json_t *v;
 	char sub[512];
 
-	if (depth > MAX_DEPTH) {
-		snprintf(err, errlen, "schema at '%s' is nested too deeply", where);
-		return -1;
-	}
-	if (!json_is_object(schema)) {
-		snprintf(err, errlen, "schema at '%s' is not an object", where);
-		return -1;
-	}
+	if (depth > MAX_DEPTH)
+		return err_set(MW_EINVALID, "schema at '%s' is nested too deeply", where);
+	if (!json_is_object(schema))
+		return err_set(MW_EINVALID, "schema at '%s' is not an object", where);
 	json_object_foreach((json_t *)schema, key, v) {
 		if (strncmp(key, "x-", 2) == 0)
 			continue;
-		if (!in_list(known_keywords, key)) {
-			snprintf(err, errlen, "schema at '%s' uses unsupported keyword '%s'", where,
-				 key);
-			return -1;
-		}
+		if (!in_list(known_keywords, key))
+			return err_set(MW_EINVALID, "schema at '%s' uses unsupported keyword '%s'",
+				       where, key);
 	}
 	v = json_object_get(schema, "$ref");
 	if (v) {
-		if (!json_is_string(v) || !validate_resolve(root, schema)) {
-			snprintf(err, errlen, "schema at '%s' has a $ref that does not resolve",
-				 where);
-			return -1;
-		}
+		if (!json_is_string(v) || !validate_resolve(root, schema))
+			return err_set(MW_EINVALID,
+				       "schema at '%s' has a $ref that does not resolve", where);
 		/* the target is checked where it is defined (components) */
 		return 0;
 	}
 	v = json_object_get(schema, "type");
-	if (v && (!json_is_string(v) || !in_list(known_types, json_string_value(v)))) {
-		snprintf(err, errlen, "schema at '%s' has an unsupported type", where);
-		return -1;
-	}
+	if (v && (!json_is_string(v) || !in_list(known_types, json_string_value(v))))
+		return err_set(MW_EINVALID, "schema at '%s' has an unsupported type", where);
 	v = json_object_get(schema, "format");
 	if (v && (!json_is_string(v) || (strcmp(json_string_value(v), "uuid") != 0 &&
-					 strcmp(json_string_value(v), "date-time") != 0))) {
-		snprintf(err, errlen, "schema at '%s' has an unsupported format", where);
-		return -1;
-	}
+					 strcmp(json_string_value(v), "date-time") != 0)))
+		return err_set(MW_EINVALID, "schema at '%s' has an unsupported format", where);
 	v = json_object_get(schema, "enum");
-	if (v && !json_is_array(v)) {
-		snprintf(err, errlen, "schema at '%s' has an enum that is not an array", where);
-		return -1;
-	}
+	if (v && !json_is_array(v))
+		return err_set(MW_EINVALID, "schema at '%s' has an enum that is not an array",
+			       where);
 	v = json_object_get(schema, "items");
 	if (v) {
 		snprintf(sub, sizeof sub, "%s/items", where);
-		if (check_schema_at(root, v, sub, err, errlen, depth + 1) != 0)
-			return -1;
+		if (check_schema_at(root, v, sub, depth + 1) != 0)
+			return MW_EINVALID;
 	}
 	v = json_object_get(schema, "properties");
 	if (v) {
 		const json_t *p;
 
-		if (!json_is_object(v)) {
-			snprintf(err, errlen,
-				 "schema at '%s' has properties that are not an object", where);
-			return -1;
-		}
+		if (!json_is_object(v))
+			return err_set(MW_EINVALID,
+				       "schema at '%s' has properties that are not an object",
+				       where);
 		json_object_foreach((json_t *)v, key, p) {
 			snprintf(sub, sizeof sub, "%s/properties/%s", where, key);
-			if (check_schema_at(root, p, sub, err, errlen, depth + 1) != 0)
-				return -1;
+			if (check_schema_at(root, p, sub, depth + 1) != 0)
+				return MW_EINVALID;
 		}
 	}
 	v = json_object_get(schema, "allOf");
@@ -816,23 +802,20 @@ static int check_schema_at(const json_t *root, const json_t *schema, const char 
 		size_t i;
 		const json_t *p;
 
-		if (!json_is_array(v)) {
-			snprintf(err, errlen, "schema at '%s' has an allOf that is not an array",
-				 where);
-			return -1;
-		}
+		if (!json_is_array(v))
+			return err_set(MW_EINVALID,
+				       "schema at '%s' has an allOf that is not an array", where);
 		json_array_foreach(v, i, p) {
 			snprintf(sub, sizeof sub, "%s/allOf/%zu", where, i);
-			if (check_schema_at(root, p, sub, err, errlen, depth + 1) != 0)
-				return -1;
+			if (check_schema_at(root, p, sub, depth + 1) != 0)
+				return MW_EINVALID;
 		}
 	}
 	return 0;
 }
 
 /* Checks the schema of every media type in a content map. */
-static int check_content(const json_t *root, const json_t *content, const char *where, char *err,
-			 size_t errlen)
+static int check_content(const json_t *root, const json_t *content, const char *where)
 {
 	const char *mt;
 	const json_t *media;
@@ -843,15 +826,14 @@ static int check_content(const json_t *root, const json_t *content, const char *
 
 		if (schema) {
 			snprintf(sub, sizeof sub, "%s/content/%s/schema", where, mt);
-			if (check_schema_at(root, schema, sub, err, errlen, 0) != 0)
-				return -1;
+			if (check_schema_at(root, schema, sub, 0) != 0)
+				return MW_EINVALID;
 		}
 	}
 	return 0;
 }
 
-static int check_parameters(const json_t *root, const json_t *params, const char *where, char *err,
-			    size_t errlen)
+static int check_parameters(const json_t *root, const json_t *params, const char *where)
 {
 	size_t i;
 	const json_t *p;
@@ -860,23 +842,19 @@ static int check_parameters(const json_t *root, const json_t *params, const char
 	json_array_foreach(params, i, p) {
 		const json_t *param = validate_resolve(root, p);
 
-		if (!param) {
-			snprintf(err, errlen, "parameter %zu at '%s' does not resolve", i, where);
-			return -1;
-		}
+		if (!param)
+			return err_set(MW_EINVALID, "parameter %zu at '%s' does not resolve", i,
+				       where);
 		snprintf(sub, sizeof sub, "%s/parameters/%zu/schema", where, i);
-		if (!json_object_get(param, "schema")) {
-			snprintf(err, errlen, "parameter at '%s' has no schema", sub);
-			return -1;
-		}
-		if (check_schema_at(root, json_object_get(param, "schema"), sub, err, errlen, 0) !=
-		    0)
-			return -1;
+		if (!json_object_get(param, "schema"))
+			return err_set(MW_EINVALID, "parameter at '%s' has no schema", sub);
+		if (check_schema_at(root, json_object_get(param, "schema"), sub, 0) != 0)
+			return MW_EINVALID;
 	}
 	return 0;
 }
 
-int validate_check_schemas(const json_t *root, char *err, size_t errlen)
+int validate_check_schemas(const json_t *root)
 {
 	const json_t *schemas = json_object_get(json_object_get(root, "components"), "schemas");
 	const json_t *paths = json_object_get(root, "paths");
@@ -886,14 +864,13 @@ int validate_check_schemas(const json_t *root, char *err, size_t errlen)
 
 	json_object_foreach((json_t *)schemas, name, schema) {
 		snprintf(where, sizeof where, "#/components/schemas/%s", name);
-		if (check_schema_at(root, schema, where, err, errlen, 0) != 0)
-			return -1;
+		if (check_schema_at(root, schema, where, 0) != 0)
+			return MW_EINVALID;
 	}
 	json_object_foreach((json_t *)paths, pname, item) {
 		snprintf(where, sizeof where, "#/paths/%s", pname);
-		if (check_parameters(root, json_object_get(item, "parameters"), where, err,
-				     errlen) != 0)
-			return -1;
+		if (check_parameters(root, json_object_get(item, "parameters"), where) != 0)
+			return MW_EINVALID;
 		json_object_foreach((json_t *)item, method, op) {
 			const json_t *body, *responses, *resp;
 			const char *code;
@@ -901,37 +878,31 @@ int validate_check_schemas(const json_t *root, char *err, size_t errlen)
 			if (strcmp(method, "parameters") == 0 || !json_is_object(op))
 				continue;
 			snprintf(where, sizeof where, "#/paths/%s/%s", pname, method);
-			if (check_parameters(root, json_object_get(op, "parameters"), where, err,
-					     errlen) != 0)
-				return -1;
+			if (check_parameters(root, json_object_get(op, "parameters"), where) != 0)
+				return MW_EINVALID;
 			body = json_object_get(op, "requestBody");
 			if (body) {
 				const json_t *b = validate_resolve(root, body);
 
-				if (!b) {
-					snprintf(err, errlen,
-						 "request body at '%s' does not resolve", where);
-					return -1;
-				}
-				if (check_content(root, json_object_get(b, "content"), where, err,
-						  errlen) != 0)
-					return -1;
+				if (!b)
+					return err_set(MW_EINVALID,
+						       "request body at '%s' does not resolve",
+						       where);
+				if (check_content(root, json_object_get(b, "content"), where) != 0)
+					return MW_EINVALID;
 			}
 			responses = json_object_get(op, "responses");
 			json_object_foreach((json_t *)responses, code, resp) {
 				const json_t *r = validate_resolve(root, resp);
 				char rw[600];
 
-				if (!r) {
-					snprintf(err, errlen,
-						 "response %s at '%s' does not resolve", code,
-						 where);
-					return -1;
-				}
+				if (!r)
+					return err_set(MW_EINVALID,
+						       "response %s at '%s' does not resolve", code,
+						       where);
 				snprintf(rw, sizeof rw, "%s/responses/%s", where, code);
-				if (check_content(root, json_object_get(r, "content"), rw, err,
-						  errlen) != 0)
-					return -1;
+				if (check_content(root, json_object_get(r, "content"), rw) != 0)
+					return MW_EINVALID;
 			}
 		}
 	}

@@ -77,9 +77,9 @@ int validate_add_error(json_t *errors, int code, const char *pointer, const char
 /*
  * Walks every schema reachable from root (components, parameters, request
  * bodies, responses) and checks that it only uses supported keywords and
- * formats and that every "$ref" resolves. Returns 0, or -1 with a message
- * naming the offending place in err.
+ * formats and that every "$ref" resolves. Returns 0, or MW_EINVALID with a
+ * message naming the offending place in the error slot.
  */
-int validate_check_schemas(const json_t *root, char *err, size_t errlen);
+int validate_check_schemas(const json_t *root);
 
 #endif
