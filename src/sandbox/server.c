@@ -58,7 +58,7 @@ struct request {
 /* What the handler decided to send. */
 struct answer {
 	int status;
-	char *text; /* body, malloc'ed */
+	char *text; /* body, owned */
 	long retry_after; /* > 0: add Retry-After */
 	int drop; /* close without answering */
 };
@@ -352,9 +352,9 @@ static void op_list(const json_t *domains, const json_t *query, const struct fau
 	json_t *result = NULL, *env = NULL;
 	json_t *dom;
 
-	items = malloc((json_array_size(domains) + 1) * sizeof *items);
+	items = xmalloc((json_array_size(domains) + 1) * sizeof(*items));
 	result = json_array();
-	if (!items || !result)
+	if (!result)
 		goto fail;
 	list_filter_init(&filter, query);
 	all = list_filter_empty(&filter);
@@ -568,7 +568,6 @@ static int exempt_existing_id(void *ud, const char *name, const char *value)
 struct arg_list {
 	struct spec_arg *args;
 	size_t n, cap;
-	int failed;
 };
 
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -578,13 +577,7 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct spec_arg *grown = realloc(l->args, cap * sizeof *grown);
-
-		if (!grown) {
-			l->failed = 1;
-			return MHD_NO;
-		}
-		l->args = grown;
+		l->args = xrealloc(l->args, cap * sizeof(*l->args));
 		l->cap = cap;
 	}
 	l->args[l->n].key = key;
@@ -619,9 +612,7 @@ static json_t *lossy_string(const char *text, size_t len)
 
 	if (s)
 		return s;
-	copy = malloc(len + 1);
-	if (!copy)
-		return NULL;
+	copy = xmalloc(len + 1);
 	for (size_t i = 0; i < len; i++)
 		copy[i] = ((unsigned char)text[i] >= 0x80 || text[i] == '\0') ? '?' : text[i];
 	s = json_stringn(copy, len);
@@ -693,7 +684,7 @@ static enum MHD_Result handle_api(struct server *srv, struct MHD_Connection *con
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
 	route = spec_route(cfg->spec, method, url, &m);
 	o.op = route == SPEC_ROUTE_OK ? spec_op_name(m.op) : "other";
-	if (!errors || args.failed || route == SPEC_ROUTE_NOMEM) {
+	if (!errors) {
 		answer_error(&a, 500, CODE_FAULT_DEFAULT, "Internal Server Error");
 		goto respond;
 	}
@@ -760,8 +751,8 @@ static enum MHD_Result handle_api(struct server *srv, struct MHD_Connection *con
 			a.drop = 1;
 		} else if (faulted && f.action == FAULT_MALFORMED) {
 			a.status = 200;
-			a.text = strdup("{\"success\": true, \"errors\": [], \"messages\": [], "
-					"\"result\": [{\"id\": ");
+			a.text = xstrdup("{\"success\": true, \"errors\": [], \"messages\": [], "
+					 "\"result\": [{\"id\": ");
 		} else if (faulted && f.action == FAULT_ENVELOPE_FALSE) {
 			answer_error(&a, 200, f.code, f.message);
 		} else if (nerr > 0) {
@@ -867,14 +858,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		}
 		if (r->len + n + 1 > r->cap) {
 			size_t cap = r->cap ? r->cap : 4096;
-			char *grown;
 
 			while (cap < r->len + n + 1)
 				cap *= 2;
-			grown = realloc(r->body, cap);
-			if (!grown)
-				return MHD_NO;
-			r->body = grown;
+			r->body = xrealloc(r->body, cap);
 			r->cap = cap;
 		}
 		memcpy(r->body + r->len, upload, n);
@@ -900,15 +887,9 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-	struct request *r = calloc(1, sizeof *r);
+	struct request *r = xcalloc(1, sizeof(*r));
 
-	if (!r)
-		return NULL;
-	r->uri = strdup(uri);
-	if (!r->uri) {
-		free(r);
-		return NULL;
-	}
+	r->uri = xstrdup(uri);
 	return r;
 }
 

@@ -42,7 +42,6 @@ enum {
 	SPEC_ROUTE_OK = 0,
 	SPEC_ROUTE_NONE = -1, /* no path template matches */
 	SPEC_ROUTE_METHOD = -2, /* a template matches but not with this method */
-	SPEC_ROUTE_NOMEM = -3,
 };
 
 /* One query argument as received, both strings borrowed from the caller. */

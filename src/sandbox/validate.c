@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "core/fields.h"
+#include "util/buf.h"
 #include "util/err.h"
+#include "util/mem.h"
 #include "util/timeutil.h"
 
 /* Deep enough for any sane document, small enough to stop a $ref loop. */
@@ -19,18 +21,15 @@
 
 int validate_add_error(json_t *errors, int code, const char *pointer, const char *fmt, ...)
 {
-	char *msg = NULL;
+	struct buf msg = BUF_INIT;
 	json_t *item = NULL;
 	va_list ap;
 	int rc = -1;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	buf_vprintf(&msg, fmt, ap);
 	va_end(ap);
-	if (!msg)
-		goto done;
-	item = json_pack("{s:i, s:s}", "code", code, "message", msg);
+	item = json_pack("{s:i, s:s}", "code", code, "message", msg.ptr);
 	if (!item)
 		goto done;
 	if (pointer &&
@@ -41,7 +40,7 @@ int validate_add_error(json_t *errors, int code, const char *pointer, const char
 	rc = 0;
 done:
 	json_decref(item);
-	free(msg);
+	buf_release(&msg);
 	return rc;
 }
 
@@ -65,9 +64,7 @@ const json_t *validate_pointer(const json_t *root, const char *pointer)
 		end = strchr(p, '/');
 		if (!end)
 			end = p + strlen(p);
-		seg = malloc((size_t)(end - p) + 1);
-		if (!seg)
-			return NULL;
+		seg = xmalloc((size_t)(end - p) + 1);
 		for (const char *q = p; q < end; q++) {
 			if (*q == '~' && q + 1 < end && (q[1] == '0' || q[1] == '1')) {
 				seg[n++] = q[1] == '0' ? '~' : '/';
@@ -184,13 +181,9 @@ static size_t utf8_length(const char *s)
 /* Human name of the value being checked, for messages; the caller frees it. */
 static char *label_of(const struct validate_ctx *ctx, const char *path)
 {
-	char *out = NULL;
-
 	if (!path[0])
-		return strdup(ctx->root_label);
-	if (asprintf(&out, "%s'%s'", ctx->label_prefix, path) < 0)
-		return NULL;
-	return out;
+		return xstrdup(ctx->root_label);
+	return xasprintf("%s'%s'", ctx->label_prefix, path);
 }
 
 static char *escape_pointer_token(const char *key)
@@ -201,9 +194,7 @@ static char *escape_pointer_token(const char *key)
 	for (const char *p = key; *p; p++)
 		if (*p == '~' || *p == '/')
 			extra++;
-	out = malloc(strlen(key) + extra + 1);
-	if (!out)
-		return NULL;
+	out = xmalloc(strlen(key) + extra + 1);
 	o = out;
 	for (const char *p = key; *p; p++) {
 		if (*p == '~') {
@@ -237,19 +228,17 @@ static int node_error(const struct node *n, const char *fmt, ...)
 static int node_error(const struct node *n, const char *fmt, ...)
 {
 	char *label = label_of(n->ctx, n->path);
-	char *problem = NULL;
+	struct buf problem = BUF_INIT;
 	va_list ap;
-	int rc = -1;
+	int rc;
 
 	va_start(ap, fmt);
-	if (vasprintf(&problem, fmt, ap) < 0)
-		problem = NULL;
+	buf_vprintf(&problem, fmt, ap);
 	va_end(ap);
-	if (label && problem)
-		rc = validate_add_error(n->ctx->errors, n->ctx->code, n->pointer, "%s %s", label,
-					problem);
+	rc = validate_add_error(n->ctx->errors, n->ctx->code, n->pointer, "%s %s", label,
+				problem.ptr);
 	free(label);
-	free(problem);
+	buf_release(&problem);
 	return rc < 0 ? -1 : 1;
 }
 
@@ -321,31 +310,22 @@ static int read_only(const json_t *root, const json_t *prop)
 static int child(const struct node *n, const json_t *schema, const json_t *value,
 		 const char *ptr_token, const char *path_part, int is_index)
 {
-	char *ptr = NULL, *path = NULL;
+	char *ptr, *path;
 	struct node c = *n;
-	int rc = -1;
+	int rc;
 
-	if (asprintf(&ptr, "%s/%s", n->pointer, ptr_token) < 0) {
-		ptr = NULL;
-		goto done;
-	}
-	if (is_index) {
-		if (asprintf(&path, "%s[%s]", n->path, path_part) < 0)
-			path = NULL;
-	} else if (n->path[0]) {
-		if (asprintf(&path, "%s.%s", n->path, path_part) < 0)
-			path = NULL;
-	} else {
-		path = strdup(path_part);
-	}
-	if (!path)
-		goto done;
+	ptr = xasprintf("%s/%s", n->pointer, ptr_token);
+	if (is_index)
+		path = xasprintf("%s[%s]", n->path, path_part);
+	else if (n->path[0])
+		path = xasprintf("%s.%s", n->path, path_part);
+	else
+		path = xstrdup(path_part);
 	c.pointer = ptr;
 	c.path = path;
 	c.depth = n->depth + 1;
 	c.check_unknown = 1;
 	rc = node_validate(&c, schema, value);
-done:
 	free(ptr);
 	free(path);
 	return rc;
@@ -533,7 +513,6 @@ static int check_array(const struct node *n, const json_t *schema, const json_t 
 /* Path of member key below n, with overlong keys shortened; caller frees. */
 static char *member_path(const struct node *n, const char *key)
 {
-	char *out = NULL;
 	int keylen = (int)strlen(key);
 	const char *ellipsis = "";
 
@@ -543,10 +522,9 @@ static char *member_path(const struct node *n, const char *key)
 			keylen--;
 		ellipsis = "...";
 	}
-	if (n->path[0] ? asprintf(&out, "%s.%.*s%s", n->path, keylen, key, ellipsis) < 0
-		       : asprintf(&out, "%.*s%s", keylen, key, ellipsis) < 0)
-		return NULL;
-	return out;
+	if (n->path[0])
+		return xasprintf("%s.%.*s%s", n->path, keylen, key, ellipsis);
+	return xasprintf("%.*s%s", keylen, key, ellipsis);
 }
 
 /* Reports a problem with member key of the object at n. */
@@ -557,14 +535,10 @@ static int member_error(const struct node *n, const char *key, const char *probl
 	struct node c = *n;
 	int rc = -1;
 
-	if (!tok || !path || asprintf(&ptr, "%s/%s", n->pointer, tok) < 0) {
-		ptr = NULL;
-		goto done;
-	}
+	ptr = xasprintf("%s/%s", n->pointer, tok);
 	c.pointer = ptr;
 	c.path = path;
 	rc = node_error(&c, "%s", problem);
-done:
 	free(tok);
 	free(ptr);
 	free(path);
