@@ -12,10 +12,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/err.h"
+#include "util/mem.h"
+
 /* Limits the ring buffer the rate limiter allocates up front. */
 #define MAX_RATE_LIMIT 10000000L
 
-typedef struct rule {
+struct rule {
 	char method[8]; /* "" = any */
 	char op[8]; /* "" = any */
 	char *path; /* NULL = any */
@@ -24,12 +27,12 @@ typedef struct rule {
 	long count; /* 0 = unlimited */
 	long seen; /* matching requests so far */
 	long applied;
-	fault f;
-} rule;
+	struct fault f;
+};
 
 struct faults {
 	pthread_mutex_t lock;
-	rule *rules;
+	struct rule *rules;
 	size_t n;
 };
 
@@ -46,7 +49,7 @@ static const char *const action_names[] = {
 	[FAULT_ENDLESS] = "endless",
 };
 
-const char *fault_action_name(fault_action a)
+const char *fault_action_name(enum fault_action a)
 {
 	if ((size_t)a < sizeof action_names / sizeof action_names[0])
 		return action_names[a];
@@ -100,20 +103,16 @@ const char *faults_help(void)
 	       "    Example: --fault op=list,page=2,action=status,status=503,count=2\n";
 }
 
-faults *faults_new(void)
+struct faults *faults_new(void)
 {
-	faults *f = calloc(1, sizeof *f);
+	struct faults *f = xcalloc(1, sizeof(*f));
 
-	if (!f)
-		return NULL;
-	if (pthread_mutex_init(&f->lock, NULL) != 0) {
-		free(f);
-		return NULL;
-	}
+	/* default attributes: glibc's pthread_mutex_init() cannot fail */
+	pthread_mutex_init(&f->lock, NULL);
 	return f;
 }
 
-void faults_free(faults *f)
+void faults_free(struct faults *f)
 {
 	if (!f)
 		return;
@@ -124,7 +123,7 @@ void faults_free(faults *f)
 	free(f);
 }
 
-size_t faults_count(const faults *f)
+size_t faults_count(const struct faults *f)
 {
 	return f->n;
 }
@@ -143,7 +142,7 @@ static int parse_long(const char *text, long min, long max, long *out)
 }
 
 /* Which keys go with which action; matching keys go with all. */
-static int key_fits_action(const char *key, fault_action a)
+static int key_fits_action(const char *key, enum fault_action a)
 {
 	if (strcmp(key, "status") == 0)
 		return a == FAULT_STATUS;
@@ -160,12 +159,11 @@ static int key_fits_action(const char *key, fault_action a)
 	return 1;
 }
 
-int faults_add(faults *f, const char *text, char *err, size_t errlen)
+int faults_add(struct faults *f, const char *text)
 {
-	rule r;
+	struct rule r;
 	char *copy = NULL, *save = NULL, *part;
 	int have_action = 0, have_total = 0, rc = -1;
-	rule *grown;
 
 	memset(&r, 0, sizeof r);
 	r.count = 1;
@@ -173,50 +171,43 @@ int faults_add(faults *f, const char *text, char *err, size_t errlen)
 	r.f.code = CODE_FAULT_DEFAULT;
 	snprintf(r.f.message, sizeof r.f.message, "Internal Server Error");
 	r.f.retry_after = 1;
-	copy = strdup(text);
-	if (!copy) {
-		snprintf(err, errlen, "out of memory");
-		goto done;
-	}
+	copy = xstrdup(text);
 	/* the action decides which other keys are allowed, so find it first */
 	for (part = strtok_r(copy, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
 		if (strncmp(part, "action=", 7) != 0)
 			continue;
 		for (size_t a = 0; a < sizeof action_names / sizeof action_names[0]; a++) {
 			if (strcmp(part + 7, action_names[a]) == 0) {
-				r.f.action = (fault_action)a;
+				r.f.action = (enum fault_action)a;
 				have_action = 1;
 			}
 		}
 		if (!have_action) {
-			snprintf(err, errlen, "fault '%s': unknown action '%s'", text, part + 7);
+			rc = err_set(MW_EUSAGE, "fault '%s': unknown action '%s'", text, part + 7);
 			goto done;
 		}
 	}
 	if (!have_action) {
-		snprintf(err, errlen, "fault '%s': needs action=ACTION", text);
+		rc = err_set(MW_EUSAGE, "fault '%s': needs action=ACTION", text);
 		goto done;
 	}
 	free(copy);
-	copy = strdup(text);
-	if (!copy) {
-		snprintf(err, errlen, "out of memory");
-		goto done;
-	}
+	copy = xstrdup(text);
 	for (part = strtok_r(copy, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(part, '=');
 		const char *key = part, *val;
 		long n;
 
 		if (!eq) {
-			snprintf(err, errlen, "fault '%s': '%s' is not key=value", text, part);
+			rc = err_set(MW_EUSAGE, "fault '%s': '%s' is not key=value", text, part);
 			goto done;
 		}
 		*eq = '\0';
 		val = eq + 1;
 		if (!key_fits_action(key, r.f.action)) {
-			snprintf(err, errlen, "fault '%s': key '%s' does not apply to action '%s'",
-				 text, key, action_names[r.f.action]);
+			rc = err_set(MW_EUSAGE,
+				     "fault '%s': key '%s' does not apply to action '%s'", text,
+				     key, action_names[r.f.action]);
 			goto done;
 		}
 		if (strcmp(key, "action") == 0) {
@@ -224,8 +215,8 @@ int faults_add(faults *f, const char *text, char *err, size_t errlen)
 		} else if (strcmp(key, "method") == 0) {
 			if (strcasecmp(val, "GET") != 0 && strcasecmp(val, "PATCH") != 0 &&
 			    strcasecmp(val, "DELETE") != 0) {
-				snprintf(
-					err, errlen,
+				rc = err_set(
+					MW_EUSAGE,
 					"fault '%s': method must be GET, PATCH or DELETE, not '%s'",
 					text, val);
 				goto done;
@@ -235,20 +226,17 @@ int faults_add(faults *f, const char *text, char *err, size_t errlen)
 		} else if (strcmp(key, "op") == 0) {
 			if (strcmp(val, "list") != 0 && strcmp(val, "get") != 0 &&
 			    strcmp(val, "patch") != 0 && strcmp(val, "delete") != 0) {
-				snprintf(err, errlen,
-					 "fault '%s': op must be list, get, patch or delete, not "
-					 "'%s'",
-					 text, val);
+				rc = err_set(
+					MW_EUSAGE,
+					"fault '%s': op must be list, get, patch or delete, not "
+					"'%s'",
+					text, val);
 				goto done;
 			}
 			snprintf(r.op, sizeof r.op, "%s", val);
 		} else if (strcmp(key, "path") == 0) {
 			free(r.path);
-			r.path = strdup(val);
-			if (!r.path) {
-				snprintf(err, errlen, "out of memory");
-				goto done;
-			}
+			r.path = xstrdup(val);
 		} else if (strcmp(key, "message") == 0) {
 			snprintf(r.f.message, sizeof r.f.message, "%s", val);
 		} else {
@@ -268,14 +256,15 @@ int faults_add(faults *f, const char *text, char *err, size_t errlen)
 				if (strcmp(nums[i].key, key) == 0)
 					break;
 			if (i == sizeof nums / sizeof nums[0]) {
-				snprintf(err, errlen, "fault '%s': unknown key '%s'", text, key);
+				rc = err_set(MW_EUSAGE, "fault '%s': unknown key '%s'", text, key);
 				goto done;
 			}
 			if (parse_long(val, nums[i].min, nums[i].max, &n) != 0) {
-				snprintf(err, errlen,
-					 "fault '%s': %s must be an integer from %ld to %ld, not "
-					 "'%s'",
-					 text, key, nums[i].min, nums[i].max, val);
+				rc = err_set(
+					MW_EUSAGE,
+					"fault '%s': %s must be an integer from %ld to %ld, not "
+					"'%s'",
+					text, key, nums[i].min, nums[i].max, val);
 				goto done;
 			}
 			if (strcmp(key, "page") == 0)
@@ -303,24 +292,19 @@ int faults_add(faults *f, const char *text, char *err, size_t errlen)
 		}
 	}
 	if (r.f.action == FAULT_LIE_TOTAL && !have_total) {
-		snprintf(err, errlen, "fault '%s': action lie-total needs total=N", text);
+		rc = err_set(MW_EUSAGE, "fault '%s': action lie-total needs total=N", text);
 		goto done;
 	}
 	if (r.f.action == FAULT_LIE_TOTAL || r.f.action == FAULT_DUPLICATE ||
 	    r.f.action == FAULT_SHORT || r.f.action == FAULT_ENDLESS) {
 		if (r.op[0] && strcmp(r.op, "list") != 0) {
-			snprintf(err, errlen, "fault '%s': action %s only applies to op=list", text,
-				 action_names[r.f.action]);
+			rc = err_set(MW_EUSAGE, "fault '%s': action %s only applies to op=list",
+				     text, action_names[r.f.action]);
 			goto done;
 		}
 		snprintf(r.op, sizeof r.op, "list");
 	}
-	grown = realloc(f->rules, (f->n + 1) * sizeof *grown);
-	if (!grown) {
-		snprintf(err, errlen, "out of memory");
-		goto done;
-	}
-	f->rules = grown;
+	f->rules = xrealloc(f->rules, (f->n + 1) * sizeof(*f->rules));
 	r.f.rule = (int)f->n + 1;
 	f->rules[f->n++] = r;
 	r.path = NULL;
@@ -331,14 +315,14 @@ done:
 	return rc;
 }
 
-int faults_match(faults *f, const char *method, const char *op, const char *path, long page,
-		 fault *out)
+int faults_match(struct faults *f, const char *method, const char *op, const char *path, long page,
+		 struct fault *out)
 {
 	int hit = 0;
 
 	pthread_mutex_lock(&f->lock);
 	for (size_t i = 0; i < f->n; i++) {
-		rule *r = &f->rules[i];
+		struct rule *r = &f->rules[i];
 
 		if (r->method[0] && strcmp(r->method, method) != 0)
 			continue;
@@ -370,26 +354,20 @@ struct ratelimit {
 	long used;
 };
 
-int ratelimit_parse(const char *text, long *limit, long *window, char *err, size_t errlen)
+int ratelimit_parse(long *limit, long *window, const char *text)
 {
 	const char *slash = strchr(text, '/');
 	char *num = NULL;
 	int rc = -1;
 
-	if (!slash) {
-		snprintf(err, errlen, "rate limit '%s' must look like N/SECONDS, e.g. 1200/300",
-			 text);
-		return -1;
-	}
-	num = strndup(text, (size_t)(slash - text));
-	if (!num) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (!slash)
+		return err_set(MW_EUSAGE, "rate limit '%s' must look like N/SECONDS, e.g. 1200/300",
+			       text);
+	num = xstrndup(text, (size_t)(slash - text));
 	if (parse_long(num, 1, MAX_RATE_LIMIT, limit) != 0 ||
 	    parse_long(slash + 1, 1, 86400, window) != 0) {
-		snprintf(
-			err, errlen,
+		rc = err_set(
+			MW_EUSAGE,
 			"rate limit '%s' must look like N/SECONDS with N from 1 to %ld and SECONDS "
 			"from 1 to 86400",
 			text, MAX_RATE_LIMIT);
@@ -401,24 +379,19 @@ done:
 	return rc;
 }
 
-ratelimit *ratelimit_new(long limit, long window)
+struct ratelimit *ratelimit_new(long limit, long window)
 {
-	ratelimit *rl = calloc(1, sizeof *rl);
+	struct ratelimit *rl = xcalloc(1, sizeof(*rl));
 
-	if (!rl)
-		return NULL;
-	rl->times = calloc((size_t)limit, sizeof *rl->times);
-	if (!rl->times || pthread_mutex_init(&rl->lock, NULL) != 0) {
-		free(rl->times);
-		free(rl);
-		return NULL;
-	}
+	rl->times = xcalloc((size_t)limit, sizeof(*rl->times));
+	/* default attributes: glibc's pthread_mutex_init() cannot fail */
+	pthread_mutex_init(&rl->lock, NULL);
 	rl->limit = limit;
 	rl->window = window;
 	return rl;
 }
 
-void ratelimit_free(ratelimit *rl)
+void ratelimit_free(struct ratelimit *rl)
 {
 	if (!rl)
 		return;
@@ -428,8 +401,8 @@ void ratelimit_free(ratelimit *rl)
 }
 
 /* Drops admissions that left the window and fills *info; lock held. */
-static void ratelimit_update(ratelimit *rl, double now, ratelimit_info *info, int take,
-			     int *admitted)
+static void ratelimit_update(struct ratelimit *rl, double now, struct ratelimit_info *info,
+			     int take, int *admitted)
 {
 	double wait;
 
@@ -452,7 +425,7 @@ static void ratelimit_update(ratelimit *rl, double now, ratelimit_info *info, in
 	info->retry_after = info->reset < 1 ? 1 : info->reset;
 }
 
-int ratelimit_take(ratelimit *rl, double now, ratelimit_info *info)
+int ratelimit_take(struct ratelimit *rl, double now, struct ratelimit_info *info)
 {
 	int admitted;
 
@@ -462,7 +435,7 @@ int ratelimit_take(ratelimit *rl, double now, ratelimit_info *info)
 	return admitted;
 }
 
-void ratelimit_peek(ratelimit *rl, double now, ratelimit_info *info)
+void ratelimit_peek(struct ratelimit *rl, double now, struct ratelimit_info *info)
 {
 	int admitted;
 

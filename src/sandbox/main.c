@@ -21,11 +21,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/err.h"
+#include "util/fsutil.h"
+#include "util/mem.h"
+
 #define PROG "mailward-sandbox"
 /* The cf-ray and generated-timestamp seed when --seed is not given. */
 #define DEFAULT_SEED 20240101u
 
-typedef struct options {
+struct options {
 	const char *state;
 	const char *listen;
 	const char *token;
@@ -39,42 +43,25 @@ typedef struct options {
 	size_t nfaults;
 	const char *tls_cert;
 	const char *tls_key;
-} options;
+};
 
-/* A whole PEM file as a string (free() it), or NULL with a message in err. */
-static char *read_pem(const char *path, char *err, size_t errlen)
+/* Reads a whole PEM file (up to 1 MiB) into *out, owned by the caller.
+ * Returns 0, or MW_EIO or MW_EINVALID with the message in the error slot. */
+static int read_pem(char **out, const char *path)
 {
-	FILE *f = fopen(path, "rb");
 	char *data = NULL;
-	size_t len = 0, cap = 0, n;
+	size_t len;
+	int rc = fs_read_file(&data, &len, path, 1u << 20);
 
-	if (!f) {
-		snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-		return NULL;
-	}
-	do {
-		if (len + 4096 + 1 > cap) {
-			char *grown = realloc(data, cap = cap ? cap * 2 : 8192);
-
-			if (!grown) {
-				snprintf(err, errlen, "out of memory reading '%s'", path);
-				free(data);
-				fclose(f);
-				return NULL;
-			}
-			data = grown;
-		}
-		n = fread(data + len, 1, 4096, f);
-		len += n;
-	} while (n > 0 && len < (1u << 20));
-	fclose(f);
-	data[len] = '\0';
+	*out = NULL;
+	if (rc)
+		return rc;
 	if (!strstr(data, "-----BEGIN ")) {
-		snprintf(err, errlen, "'%s' is not a PEM file", path);
 		free(data);
-		return NULL;
+		return err_set(MW_EINVALID, "'%s' is not a PEM file", path);
 	}
-	return data;
+	*out = data;
+	return 0;
 }
 
 static void print_help(void)
@@ -190,7 +177,7 @@ static const char *flag_value(int argc, char **argv, int *i, const char *name, i
 }
 
 /* Returns 0 to run, 1 after --help/--version, -1 on a usage error (reported). */
-static int parse_args(int argc, char **argv, options *o)
+static int parse_args(int argc, char **argv, struct options *o)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *v;
@@ -247,13 +234,7 @@ static int parse_args(int argc, char **argv, options *o)
 				return -1;
 			}
 		} else if (FLAG("--fault")) {
-			const char **grown = realloc(o->faults, (o->nfaults + 1) * sizeof *grown);
-
-			if (!grown) {
-				fprintf(stderr, PROG ": out of memory\n");
-				return -1;
-			}
-			o->faults = grown;
+			o->faults = xrealloc(o->faults, (o->nfaults + 1) * sizeof(*o->faults));
 			o->faults[o->nfaults++] = v;
 		} else if (missing) {
 			fprintf(stderr, PROG ": %s needs a value (see --help)\n", arg);
@@ -277,16 +258,15 @@ static int parse_args(int argc, char **argv, options *o)
 
 int main(int argc, char **argv)
 {
-	options o = { .listen = "127.0.0.1:8787", .seed = DEFAULT_SEED };
-	spec *sp = NULL;
-	state *st = NULL;
-	faults *fl = NULL;
-	ratelimit *rl = NULL;
-	stats *stt = NULL;
-	reqlog *log = NULL;
-	server *srv = NULL;
+	struct options o = { .listen = "127.0.0.1:8787", .seed = DEFAULT_SEED };
+	struct spec *sp = NULL;
+	struct state *st = NULL;
+	struct faults *fl = NULL;
+	struct ratelimit *rl = NULL;
+	struct stats *stt = NULL;
+	struct reqlog *log = NULL;
+	struct server *srv = NULL;
 	char *cert = NULL, *key = NULL;
-	char err[1024] = "", url[256];
 	sigset_t sigs;
 	int rc = 1, sig = 0, parsed;
 
@@ -305,45 +285,30 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	/* check everything that can be wrong with the flags before binding */
-	if (server_check_listen(o.listen, err, sizeof err) != 0)
+	if (server_check_listen(o.listen) != 0)
 		goto fail;
 	fl = faults_new();
-	if (!fl) {
-		snprintf(err, sizeof err, "out of memory");
-		goto fail;
-	}
 	for (size_t i = 0; i < o.nfaults; i++)
-		if (faults_add(fl, o.faults[i], err, sizeof err) != 0)
+		if (faults_add(fl, o.faults[i]) != 0)
 			goto fail;
 	if (o.rate_limit) {
 		long limit, window;
 
-		if (ratelimit_parse(o.rate_limit, &limit, &window, err, sizeof err) != 0)
+		if (ratelimit_parse(&limit, &window, o.rate_limit) != 0)
 			goto fail;
 		rl = ratelimit_new(limit, window);
-		if (!rl) {
-			snprintf(err, sizeof err, "out of memory");
-			goto fail;
-		}
 	}
-	if (spec_new((const char *)sandbox_spec_json, sandbox_spec_json_len, &sp, err,
-		     sizeof err) != 0)
-		goto fail;
-	if (state_load(o.state, o.seed, &st, err, sizeof err) != 0)
+	if (spec_new(&sp, (const char *)sandbox_spec_json, sandbox_spec_json_len) != 0 ||
+	    state_load(&st, o.state, o.seed) != 0)
 		goto fail;
 	stt = stats_new();
-	if (!stt) {
-		snprintf(err, sizeof err, "out of memory");
+	if (o.log && reqlog_open(&log, o.log) != 0)
 		goto fail;
-	}
-	if (o.log && reqlog_open(o.log, &log, err, sizeof err) != 0)
-		goto fail;
-	if (o.tls_cert && (!(cert = read_pem(o.tls_cert, err, sizeof err)) ||
-			   !(key = read_pem(o.tls_key, err, sizeof err))))
+	if (o.tls_cert && (read_pem(&cert, o.tls_cert) != 0 || read_pem(&key, o.tls_key) != 0))
 		goto fail;
 
 	{
-		server_config cfg = {
+		struct server_config cfg = {
 			.listen = o.listen,
 			.token = o.token,
 			.latency_ms = o.latency_ms,
@@ -358,10 +323,10 @@ int main(int argc, char **argv)
 			.tls_key = key,
 		};
 
-		if (server_start(&cfg, &srv, url, sizeof url, err, sizeof err) != 0)
+		if (server_start(&srv, &cfg) != 0)
 			goto fail;
 	}
-	printf("listening on %s\n", url);
+	printf("listening on %s\n", server_url(srv));
 	fflush(stdout);
 
 	while (sigwait(&sigs, &sig) != 0)
@@ -370,17 +335,17 @@ int main(int argc, char **argv)
 	server_stop(srv);
 	srv = NULL;
 	rc = 0;
-	if (o.save && state_save(st, o.save, err, sizeof err) != 0) {
-		fprintf(stderr, PROG ": %s\n", err);
+	if (o.save && state_save(st, o.save) != 0) {
+		fprintf(stderr, PROG ": %s\n", err_msg());
 		rc = 1;
 	}
-	if (o.stats && stats_write(stt, o.stats, err, sizeof err) != 0) {
-		fprintf(stderr, PROG ": %s\n", err);
+	if (o.stats && stats_write(stt, o.stats) != 0) {
+		fprintf(stderr, PROG ": %s\n", err_msg());
 		rc = 1;
 	}
 	goto done;
 fail:
-	fprintf(stderr, PROG ": %s\n", err);
+	fprintf(stderr, PROG ": %s\n", err_msg());
 	rc = 1;
 done:
 	server_stop(srv);

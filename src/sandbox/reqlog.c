@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/err.h"
+#include "util/mem.h"
+
 struct reqlog {
 	pthread_mutex_t lock;
 	FILE *f;
@@ -13,29 +16,23 @@ struct reqlog {
 	int failed;
 };
 
-int reqlog_open(const char *path, reqlog **out, char *err, size_t errlen)
+int reqlog_open(struct reqlog **out, const char *path)
 {
-	reqlog *log = calloc(1, sizeof *log);
+	struct reqlog *log;
+	FILE *f = fopen(path, "a");
 
 	*out = NULL;
-	if (!log || !(log->path = strdup(path))) {
-		free(log);
-		snprintf(err, errlen, "cannot open log '%s': out of memory", path);
-		return -1;
-	}
-	log->f = fopen(path, "a");
-	if (!log->f) {
-		snprintf(err, errlen, "cannot open log '%s': %s", path, strerror(errno));
-		free(log->path);
-		free(log);
-		return -1;
-	}
+	if (!f)
+		return err_set(MW_EIO, "cannot open log '%s': %s", path, strerror(errno));
+	log = xcalloc(1, sizeof(*log));
+	log->f = f;
+	log->path = xstrdup(path);
 	pthread_mutex_init(&log->lock, NULL);
 	*out = log;
 	return 0;
 }
 
-void reqlog_write(reqlog *log, const json_t *entry)
+void reqlog_write(struct reqlog *log, const json_t *entry)
 {
 	char *line = json_dumps(entry, JSON_COMPACT | JSON_REAL_PRECISION(17));
 
@@ -51,7 +48,7 @@ void reqlog_write(reqlog *log, const json_t *entry)
 	free(line);
 }
 
-void reqlog_close(reqlog *log)
+void reqlog_close(struct reqlog *log)
 {
 	if (!log)
 		return;

@@ -10,15 +10,19 @@
 #include <jansson.h>
 #include <stddef.h>
 
-typedef struct reqlog reqlog;
+struct reqlog;
 
-/* Opens path for appending. Returns 0 and the log in *out, or -1 with a message. */
-int reqlog_open(const char *path, reqlog **out, char *err, size_t errlen);
+/*
+ * Opens path for appending. Returns 0 and the log in *out (the caller
+ * closes it with reqlog_close()), or MW_EIO with the message in the error
+ * slot.
+ */
+int reqlog_open(struct reqlog **out, const char *path);
 
 /* Writes entry as one compact JSON line; failures are reported once on stderr. */
-void reqlog_write(reqlog *log, const json_t *entry);
+void reqlog_write(struct reqlog *log, const json_t *entry);
 
 /* Closes the file and frees log; NULL is fine. */
-void reqlog_close(reqlog *log);
+void reqlog_close(struct reqlog *log);
 
 #endif

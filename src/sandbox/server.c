@@ -18,6 +18,10 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "util/err.h"
+#include "util/mem.h"
+#include "util/timeutil.h"
+
 /* The biggest body read; a real PATCH is a few KiB. */
 #define MAX_BODY (1024 * 1024)
 /* Idle keep-alive connections each hold a thread: let them go eventually. */
@@ -28,7 +32,7 @@
 #define CONTROL_PREFIX "/__sandbox/"
 
 struct server {
-	server_config cfg;
+	struct server_config cfg;
 	struct MHD_Daemon *daemon;
 	/*
 	 * Guards cfg.state: lists and gets read it together (jansson's
@@ -37,10 +41,11 @@ struct server {
 	pthread_rwlock_t state_lock;
 	pthread_mutex_t ray_lock;
 	uint64_t ray_counter;
+	char *url; /* the API base URL, with the port bound */
 };
 
 /* One request, created by the URI callback and freed when MHD is done. */
-typedef struct request {
+struct request {
 	char *uri; /* as received, with the query string */
 	int begun;
 	int api; /* counted in stats (not /__sandbox/) */
@@ -48,15 +53,15 @@ typedef struct request {
 	char *body;
 	size_t len, cap;
 	int too_large;
-} request;
+};
 
 /* What the handler decided to send. */
-typedef struct answer {
+struct answer {
 	int status;
-	char *text; /* body, malloc'ed */
+	char *text; /* body, owned */
 	long retry_after; /* > 0: add Retry-After */
 	int drop; /* close without answering */
-} answer;
+};
 
 static double now_wall(void)
 {
@@ -76,13 +81,13 @@ static void sleep_ms(long ms)
 
 /* ---- listen address ------------------------------------------------------ */
 
-typedef struct listen_addr {
+struct listen_addr {
 	struct sockaddr_storage ss;
 	int v6;
 	char host[64]; /* for the URL, "[::1]" for IPv6 */
-} listen_addr;
+};
 
-static int parse_listen(const char *text, listen_addr *out, char *err, size_t errlen)
+static int parse_listen(struct listen_addr *out, const char *text)
 {
 	const char *colon = strrchr(text, ':');
 	char host[64];
@@ -91,22 +96,17 @@ static int parse_listen(const char *text, listen_addr *out, char *err, size_t er
 	long port;
 
 	memset(out, 0, sizeof *out);
-	if (!colon) {
-		snprintf(err, errlen,
-			 "listen address '%s' must be ADDRESS:PORT, e.g. 127.0.0.1:8787", text);
-		return -1;
-	}
+	if (!colon)
+		return err_set(MW_EUSAGE,
+			       "listen address '%s' must be ADDRESS:PORT, e.g. 127.0.0.1:8787",
+			       text);
 	hlen = (size_t)(colon - text);
 	errno = 0;
 	port = strtol(colon + 1, &end, 10);
-	if (!colon[1] || *end || errno || port < 0 || port > 65535) {
-		snprintf(err, errlen, "listen address '%s' has a bad port (0 to 65535)", text);
-		return -1;
-	}
-	if (hlen >= sizeof host) {
-		snprintf(err, errlen, "listen address '%s' is not a loopback address", text);
-		return -1;
-	}
+	if (!colon[1] || *end || errno || port < 0 || port > 65535)
+		return err_set(MW_EUSAGE, "listen address '%s' has a bad port (0 to 65535)", text);
+	if (hlen >= sizeof host)
+		return err_set(MW_EUSAGE, "listen address '%s' is not a loopback address", text);
 	memcpy(host, text, hlen);
 	host[hlen] = '\0';
 	if (strcmp(host, "localhost") == 0)
@@ -116,13 +116,12 @@ static int parse_listen(const char *text, listen_addr *out, char *err, size_t er
 
 		host[hlen - 1] = '\0';
 		if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1 ||
-		    !IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr)) {
-			snprintf(err, errlen,
-				 "listen address '%s' is not a loopback address (127.0.0.0/8 or "
-				 "[::1])",
-				 text);
-			return -1;
-		}
+		    !IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr))
+			return err_set(
+				MW_EUSAGE,
+				"listen address '%s' is not a loopback address (127.0.0.0/8 or "
+				"[::1])",
+				text);
 		a6->sin6_family = AF_INET6;
 		a6->sin6_port = htons((uint16_t)port);
 		out->v6 = 1;
@@ -131,13 +130,12 @@ static int parse_listen(const char *text, listen_addr *out, char *err, size_t er
 		struct sockaddr_in *a4 = (struct sockaddr_in *)&out->ss;
 
 		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1 ||
-		    (ntohl(a4->sin_addr.s_addr) >> 24) != 127) {
-			snprintf(err, errlen,
-				 "listen address '%s' is not a loopback address (127.0.0.0/8 or "
-				 "[::1])",
-				 text);
-			return -1;
-		}
+		    (ntohl(a4->sin_addr.s_addr) >> 24) != 127)
+			return err_set(
+				MW_EUSAGE,
+				"listen address '%s' is not a loopback address (127.0.0.0/8 or "
+				"[::1])",
+				text);
 		a4->sin_family = AF_INET;
 		a4->sin_port = htons((uint16_t)port);
 		snprintf(out->host, sizeof out->host, "%s", host);
@@ -145,11 +143,11 @@ static int parse_listen(const char *text, listen_addr *out, char *err, size_t er
 	return 0;
 }
 
-int server_check_listen(const char *text, char *err, size_t errlen)
+int server_check_listen(const char *text)
 {
-	listen_addr a;
+	struct listen_addr a;
 
-	return parse_listen(text, &a, err, errlen);
+	return parse_listen(&a, text);
 }
 
 /* ---- envelopes ------------------------------------------------------------ */
@@ -174,7 +172,7 @@ static json_t *failure(int code, const char *message)
 	return failure_with(json_pack("[{s:i, s:s}]", "code", code, "message", message));
 }
 
-static void answer_error(answer *a, int status, int code, const char *message)
+static void answer_error(struct answer *a, int status, int code, const char *message)
 {
 	a->status = status;
 	a->text = dump(failure(code, message));
@@ -189,7 +187,7 @@ static int same_secret(const char *a, const char *b)
 	return n == strlen(b) && CRYPTO_memcmp(a, b, n) == 0;
 }
 
-static int authorized(const server *srv, struct MHD_Connection *conn)
+static int authorized(const struct server *srv, struct MHD_Connection *conn)
 {
 	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
 	const char *key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Auth-Key");
@@ -211,7 +209,7 @@ static int authorized(const server *srv, struct MHD_Connection *conn)
 
 /* ---- headers --------------------------------------------------------------- */
 
-static void next_ray(server *srv, char *buf, size_t len)
+static void next_ray(struct server *srv, char *buf, size_t len)
 {
 	unsigned char in[16], d[EVP_MAX_MD_SIZE];
 	unsigned int dlen = 0;
@@ -232,22 +230,22 @@ static void next_ray(server *srv, char *buf, size_t len)
 
 /* ---- the operations (called with the state lock held) --------------------- */
 
-typedef struct sort_item {
+struct sort_item {
 	json_t *dom;
 	size_t idx;
 	double t;
 	const char *name;
-} sort_item;
+};
 
-typedef struct sort_spec {
+struct sort_spec {
 	int by_created;
 	int desc;
-} sort_spec;
+};
 
 static int compare_items(const void *pa, const void *pb, void *arg)
 {
-	const sort_item *a = pa, *b = pb;
-	const sort_spec *s = arg;
+	const struct sort_item *a = pa, *b = pb;
+	const struct sort_spec *s = arg;
 	int c;
 
 	if (s->by_created)
@@ -272,15 +270,15 @@ static int has_string(const json_t *array, const char *want)
 }
 
 /* The list filters of one request, looked up once rather than per domain. */
-typedef struct list_filter {
+struct list_filter {
 	const char *search;
 	const char *mode;
 	const json_t *names; /* non-empty array or NULL */
 	const char *integration;
 	const char *status;
-} list_filter;
+};
 
-static void list_filter_init(list_filter *f, const json_t *query)
+static void list_filter_init(struct list_filter *f, const json_t *query)
 {
 	const json_t *names = json_object_get(query, "domain");
 
@@ -293,12 +291,12 @@ static void list_filter_init(list_filter *f, const json_t *query)
 	 * no field holding its active mode, so there is nothing to filter on. */
 }
 
-static int list_filter_empty(const list_filter *f)
+static int list_filter_empty(const struct list_filter *f)
 {
 	return !f->search && !f->mode && !f->names && !f->integration && !f->status;
 }
 
-static int list_matches(const json_t *dom, const list_filter *f)
+static int list_matches(const json_t *dom, const struct list_filter *f)
 {
 	const char *name = json_string_value(json_object_get(dom, "domain"));
 
@@ -345,14 +343,14 @@ static long long query_int(const json_t *query, const char *key, long long fallb
  * FAULT_ENDLESS: page `page` of a listing that never ends, of made-up
  * domains whose ids differ on every page, without a total_count.
  */
-static void op_list_endless(const json_t *query, const fault *f, answer *a)
+static void op_list_endless(const json_t *query, const struct fault *f, struct answer *a)
 {
 	long long page = query_int(query, "page", 1), per_page = query_int(query, "per_page", 20);
 	long items = f->items ? f->items : (long)(per_page < 1 ? 1 : per_page);
-	char *pad = calloc((size_t)f->pad + 1, 1);
+	char *pad = xcalloc((size_t)f->pad + 1, 1);
 	json_t *result = json_array(), *env;
 
-	if (!pad || !result)
+	if (!result)
 		goto fail;
 	memset(pad, 'x', (size_t)f->pad);
 	for (long i = 0; i < items; i++) {
@@ -380,14 +378,15 @@ fail:
 	answer_error(a, 500, CODE_FAULT_DEFAULT, "Internal Server Error");
 }
 
-static void op_list(const json_t *domains, const json_t *query, const fault *f, answer *a)
+static void op_list(const json_t *domains, const json_t *query, const struct fault *f,
+		    struct answer *a)
 {
 	long long page = query_int(query, "page", 1), per_page = query_int(query, "per_page", 20);
 	const char *order = json_string_value(json_object_get(query, "order"));
 	const char *dir = json_string_value(json_object_get(query, "direction"));
 	size_t n = 0, i, total, start, stop, count;
-	sort_item *items = NULL;
-	list_filter filter;
+	struct sort_item *items = NULL;
+	struct list_filter filter;
 	int all;
 	json_t *result = NULL, *env = NULL;
 	json_t *dom;
@@ -396,9 +395,9 @@ static void op_list(const json_t *domains, const json_t *query, const fault *f, 
 		op_list_endless(query, f, a);
 		return;
 	}
-	items = malloc((json_array_size(domains) + 1) * sizeof *items);
+	items = xmalloc((json_array_size(domains) + 1) * sizeof(*items));
 	result = json_array();
-	if (!items || !result)
+	if (!result)
 		goto fail;
 	list_filter_init(&filter, query);
 	all = list_filter_empty(&filter);
@@ -422,10 +421,11 @@ static void op_list(const json_t *domains, const json_t *query, const fault *f, 
 		created = json_object_get(items[i].dom, "created_at");
 		items[i].t = -1e300;
 		if (json_is_string(created))
-			state_parse_time(json_string_value(created), &items[i].t);
+			time_parse(&items[i].t, json_string_value(created));
 	}
 	if (order) {
-		sort_spec s = { strcmp(order, "created_at") == 0, dir && strcmp(dir, "desc") == 0 };
+		struct sort_spec s = { strcmp(order, "created_at") == 0,
+				       dir && strcmp(dir, "desc") == 0 };
 
 		qsort_r(items, n, sizeof *items, compare_items, &s);
 	}
@@ -477,12 +477,12 @@ static char *success_text(json_t *result)
 			      "result", result));
 }
 
-static void perform(server *srv, const spec_match *m, const json_t *query, const json_t *body,
-		    const fault *f, answer *a)
+static void perform(struct server *srv, const struct spec_match *m, const json_t *query,
+		    const json_t *body, const struct fault *f, struct answer *a)
 {
 	const char *account = spec_match_param(m, "account_id");
 	const char *id = spec_match_param(m, "domain_id");
-	spec_op_kind kind = spec_op_kind_of(m->op);
+	enum spec_op_kind kind = spec_op_kind_of(m->op);
 	json_t *domains, *dom;
 
 	if (kind == SPEC_OP_PATCH || kind == SPEC_OP_DELETE)
@@ -589,15 +589,15 @@ static int check_ip_restrictions(const json_t *body, json_t *errors)
 	return errs;
 }
 
-typedef struct exempt_ctx {
-	server *srv;
+struct exempt_ctx {
+	struct server *srv;
 	const char *account;
-} exempt_ctx;
+};
 
 /* A domain id that exists is served whatever its form (older integer ids). */
 static int exempt_existing_id(void *ud, const char *name, const char *value)
 {
-	exempt_ctx *e = ud;
+	struct exempt_ctx *e = ud;
 	int found;
 
 	if (strcmp(name, "domain_id") != 0 || !e->account)
@@ -608,26 +608,19 @@ static int exempt_existing_id(void *ud, const char *name, const char *value)
 	return found;
 }
 
-typedef struct arg_list {
-	spec_arg *args;
+struct arg_list {
+	struct spec_arg *args;
 	size_t n, cap;
-	int failed;
-} arg_list;
+};
 
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 				   const char *value)
 {
-	arg_list *l = cls;
+	struct arg_list *l = cls;
 
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
-		spec_arg *grown = realloc(l->args, cap * sizeof *grown);
-
-		if (!grown) {
-			l->failed = 1;
-			return MHD_NO;
-		}
-		l->args = grown;
+		l->args = xrealloc(l->args, cap * sizeof(*l->args));
 		l->cap = cap;
 	}
 	l->args[l->n].key = key;
@@ -637,7 +630,7 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 }
 
 /* The page a list request asks for, for fault matching: 1 by default, -1 if odd. */
-static long requested_page(const arg_list *args)
+static long requested_page(const struct arg_list *args)
 {
 	long page = 1;
 
@@ -662,9 +655,7 @@ static json_t *lossy_string(const char *text, size_t len)
 
 	if (s)
 		return s;
-	copy = malloc(len + 1);
-	if (!copy)
-		return NULL;
+	copy = xmalloc(len + 1);
 	for (size_t i = 0; i < len; i++)
 		copy[i] = ((unsigned char)text[i] >= 0x80 || text[i] == '\0') ? '?' : text[i];
 	s = json_stringn(copy, len);
@@ -672,7 +663,7 @@ static json_t *lossy_string(const char *text, size_t len)
 	return s;
 }
 
-static json_t *body_for_log(const request *r, const json_t *parsed)
+static json_t *body_for_log(const struct request *r, const json_t *parsed)
 {
 	if (parsed)
 		return json_incref((json_t *)parsed);
@@ -681,8 +672,8 @@ static json_t *body_for_log(const request *r, const json_t *parsed)
 	return lossy_string(r->body, r->len);
 }
 
-static enum MHD_Result send_answer(server *srv, struct MHD_Connection *conn, answer *a,
-				   const ratelimit_info *rl)
+static enum MHD_Result send_answer(struct server *srv, struct MHD_Connection *conn,
+				   struct answer *a, const struct ratelimit_info *rl)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ok;
@@ -716,19 +707,19 @@ static enum MHD_Result send_answer(server *srv, struct MHD_Connection *conn, ans
 	return ok;
 }
 
-static enum MHD_Result handle_api(server *srv, struct MHD_Connection *conn, request *r,
-				  const char *url, const char *method)
+static enum MHD_Result handle_api(struct server *srv, struct MHD_Connection *conn,
+				  struct request *r, const char *url, const char *method)
 {
-	const server_config *cfg = &srv->cfg;
-	arg_list args = { 0 };
-	spec_match m;
+	const struct server_config *cfg = &srv->cfg;
+	struct arg_list args = { 0 };
+	struct spec_match m;
 	json_t *errors = json_array(), *query = NULL, *body = NULL;
 	int route, nerr = 0, limited = 0, faulted = 0;
-	ratelimit_info rli = { DEFAULT_QUOTA, DEFAULT_WINDOW, DEFAULT_QUOTA - 1, DEFAULT_WINDOW,
-			       0 };
-	answer a = { 0 };
-	fault f;
-	stats_outcome o = { 0 };
+	struct ratelimit_info rli = { DEFAULT_QUOTA, DEFAULT_WINDOW, DEFAULT_QUOTA - 1,
+				      DEFAULT_WINDOW, 0 };
+	struct answer a = { 0 };
+	struct fault f;
+	struct stats_outcome o = { 0 };
 	enum MHD_Result result;
 	const char *q;
 
@@ -736,13 +727,13 @@ static enum MHD_Result handle_api(server *srv, struct MHD_Connection *conn, requ
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
 	route = spec_route(cfg->spec, method, url, &m);
 	o.op = route == SPEC_ROUTE_OK ? spec_op_name(m.op) : "other";
-	if (!errors || args.failed || route == SPEC_ROUTE_NOMEM) {
+	if (!errors) {
 		answer_error(&a, 500, CODE_FAULT_DEFAULT, "Internal Server Error");
 		goto respond;
 	}
 	if (route == SPEC_ROUTE_OK) {
-		exempt_ctx ex = { srv, spec_match_param(&m, "account_id") };
-		spec_request req = {
+		struct exempt_ctx ex = { srv, spec_match_param(&m, "account_id") };
+		struct spec_request req = {
 			.query = args.args,
 			.nquery = args.n,
 			.content_type =
@@ -803,8 +794,8 @@ static enum MHD_Result handle_api(server *srv, struct MHD_Connection *conn, requ
 			a.drop = 1;
 		} else if (faulted && f.action == FAULT_MALFORMED) {
 			a.status = 200;
-			a.text = strdup("{\"success\": true, \"errors\": [], \"messages\": [], "
-					"\"result\": [{\"id\": ");
+			a.text = xstrdup("{\"success\": true, \"errors\": [], \"messages\": [], "
+					 "\"result\": [{\"id\": ");
 		} else if (faulted && f.action == FAULT_ENVELOPE_FALSE) {
 			answer_error(&a, 200, f.code, f.message);
 		} else if (nerr > 0) {
@@ -847,10 +838,10 @@ respond:
 	return result;
 }
 
-static enum MHD_Result handle_control(server *srv, struct MHD_Connection *conn, const char *url,
-				      const char *method)
+static enum MHD_Result handle_control(struct server *srv, struct MHD_Connection *conn,
+				      const char *url, const char *method)
 {
-	answer a = { 0 };
+	struct answer a = { 0 };
 	const char *name = url + strlen(CONTROL_PREFIX);
 
 	if (strcmp(name, "stats") == 0 || strcmp(name, "reset-stats") == 0) {
@@ -874,8 +865,8 @@ static enum MHD_Result handle_control(server *srv, struct MHD_Connection *conn, 
 		answer_error(&a, 500, CODE_FAULT_DEFAULT, "Internal Server Error");
 	/* control answers are not rate limited; their headers show the quota left */
 	{
-		ratelimit_info rest = { DEFAULT_QUOTA, DEFAULT_WINDOW, DEFAULT_QUOTA - 1,
-					DEFAULT_WINDOW, 0 };
+		struct ratelimit_info rest = { DEFAULT_QUOTA, DEFAULT_WINDOW, DEFAULT_QUOTA - 1,
+					       DEFAULT_WINDOW, 0 };
 
 		if (srv->cfg.ratelimit)
 			ratelimit_peek(srv->cfg.ratelimit, now_wall(), &rest);
@@ -887,8 +878,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 				 const char *method, const char *version, const char *upload,
 				 size_t *upload_size, void **req_cls)
 {
-	server *srv = cls;
-	request *r = *req_cls;
+	struct server *srv = cls;
+	struct request *r = *req_cls;
 
 	if (!r)
 		return MHD_NO; /* the URI callback ran out of memory */
@@ -910,14 +901,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		}
 		if (r->len + n + 1 > r->cap) {
 			size_t cap = r->cap ? r->cap : 4096;
-			char *grown;
 
 			while (cap < r->len + n + 1)
 				cap *= 2;
-			grown = realloc(r->body, cap);
-			if (!grown)
-				return MHD_NO;
-			r->body = grown;
+			r->body = xrealloc(r->body, cap);
 			r->cap = cap;
 		}
 		memcpy(r->body + r->len, upload, n);
@@ -943,23 +930,17 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-	request *r = calloc(1, sizeof *r);
+	struct request *r = xcalloc(1, sizeof(*r));
 
-	if (!r)
-		return NULL;
-	r->uri = strdup(uri);
-	if (!r->uri) {
-		free(r);
-		return NULL;
-	}
+	r->uri = xstrdup(uri);
 	return r;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 			 enum MHD_RequestTerminationCode why)
 {
-	server *srv = cls;
-	request *r = *req_cls;
+	struct server *srv = cls;
+	struct request *r = *req_cls;
 
 	if (!r)
 		return;
@@ -971,32 +952,30 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	*req_cls = NULL;
 }
 
-int server_start(const server_config *cfg, server **out, char *url, size_t urllen, char *err,
-		 size_t errlen)
+int server_start(struct server **out, const struct server_config *cfg)
 {
-	server *srv = NULL;
-	listen_addr addr;
+	struct server *srv = NULL;
+	struct listen_addr addr;
 	const union MHD_DaemonInfo *info;
 	unsigned int flags =
 		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-	int rc = -1, locks = 0;
+	int rc, locks = 0;
 
 	*out = NULL;
-	if (errlen)
-		err[0] = '\0';
-	if (parse_listen(cfg->listen, &addr, err, errlen) != 0)
-		return -1;
-	srv = calloc(1, sizeof *srv);
-	if (!srv) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	rc = parse_listen(&addr, cfg->listen);
+	if (rc)
+		return rc;
+	srv = xcalloc(1, sizeof(*srv));
 	srv->cfg = *cfg;
-	if (pthread_rwlock_init(&srv->state_lock, NULL) != 0)
+	if (pthread_rwlock_init(&srv->state_lock, NULL) != 0) {
+		rc = err_set(MW_EGENERIC, "cannot start the server: %s", strerror(errno));
 		goto fail;
+	}
 	locks = 1;
-	if (pthread_mutex_init(&srv->ray_lock, NULL) != 0)
+	if (pthread_mutex_init(&srv->ray_lock, NULL) != 0) {
+		rc = err_set(MW_EGENERIC, "cannot start the server: %s", strerror(errno));
 		goto fail;
+	}
 	locks = 2;
 	if (addr.v6)
 		flags |= MHD_USE_IPv6;
@@ -1021,16 +1000,16 @@ int server_start(const server_config *cfg, server **out, char *url, size_t urlle
 			(unsigned int)1, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	}
 	if (!srv->daemon) {
-		snprintf(err, errlen, "cannot listen on '%s' (address in use?)", cfg->listen);
+		rc = err_set(MW_EIO, "cannot listen on '%s' (address in use?)", cfg->listen);
 		goto fail;
 	}
 	info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	if (!info || info->port == 0) {
-		snprintf(err, errlen, "cannot learn the port bound for '%s'", cfg->listen);
+		rc = err_set(MW_EIO, "cannot learn the port bound for '%s'", cfg->listen);
 		goto fail;
 	}
-	snprintf(url, urllen, "%s://%s:%u%s", cfg->tls_cert ? "https" : "http", addr.host,
-		 (unsigned)info->port, spec_base_path(cfg->spec));
+	srv->url = xasprintf("%s://%s:%u%s", cfg->tls_cert ? "https" : "http", addr.host,
+			     (unsigned)info->port, spec_base_path(cfg->spec));
 	*out = srv;
 	return 0;
 fail:
@@ -1041,17 +1020,21 @@ fail:
 	if (locks > 0)
 		pthread_rwlock_destroy(&srv->state_lock);
 	free(srv);
-	if (rc != 0 && !err[0])
-		snprintf(err, errlen, "cannot start the server");
 	return rc;
 }
 
-void server_stop(server *srv)
+const char *server_url(const struct server *srv)
+{
+	return srv->url;
+}
+
+void server_stop(struct server *srv)
 {
 	if (!srv)
 		return;
 	MHD_stop_daemon(srv->daemon);
 	pthread_mutex_destroy(&srv->ray_lock);
 	pthread_rwlock_destroy(&srv->state_lock);
+	free(srv->url);
 	free(srv);
 }

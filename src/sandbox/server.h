@@ -26,42 +26,48 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct server server;
+struct server;
 
 /* Everything the server uses; all borrowed and must outlive the server. */
-typedef struct server_config {
+struct server_config {
 	const char *listen; /* "127.0.0.1:8787", "[::1]:0", "localhost:0" */
 	const char *token; /* accepted credential; NULL = any non-empty one */
 	long latency_ms; /* added before every API answer */
 	uint64_t seed; /* seeds cf-ray values */
-	const spec *spec;
-	state *state;
-	faults *faults; /* may be NULL */
-	ratelimit *ratelimit; /* may be NULL: nothing enforced */
-	stats *stats;
-	reqlog *log; /* may be NULL */
+	const struct spec *spec;
+	struct state *state;
+	struct faults *faults; /* may be NULL */
+	struct ratelimit *ratelimit; /* may be NULL: nothing enforced */
+	struct stats *stats;
+	struct reqlog *log; /* may be NULL */
 	const char *tls_cert; /* PEM; with tls_key, serve HTTPS. NULL: plain HTTP */
 	const char *tls_key;
-} server_config;
+};
 
 /*
  * Checks a --listen value: a loopback address (127.0.0.0/8, [::1] or
- * localhost) and a port 0..65535. Returns 0, or -1 with a message.
+ * localhost) and a port 0..65535. Returns 0, or MW_EUSAGE with the message
+ * in the error slot.
  */
-int server_check_listen(const char *text, char *err, size_t errlen);
+int server_check_listen(const char *text);
 
 /*
- * Binds and starts serving. On success returns 0, a new server in *out and
- * the API base URL ("http(s)://127.0.0.1:PORT/client/v4", with the port
- * actually bound) in url. Returns -1 with a message in err otherwise.
+ * Binds and starts serving. Returns 0 and a new server in *out (stop and
+ * free it with server_stop()), or MW_EUSAGE (a bad --listen), MW_EIO
+ * (cannot bind) or MW_EGENERIC with the message in the error slot.
  */
-int server_start(const server_config *cfg, server **out, char *url, size_t urllen, char *err,
-		 size_t errlen);
+int server_start(struct server **out, const struct server_config *cfg);
+
+/*
+ * The API base URL, "http(s)://127.0.0.1:PORT/client/v4" with the port
+ * actually bound. Borrowed: valid until server_stop().
+ */
+const char *server_url(const struct server *srv);
 
 /*
  * Stops accepting, waits for requests in progress to finish, and frees srv
  * (not the modules in its config). NULL is fine.
  */
-void server_stop(server *srv);
+void server_stop(struct server *srv);
 
 #endif

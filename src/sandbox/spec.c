@@ -11,13 +11,16 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/err.h"
+#include "util/mem.h"
+
 #define MAX_SEGMENTS 16
 /* Offending parameter values are cut to this many bytes in messages. */
 #define MAX_SHOWN 80
 
 struct spec_operation {
 	char method[8]; /* upper case */
-	spec_op_kind kind;
+	enum spec_op_kind kind;
 	size_t nseg;
 	char *seg[MAX_SEGMENTS]; /* template segments, "{name}" for parameters */
 	char *pname[MAX_SEGMENTS]; /* bare parameter name of a segment, or NULL */
@@ -31,12 +34,12 @@ struct spec {
 	json_t *doc;
 	char *base;
 	size_t nops;
-	spec_operation ops[8];
+	struct spec_operation ops[8];
 };
 
 static const struct {
 	const char *operation_id;
-	spec_op_kind kind;
+	enum spec_op_kind kind;
 	const char *name;
 } known_ops[] = {
 	{ "email_security_list_domains", SPEC_OP_LIST, "list" },
@@ -45,7 +48,7 @@ static const struct {
 	{ "email_security_delete_domain", SPEC_OP_DELETE, "delete" },
 };
 
-static void op_clear(spec_operation *op)
+static void op_clear(struct spec_operation *op)
 {
 	for (size_t i = 0; i < op->nseg; i++) {
 		free(op->seg[i]);
@@ -56,7 +59,7 @@ static void op_clear(spec_operation *op)
 	op->params = NULL;
 }
 
-void spec_free(spec *s)
+void spec_free(struct spec *s)
 {
 	if (!s)
 		return;
@@ -67,22 +70,22 @@ void spec_free(spec *s)
 	free(s);
 }
 
-const json_t *spec_document(const spec *s)
+const json_t *spec_document(const struct spec *s)
 {
 	return s->doc;
 }
 
-const char *spec_base_path(const spec *s)
+const char *spec_base_path(const struct spec *s)
 {
 	return s->base;
 }
 
-spec_op_kind spec_op_kind_of(const spec_operation *op)
+enum spec_op_kind spec_op_kind_of(const struct spec_operation *op)
 {
 	return op->kind;
 }
 
-const char *spec_op_name(const spec_operation *op)
+const char *spec_op_name(const struct spec_operation *op)
 {
 	for (size_t i = 0; i < sizeof known_ops / sizeof known_ops[0]; i++)
 		if (known_ops[i].kind == op->kind)
@@ -107,10 +110,7 @@ static int split_path(const char *path, char **seg, size_t *nseg)
 			end = p + strlen(p);
 		if (*nseg == MAX_SEGMENTS)
 			return -1;
-		seg[*nseg] = strndup(p, (size_t)(end - p));
-		if (!seg[*nseg])
-			return -1;
-		(*nseg)++;
+		seg[(*nseg)++] = xstrndup(p, (size_t)(end - p));
 		p = end;
 	}
 	return 0;
@@ -118,7 +118,7 @@ static int split_path(const char *path, char **seg, size_t *nseg)
 
 /* Adds the parameters of list (path item or operation level) to op->params;
  * a later one with the same name and location replaces an earlier one. */
-static int add_params(spec *s, spec_operation *op, const json_t *list, char *err, size_t errlen)
+static int add_params(struct spec *s, struct spec_operation *op, const json_t *list)
 {
 	size_t i, j;
 	const json_t *p, *have;
@@ -129,11 +129,9 @@ static int add_params(spec *s, spec_operation *op, const json_t *list, char *err
 		const char *in = json_string_value(json_object_get(param, "in"));
 		int replaced = 0;
 
-		if (!param || !name || !in) {
-			snprintf(err, errlen, "a parameter of operation %s is incomplete",
-				 op->method);
-			return -1;
-		}
+		if (!param || !name || !in)
+			return err_set(MW_EINVALID, "a parameter of operation %s is incomplete",
+				       op->method);
 		json_array_foreach(op->params, j, have) {
 			if (strcmp(json_string_value(json_object_get(have, "name")), name) == 0 &&
 			    strcmp(json_string_value(json_object_get(have, "in")), in) == 0) {
@@ -142,10 +140,8 @@ static int add_params(spec *s, spec_operation *op, const json_t *list, char *err
 				break;
 			}
 		}
-		if (!replaced && json_array_append(op->params, (json_t *)param) != 0) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
+		if (!replaced && json_array_append(op->params, (json_t *)param) != 0)
+			return err_set(MW_EGENERIC, "out of memory");
 	}
 	return 0;
 }
@@ -174,16 +170,17 @@ static const json_t *result_schema(const json_t *doc, const json_t *responses)
 	return NULL;
 }
 
-static int load_ops(spec *s, char *err, size_t errlen)
+static int load_ops(struct spec *s)
 {
 	const json_t *paths = json_object_get(s->doc, "paths");
 	const char *template_path, *method;
 	const json_t *item, *op;
+	int rc;
 
 	json_object_foreach((json_t *)paths, template_path, item) {
 		json_object_foreach((json_t *)item, method, op) {
 			const char *opid = json_string_value(json_object_get(op, "operationId"));
-			spec_operation *o;
+			struct spec_operation *o;
 			size_t k;
 
 			if (strcmp(method, "parameters") == 0 || !opid)
@@ -194,35 +191,30 @@ static int load_ops(spec *s, char *err, size_t errlen)
 			if (k == sizeof known_ops / sizeof known_ops[0])
 				continue;
 			if (s->nops == sizeof s->ops / sizeof s->ops[0] ||
-			    strlen(method) >= sizeof o->method) {
-				snprintf(err, errlen, "too many operations in the API document");
-				return -1;
-			}
+			    strlen(method) >= sizeof o->method)
+				return err_set(MW_EINVALID,
+					       "too many operations in the API document");
 			o = &s->ops[s->nops++];
 			memset(o, 0, sizeof *o);
 			for (size_t c = 0; method[c]; c++)
 				o->method[c] = (char)toupper((unsigned char)method[c]);
 			o->kind = known_ops[k].kind;
 			o->params = json_array();
-			if (!o->params || split_path(template_path, o->seg, &o->nseg) != 0) {
-				snprintf(err, errlen, "cannot index path '%s'", template_path);
-				return -1;
-			}
+			if (!o->params || split_path(template_path, o->seg, &o->nseg) != 0)
+				return err_set(MW_EINVALID, "cannot index path '%s'",
+					       template_path);
 			for (size_t i = 0; i < o->nseg; i++) {
 				size_t n = strlen(o->seg[i]);
 
 				if (n > 2 && o->seg[i][0] == '{' && o->seg[i][n - 1] == '}') {
-					o->pname[i] = strndup(o->seg[i] + 1, n - 2);
-					if (!o->pname[i]) {
-						snprintf(err, errlen, "out of memory");
-						return -1;
-					}
+					o->pname[i] = xstrndup(o->seg[i] + 1, n - 2);
 				}
 			}
-			if (add_params(s, o, json_object_get(item, "parameters"), err, errlen) !=
-				    0 ||
-			    add_params(s, o, json_object_get(op, "parameters"), err, errlen) != 0)
-				return -1;
+			rc = add_params(s, o, json_object_get(item, "parameters"));
+			if (!rc)
+				rc = add_params(s, o, json_object_get(op, "parameters"));
+			if (rc)
+				return rc;
 			if (json_object_get(op, "requestBody"))
 				o->body = validate_resolve(s->doc,
 							   json_object_get(op, "requestBody"));
@@ -236,53 +228,45 @@ static int load_ops(spec *s, char *err, size_t errlen)
 		for (i = 0; i < s->nops; i++)
 			if (s->ops[i].kind == known_ops[k].kind)
 				break;
-		if (i == s->nops) {
-			snprintf(err, errlen, "the API document lacks operation '%s'",
-				 known_ops[k].operation_id);
-			return -1;
-		}
+		if (i == s->nops)
+			return err_set(MW_EINVALID, "the API document lacks operation '%s'",
+				       known_ops[k].operation_id);
 	}
 	return 0;
 }
 
-int spec_new(const char *doc, size_t len, spec **out, char *err, size_t errlen)
+int spec_new(struct spec **out, const char *doc, size_t len)
 {
-	spec *s = NULL;
+	struct spec *s = NULL;
 	json_error_t jerr;
 	const char *url, *p;
 	int rc = -1;
 
 	*out = NULL;
-	s = calloc(1, sizeof *s);
-	if (!s) {
-		snprintf(err, errlen, "out of memory");
-		goto done;
-	}
+	s = xcalloc(1, sizeof(*s));
 	s->doc = json_loadb(doc, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!s->doc) {
-		snprintf(err, errlen, "the API document is not valid JSON: %s (line %d)", jerr.text,
-			 jerr.line);
+		rc = err_set(MW_EINVALID, "the API document is not valid JSON: %s (line %d)",
+			     jerr.text, jerr.line);
 		goto done;
 	}
-	if (validate_check_schemas(s->doc, err, errlen) != 0)
+	rc = validate_check_schemas(s->doc);
+	if (rc)
 		goto done;
 	url = json_string_value(
 		json_object_get(json_array_get(json_object_get(s->doc, "servers"), 0), "url"));
 	if (!url) {
-		snprintf(err, errlen, "the API document has no server URL");
+		rc = err_set(MW_EINVALID, "the API document has no server URL");
 		goto done;
 	}
 	/* keep only the path of "https://host/client/v4" */
 	p = strstr(url, "://");
 	p = p ? strchr(p + 3, '/') : url;
-	s->base = strdup(p ? p : "");
-	if (!s->base) {
-		snprintf(err, errlen, "out of memory");
-		goto done;
-	}
+	s->base = xstrdup(p ? p : "");
 	if (s->base[0] && s->base[strlen(s->base) - 1] == '/')
 		s->base[strlen(s->base) - 1] = '\0';
-	if (load_ops(s, err, errlen) != 0)
+	rc = load_ops(s);
+	if (rc)
 		goto done;
 	*out = s;
 	s = NULL;
@@ -292,14 +276,14 @@ done:
 	return rc;
 }
 
-void spec_match_clear(spec_match *m)
+void spec_match_clear(struct spec_match *m)
 {
 	for (size_t i = 0; i < m->nparams; i++)
 		free(m->params[i].value);
 	memset(m, 0, sizeof *m);
 }
 
-const char *spec_match_param(const spec_match *m, const char *name)
+const char *spec_match_param(const struct spec_match *m, const char *name)
 {
 	for (size_t i = 0; i < m->nparams; i++)
 		if (strcmp(m->params[i].name, name) == 0)
@@ -308,7 +292,8 @@ const char *spec_match_param(const spec_match *m, const char *name)
 }
 
 /* Does the request path match the template of op? Fills m when it does. */
-static int template_match(const spec_operation *op, char **seg, size_t nseg, spec_match *m)
+static int template_match(const struct spec_operation *op, char **seg, size_t nseg,
+			  struct spec_match *m)
 {
 	if (nseg != op->nseg)
 		return 0;
@@ -323,16 +308,14 @@ static int template_match(const spec_operation *op, char **seg, size_t nseg, spe
 			continue;
 		if (m->nparams == SPEC_MAX_PARAMS)
 			return 0;
-		m->params[m->nparams].value = strdup(seg[i]);
-		if (!m->params[m->nparams].value)
-			return -1;
+		m->params[m->nparams].value = xstrdup(seg[i]);
 		m->params[m->nparams].name = op->pname[i];
 		m->nparams++;
 	}
 	return 1;
 }
 
-int spec_route(const spec *s, const char *method, const char *path, spec_match *m)
+int spec_route(const struct spec *s, const char *method, const char *path, struct spec_match *m)
 {
 	char *seg[MAX_SEGMENTS];
 	size_t nseg = 0, blen = strlen(s->base);
@@ -347,7 +330,7 @@ int spec_route(const spec *s, const char *method, const char *path, spec_match *
 		return SPEC_ROUTE_NONE;
 	}
 	for (size_t i = 0; i < s->nops; i++) {
-		const spec_operation *op = &s->ops[i];
+		const struct spec_operation *op = &s->ops[i];
 		int hit = template_match(op, seg, nseg, NULL);
 
 		if (!hit)
@@ -355,11 +338,7 @@ int spec_route(const spec *s, const char *method, const char *path, spec_match *
 		path_known = 1;
 		if (strcmp(op->method, method) != 0)
 			continue;
-		if (template_match(op, seg, nseg, m) < 0) {
-			spec_match_clear(m);
-			rc = SPEC_ROUTE_NOMEM;
-			goto done;
-		}
+		template_match(op, seg, nseg, m);
 		m->op = op;
 		rc = SPEC_ROUTE_OK;
 		goto done;
@@ -427,8 +406,9 @@ static json_t *coerce(const json_t *doc, const json_t *schema, const char *text,
 	return NULL;
 }
 
-static int check_param(const spec *s, const spec_match *m, const spec_request *req,
-		       const json_t *param, json_t *errors, json_t *query_out)
+static int check_param(const struct spec *s, const struct spec_match *m,
+		       const struct spec_request *req, const json_t *param, json_t *errors,
+		       json_t *query_out)
 {
 	const char *name = json_string_value(json_object_get(param, "name"));
 	const char *in = json_string_value(json_object_get(param, "in"));
@@ -438,18 +418,16 @@ static int check_param(const spec *s, const spec_match *m, const spec_request *r
 	char *pointer = NULL, *label = NULL, *prefix = NULL;
 	json_t *value = NULL;
 	int errs = -1, failed = 0, before = (int)json_array_size(errors);
-	validate_ctx ctx;
+	struct validate_ctx ctx;
 
+	/* (add_params() refused a parameter without them) */
+	if (!name || !in)
+		return 0;
 	if (strcmp(in, "path") != 0 && strcmp(in, "query") != 0)
 		return 0; /* header and cookie parameters: the document has none */
-	if (asprintf(&pointer, "/%s/%s", in, name) < 0)
-		pointer = NULL;
-	if (asprintf(&label, "%s parameter '%s'", in, name) < 0)
-		label = NULL;
-	if (asprintf(&prefix, "%s parameter ", in) < 0)
-		prefix = NULL;
-	if (!pointer || !label || !prefix)
-		goto done;
+	pointer = xasprintf("/%s/%s", in, name);
+	label = xasprintf("%s parameter '%s'", in, name);
+	prefix = xasprintf("%s parameter ", in);
 
 	if (strcmp(in, "path") == 0) {
 		const char *text = spec_match_param(m, name);
@@ -499,13 +477,10 @@ static int check_param(const spec *s, const spec_match *m, const spec_request *r
 
 				if (strcmp(req->query[i].key, name) != 0)
 					continue;
-				if (asprintf(&ip, "%s/%zu", pointer, idx) < 0)
-					ip = NULL;
-				if (asprintf(&il, "%s[%zu]", label, idx) < 0)
-					il = NULL;
-				item = (ip && il) ? coerce(s->doc, items, req->query[i].value,
-							   errors, ip, il, &f)
-						  : NULL;
+				ip = xasprintf("%s/%zu", pointer, idx);
+				il = xasprintf("%s[%zu]", label, idx);
+				item = coerce(s->doc, items, req->query[i].value, errors, ip, il,
+					      &f);
 				free(ip);
 				free(il);
 				if (f)
@@ -533,7 +508,7 @@ static int check_param(const spec *s, const spec_match *m, const spec_request *r
 	}
 	if (!value)
 		goto done;
-	ctx = (validate_ctx){
+	ctx = (struct validate_ctx){
 		.root = s->doc,
 		.errors = errors,
 		.code = CODE_INVALID_VALUE,
@@ -573,13 +548,13 @@ static const json_t *media_for(const json_t *content, const char *content_type)
 	return NULL;
 }
 
-static int check_body(const spec *s, const spec_operation *op, const spec_request *req,
-		      json_t *errors, json_t **body_out)
+static int check_body(const struct spec *s, const struct spec_operation *op,
+		      const struct spec_request *req, json_t *errors, json_t **body_out)
 {
 	const json_t *content = json_object_get(op->body, "content");
 	const json_t *media;
 	json_error_t jerr;
-	validate_ctx ctx;
+	struct validate_ctx ctx;
 
 	if (req->body_too_large) {
 		validate_add_error(errors, CODE_BAD_BODY, "", "request body is too large");
@@ -620,7 +595,7 @@ static int check_body(const spec *s, const spec_operation *op, const spec_reques
 				   jerr.text, jerr.line, jerr.column);
 		return 1;
 	}
-	ctx = (validate_ctx){
+	ctx = (struct validate_ctx){
 		.root = s->doc,
 		.errors = errors,
 		.code = CODE_INVALID_VALUE,
@@ -632,10 +607,11 @@ static int check_body(const spec *s, const spec_operation *op, const spec_reques
 	return validate_value(&ctx, json_object_get(media, "schema"), *body_out, "", "");
 }
 
-int spec_validate_request(const spec *s, const spec_match *m, const spec_request *req,
-			  json_t *errors, json_t **query_out, json_t **body_out)
+int spec_validate_request(const struct spec *s, const struct spec_match *m,
+			  const struct spec_request *req, json_t *errors, json_t **query_out,
+			  json_t **body_out)
 {
-	const spec_operation *op = m->op;
+	const struct spec_operation *op = m->op;
 	const json_t *param;
 	size_t i;
 	int total = 0, rc;
@@ -659,7 +635,8 @@ int spec_validate_request(const spec *s, const spec_match *m, const spec_request
 	return total;
 }
 
-const json_t *spec_response_schema(const spec *s, const spec_operation *op, int status)
+const json_t *spec_response_schema(const struct spec *s, const struct spec_operation *op,
+				   int status)
 {
 	char code[16], klass[16];
 	const json_t *r;

@@ -9,6 +9,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/err.h"
+#include "util/fsutil.h"
+#include "util/mem.h"
+#include "util/timeutil.h"
+
 /* Generated created_at values fall in the year after this (2023-01-01). */
 #define GENERATED_EPOCH 1672531200.0
 
@@ -18,7 +23,7 @@ struct state {
 	json_t *index; /* account -> {id text -> domain} (domains borrowed) */
 };
 
-void state_free(state *st)
+void state_free(struct state *st)
 {
 	if (!st)
 		return;
@@ -54,39 +59,6 @@ void state_format_time(double t, char *buf, size_t len)
 	gmtime_r(&secs, &tm);
 	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, len, "%s.%06ldZ", base, micros);
-}
-
-int state_parse_time(const char *s, double *out)
-{
-	struct tm tm;
-	const char *p;
-	double frac = 0.0;
-	long offset = 0;
-
-	memset(&tm, 0, sizeof tm);
-	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!p)
-		return -1;
-	if (*p == '.') {
-		char *end = NULL;
-
-		frac = strtod(p, &end);
-		p = end;
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
-		long h = strtol(p + 1, NULL, 10), m = strtol(p + 4, NULL, 10);
-
-		offset = (h * 3600 + m * 60) * (*p == '-' ? -1 : 1);
-		p += 6;
-	} else {
-		return -1;
-	}
-	if (*p)
-		return -1;
-	*out = (double)timegm(&tm) - (double)offset + frac;
-	return 0;
 }
 
 /* SHA-256 over the parts, each followed by a NUL so that boundaries count.
@@ -157,7 +129,7 @@ static int fill_domain(json_t *dom, const char *account, uint64_t seed)
 	/* a generated modified_at follows the created_at it goes with, given or not */
 	have = json_object_get(dom, "created_at");
 	if (json_is_string(have))
-		state_parse_time(json_string_value(have), &created_t);
+		time_parse(&created_t, json_string_value(have));
 	modified_t = created_t + (double)(u32_at(d, 8) % (90u * 86400u)) +
 		     (double)(u32_at(d, 24) % 1000000u) / 1e6;
 	state_format_time(created_t, created, sizeof created);
@@ -207,40 +179,33 @@ static json_t *with_id_first(const json_t *dom, const char *id)
 	return out;
 }
 
-static int load_account(state *st, const char *path, const char *account, json_t *list,
-			uint64_t seed, char *err, size_t errlen)
+static int load_account(struct state *st, const char *path, const char *account, json_t *list,
+			uint64_t seed)
 {
 	json_t *ids = json_object();
 	json_t *dom;
 	size_t i;
 
-	if (!ids || json_object_set_new(st->index, account, ids) != 0) {
-		snprintf(err, errlen, "state file '%s': out of memory", path);
-		return -1;
-	}
-	if (!json_is_array(list)) {
-		snprintf(err, errlen,
-			 "state file '%s': accounts.\"%s\" must be an array of domains", path,
-			 account);
-		return -1;
-	}
+	if (!ids || json_object_set_new(st->index, account, ids) != 0)
+		return err_set(MW_EGENERIC, "state file '%s': out of memory", path);
+	if (!json_is_array(list))
+		return err_set(MW_EINVALID,
+			       "state file '%s': accounts.\"%s\" must be an array of domains", path,
+			       account);
 	json_array_foreach(list, i, dom) {
 		const json_t *id, *name;
 		char idbuf[128];
 
-		if (!json_is_object(dom)) {
-			snprintf(err, errlen,
-				 "state file '%s': accounts.\"%s\"[%zu] must be an object", path,
-				 account, i);
-			return -1;
-		}
+		if (!json_is_object(dom))
+			return err_set(MW_EINVALID,
+				       "state file '%s': accounts.\"%s\"[%zu] must be an object",
+				       path, account, i);
 		name = json_object_get(dom, "domain");
-		if (!json_is_string(name)) {
-			snprintf(err, errlen,
-				 "state file '%s': accounts.\"%s\"[%zu] has no \"domain\" string",
-				 path, account, i);
-			return -1;
-		}
+		if (!json_is_string(name))
+			return err_set(
+				MW_EINVALID,
+				"state file '%s': accounts.\"%s\"[%zu] has no \"domain\" string",
+				path, account, i);
 		id = json_object_get(dom, "id");
 		if (!id) {
 			json_t *copy;
@@ -249,80 +214,74 @@ static int load_account(state *st, const char *path, const char *account, json_t
 					    sizeof idbuf) == 0
 				       ? with_id_first(dom, idbuf)
 				       : NULL;
-			if (!copy || json_array_set_new(list, i, copy) != 0) {
-				snprintf(err, errlen, "state file '%s': out of memory", path);
-				return -1;
-			}
+			if (!copy || json_array_set_new(list, i, copy) != 0)
+				return err_set(MW_EGENERIC, "state file '%s': out of memory", path);
 			dom = copy;
-		} else if (!json_is_string(id) && !json_is_integer(id)) {
-			snprintf(err, errlen,
-				 "state file '%s': accounts.\"%s\"[%zu] (\"%s\") has an \"id\" "
-				 "that is "
-				 "neither a string nor an integer",
-				 path, account, i, json_string_value(name));
-			return -1;
-		}
+		} else if (!json_is_string(id) && !json_is_integer(id))
+			return err_set(
+				MW_EINVALID,
+				"state file '%s': accounts.\"%s\"[%zu] (\"%s\") has an \"id\" "
+				"that is "
+				"neither a string nor an integer",
+				path, account, i, json_string_value(name));
 		state_id_text(dom, idbuf, sizeof idbuf);
-		if (json_object_get(ids, idbuf)) {
-			snprintf(err, errlen,
-				 "state file '%s': accounts.\"%s\" has id \"%s\" more than once "
-				 "(again at "
-				 "[%zu], \"%s\")",
-				 path, account, idbuf, i, json_string_value(name));
-			return -1;
-		}
-		if (fill_domain(dom, account, seed) != 0 || json_object_set(ids, idbuf, dom) != 0) {
-			snprintf(err, errlen, "state file '%s': out of memory", path);
-			return -1;
-		}
+		if (json_object_get(ids, idbuf))
+			return err_set(
+				MW_EINVALID,
+				"state file '%s': accounts.\"%s\" has id \"%s\" more than once "
+				"(again at "
+				"[%zu], \"%s\")",
+				path, account, idbuf, i, json_string_value(name));
+		if (fill_domain(dom, account, seed) != 0 || json_object_set(ids, idbuf, dom) != 0)
+			return err_set(MW_EGENERIC, "state file '%s': out of memory", path);
 	}
 	return 0;
 }
 
-int state_load(const char *path, uint64_t seed, state **out, char *err, size_t errlen)
+int state_load(struct state **out, const char *path, uint64_t seed)
 {
-	state *st = NULL;
+	struct state *st = NULL;
 	json_error_t jerr;
 	const char *account;
 	json_t *list;
 	int rc = -1;
 
 	*out = NULL;
-	st = calloc(1, sizeof *st);
-	if (!st) {
-		snprintf(err, errlen, "state file '%s': out of memory", path);
-		goto done;
-	}
+	st = xcalloc(1, sizeof(*st));
 	st->root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!st->root) {
 		if (jerr.line < 1)
-			snprintf(err, errlen, "state file '%s': %s", path, jerr.text);
+			rc = err_set(MW_EIO, "state file '%s': %s", path, jerr.text);
 		else
-			snprintf(err, errlen,
-				 "state file '%s': not valid JSON: %s (line %d, column %d)", path,
-				 jerr.text, jerr.line, jerr.column);
+			rc = err_set(MW_EINVALID,
+				     "state file '%s': not valid JSON: %s (line %d, column %d)",
+				     path, jerr.text, jerr.line, jerr.column);
 		goto done;
 	}
 	if (!json_is_object(st->root)) {
-		snprintf(err, errlen, "state file '%s': must be an object with \"accounts\"", path);
+		rc = err_set(MW_EINVALID, "state file '%s': must be an object with \"accounts\"",
+			     path);
 		goto done;
 	}
 	st->accounts = json_object_get(st->root, "accounts");
 	if (!json_is_object(st->accounts)) {
-		snprintf(err, errlen,
-			 "state file '%s': \"accounts\" must be an object of account id -> domain "
-			 "list",
-			 path);
+		rc = err_set(
+			MW_EINVALID,
+			"state file '%s': \"accounts\" must be an object of account id -> domain "
+			"list",
+			path);
 		goto done;
 	}
 	st->index = json_object();
 	if (!st->index) {
-		snprintf(err, errlen, "state file '%s': out of memory", path);
+		rc = err_set(MW_EGENERIC, "state file '%s': out of memory", path);
 		goto done;
 	}
-	json_object_foreach(st->accounts, account, list)
-		if (load_account(st, path, account, list, seed, err, errlen) != 0)
+	json_object_foreach(st->accounts, account, list) {
+		rc = load_account(st, path, account, list, seed);
+		if (rc)
 			goto done;
+	}
 	*out = st;
 	st = NULL;
 	rc = 0;
@@ -331,60 +290,36 @@ done:
 	return rc;
 }
 
-int state_save(const state *st, const char *path, char *err, size_t errlen)
+int state_save(const struct state *st, const char *path)
 {
-	char *text = NULL, *tmp = NULL;
-	FILE *f = NULL;
-	int rc = -1;
+	char *text = json_dumps(st->root, JSON_INDENT(2));
+	size_t len;
+	int rc;
 
-	text = json_dumps(st->root, JSON_INDENT(2));
-	if (!text || asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
-		tmp = NULL;
-		snprintf(err, errlen, "cannot save state to '%s': out of memory", path);
-		goto done;
-	}
-	f = fopen(tmp, "w");
-	if (!f) {
-		snprintf(err, errlen, "cannot save state to '%s': %s", tmp, strerror(errno));
-		goto done;
-	}
-	if (fputs(text, f) == EOF || fputc('\n', f) == EOF || fflush(f) != 0 ||
-	    fsync(fileno(f)) != 0) {
-		snprintf(err, errlen, "cannot save state to '%s': %s", tmp, strerror(errno));
-		goto done;
-	}
-	if (fclose(f) != 0) {
-		f = NULL;
-		snprintf(err, errlen, "cannot save state to '%s': %s", tmp, strerror(errno));
-		goto done;
-	}
-	f = NULL;
-	if (rename(tmp, path) != 0) {
-		snprintf(err, errlen, "cannot save state to '%s': %s", path, strerror(errno));
-		goto done;
-	}
-	rc = 0;
-done:
-	if (f)
-		fclose(f);
-	if (rc != 0 && tmp)
-		unlink(tmp);
-	free(tmp);
+	if (!text)
+		return err_set(MW_EGENERIC, "cannot save state to '%s': out of memory", path);
+	/* json_dumps() leaves room for nothing more: a copy with the newline */
+	len = strlen(text);
+	text = xrealloc(text, len + 2);
+	memcpy(text + len, "\n", 2);
+	rc = fs_write_atomic(path, text, len + 1, 0644);
+	if (rc)
+		err_wrap(rc, "cannot save state: ");
 	free(text);
 	return rc;
 }
 
-json_t *state_domains(const state *st, const char *account)
+json_t *state_domains(const struct state *st, const char *account)
 {
 	return json_object_get(st->accounts, account);
 }
 
-json_t *state_find(const state *st, const char *account, const char *id)
+json_t *state_find(const struct state *st, const char *account, const char *id)
 {
 	return json_object_get(json_object_get(st->index, account), id);
 }
 
-int state_remove(state *st, const char *account, const char *id)
+int state_remove(struct state *st, const char *account, const char *id)
 {
 	json_t *ids = json_object_get(st->index, account);
 	json_t *list = json_object_get(st->accounts, account);
@@ -404,7 +339,7 @@ int state_remove(state *st, const char *account, const char *id)
 	return 0;
 }
 
-json_t *state_update(state *st, const char *account, const char *id, const json_t *changes,
+json_t *state_update(struct state *st, const char *account, const char *id, const json_t *changes,
 		     const char *now)
 {
 	json_t *dom = state_find(st, account, id);

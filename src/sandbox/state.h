@@ -18,41 +18,43 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct state state;
+struct state;
 
 /*
  * Reads and checks the state file at path. seed varies the generated
  * timestamps and counters (ids depend on account and domain only). Returns
- * 0 and a new state in *out, or -1 with a message naming the file and the
- * problem in err (not JSON, wrong shape, an item without "domain", an id
- * that is not a string or integer, duplicate ids within an account).
+ * 0 and a new state in *out (the caller frees it with state_free()), or
+ * MW_EINVALID with a message naming the file and the problem in the error
+ * slot (not JSON, wrong shape, an item without "domain", an id that is not
+ * a string or integer, duplicate ids within an account).
  */
-int state_load(const char *path, uint64_t seed, state **out, char *err, size_t errlen);
+int state_load(struct state **out, const char *path, uint64_t seed);
 
 /* Frees st; NULL is fine. */
-void state_free(state *st);
+void state_free(struct state *st);
 
 /*
  * Writes the state to path as pretty JSON in the load format, through a
- * temporary file renamed into place. Returns 0, or -1 with a message.
+ * temporary file renamed into place. Returns 0, or MW_EIO with the message
+ * in the error slot.
  */
-int state_save(const state *st, const char *path, char *err, size_t errlen);
+int state_save(const struct state *st, const char *path);
 
 /* The domain array of account (borrowed, in state order), or NULL. */
-json_t *state_domains(const state *st, const char *account);
+json_t *state_domains(const struct state *st, const char *account);
 
 /* The domain of account with id (exact, as text), or NULL. Borrowed. */
-json_t *state_find(const state *st, const char *account, const char *id);
+json_t *state_find(const struct state *st, const char *account, const char *id);
 
 /* Removes a domain. Returns 0, or -1 when there is no such domain. */
-int state_remove(state *st, const char *account, const char *id);
+int state_remove(struct state *st, const char *account, const char *id);
 
 /*
  * Copies every member of changes into the domain and sets modified_at and
  * last_modified to now (RFC 3339 text). Returns the updated domain
  * (borrowed), or NULL when there is no such domain or memory runs out.
  */
-json_t *state_update(state *st, const char *account, const char *id, const json_t *changes,
+json_t *state_update(struct state *st, const char *account, const char *id, const json_t *changes,
 		     const char *now);
 
 /*
@@ -63,8 +65,5 @@ const char *state_id_text(const json_t *domain, char *buf, size_t len);
 
 /* Formats unix time t as "YYYY-MM-DDTHH:MM:SS.ffffffZ" into buf (>= 32 bytes). */
 void state_format_time(double t, char *buf, size_t len);
-
-/* Parses an RFC 3339 date-time into unix seconds; returns 0, or -1. */
-int state_parse_time(const char *s, double *out);
 
 #endif

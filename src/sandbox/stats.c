@@ -1,5 +1,8 @@
 #include "stats.h"
 
+#include "util/err.h"
+#include "util/mem.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -23,20 +26,16 @@ struct stats {
 	size_t recent_cap, recent_head, recent_len;
 };
 
-stats *stats_new(void)
+struct stats *stats_new(void)
 {
-	stats *st = calloc(1, sizeof *st);
+	struct stats *st = xcalloc(1, sizeof(*st));
 
-	if (!st)
-		return NULL;
-	if (pthread_mutex_init(&st->lock, NULL) != 0) {
-		free(st);
-		return NULL;
-	}
+	/* default attributes: glibc's pthread_mutex_init() cannot fail */
+	pthread_mutex_init(&st->lock, NULL);
 	return st;
 }
 
-void stats_free(stats *st)
+void stats_free(struct stats *st)
 {
 	if (!st)
 		return;
@@ -45,15 +44,13 @@ void stats_free(stats *st)
 	free(st);
 }
 
-/* Appends t to the ring of recent arrivals; 0, or -1 when memory runs out. */
-static int recent_push(stats *st, double t)
+/* Appends t to the ring of recent arrivals. */
+static void recent_push(struct stats *st, double t)
 {
 	if (st->recent_len == st->recent_cap) {
 		size_t cap = st->recent_cap ? st->recent_cap * 2 : 64;
-		double *grown = malloc(cap * sizeof *grown);
+		double *grown = xmalloc(cap * sizeof(*grown));
 
-		if (!grown)
-			return -1;
 		for (size_t i = 0; i < st->recent_len; i++)
 			grown[i] = st->recent[(st->recent_head + i) % st->recent_cap];
 		free(st->recent);
@@ -63,10 +60,9 @@ static int recent_push(stats *st, double t)
 	}
 	st->recent[(st->recent_head + st->recent_len) % st->recent_cap] = t;
 	st->recent_len++;
-	return 0;
 }
 
-void stats_begin(stats *st, double now)
+void stats_begin(struct stats *st, double now)
 {
 	pthread_mutex_lock(&st->lock);
 	if (st->arrivals == 0)
@@ -79,7 +75,8 @@ void stats_begin(stats *st, double now)
 		st->recent_head = (st->recent_head + 1) % st->recent_cap;
 		st->recent_len--;
 	}
-	if (recent_push(st, now) == 0 && (long)st->recent_len > st->max_in_1s)
+	recent_push(st, now);
+	if ((long)st->recent_len > st->max_in_1s)
 		st->max_in_1s = (long)st->recent_len;
 	st->in_progress++;
 	if (st->in_progress > st->max_concurrent)
@@ -87,7 +84,7 @@ void stats_begin(stats *st, double now)
 	pthread_mutex_unlock(&st->lock);
 }
 
-void stats_finish(stats *st, const stats_outcome *o)
+void stats_finish(struct stats *st, const struct stats_outcome *o)
 {
 	pthread_mutex_lock(&st->lock);
 	st->total++;
@@ -112,7 +109,7 @@ void stats_finish(stats *st, const stats_outcome *o)
 	pthread_mutex_unlock(&st->lock);
 }
 
-void stats_end(stats *st)
+void stats_end(struct stats *st)
 {
 	pthread_mutex_lock(&st->lock);
 	if (st->in_progress > 0)
@@ -120,7 +117,7 @@ void stats_end(stats *st)
 	pthread_mutex_unlock(&st->lock);
 }
 
-void stats_reset(stats *st)
+void stats_reset(struct stats *st)
 {
 	pthread_mutex_lock(&st->lock);
 	st->total = st->list = st->get = st->patch = st->del = st->other = 0;
@@ -135,7 +132,7 @@ void stats_reset(stats *st)
 	pthread_mutex_unlock(&st->lock);
 }
 
-json_t *stats_json(stats *st)
+json_t *stats_json(struct stats *st)
 {
 	json_t *out = NULL, *status = NULL;
 	double rate = 0.0;
@@ -173,20 +170,17 @@ done:
 	return out;
 }
 
-int stats_write(stats *st, const char *path, char *err, size_t errlen)
+int stats_write(struct stats *st, const char *path)
 {
 	json_t *j = stats_json(st);
-	int rc = -1;
+	int rc = 0;
 
-	if (!j) {
-		snprintf(err, errlen, "cannot write stats to '%s': out of memory", path);
-		return -1;
-	}
+	if (!j)
+		return err_set(MW_EGENERIC, "cannot write stats to '%s': out of memory", path);
 	if (json_dump_file(j, path, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0) {
-		snprintf(err, errlen, "cannot write stats to '%s': %s", path, strerror(errno));
+		rc = err_set(MW_EIO, "cannot write stats to '%s': %s", path, strerror(errno));
 		goto done;
 	}
-	rc = 0;
 done:
 	json_decref(j);
 	return rc;

@@ -17,40 +17,43 @@
 #include <jansson.h>
 #include <stddef.h>
 
-typedef struct stats stats;
+struct stats;
 
 /* What the server learned about one finished request. */
-typedef struct stats_outcome {
+struct stats_outcome {
 	const char *op; /* "list", "get", "patch", "delete" or "other" */
 	int status; /* HTTP status, 0 when the connection was dropped */
 	int invalid; /* answered 400 by validation */
 	int unauthorized; /* answered 401 */
 	int rate_limited; /* answered 429 by --rate-limit */
 	int fault; /* a --fault rule applied */
-} stats_outcome;
+};
 
-/* Returns zeroed statistics, or NULL when memory runs out. */
-stats *stats_new(void);
+/* Zeroed statistics, owned by the caller (stats_free()). */
+struct stats *stats_new(void);
 
 /* Frees st; NULL is fine. */
-void stats_free(stats *st);
+void stats_free(struct stats *st);
 
 /* Records the arrival of a request at unix time now and marks it in progress. */
-void stats_begin(stats *st, double now);
+void stats_begin(struct stats *st, double now);
 
 /* Records how a request begun with stats_begin() was answered. */
-void stats_finish(stats *st, const stats_outcome *o);
+void stats_finish(struct stats *st, const struct stats_outcome *o);
 
 /* Marks a request begun with stats_begin() as no longer in progress. */
-void stats_end(stats *st);
+void stats_end(struct stats *st);
 
 /* Zeroes everything but the number of requests now in progress. */
-void stats_reset(stats *st);
+void stats_reset(struct stats *st);
 
 /* A new JSON object of the current values (the caller owns it), or NULL. */
-json_t *stats_json(stats *st);
+json_t *stats_json(struct stats *st);
 
-/* Writes stats_json() to path as pretty JSON. Returns 0, or -1 with a message. */
-int stats_write(stats *st, const char *path, char *err, size_t errlen);
+/*
+ * Writes stats_json() to path as pretty JSON. Returns 0, or MW_EIO (MW_EGENERIC
+ * when jansson runs out of memory) with the message in the error slot.
+ */
+int stats_write(struct stats *st, const char *path);
 
 #endif

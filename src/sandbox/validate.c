@@ -7,6 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fields.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/mem.h"
+#include "util/timeutil.h"
+
 /* Deep enough for any sane document, small enough to stop a $ref loop. */
 #define MAX_REF_HOPS 32
 #define MAX_DEPTH 64
@@ -15,18 +21,15 @@
 
 int validate_add_error(json_t *errors, int code, const char *pointer, const char *fmt, ...)
 {
-	char *msg = NULL;
+	struct buf msg = BUF_INIT;
 	json_t *item = NULL;
 	va_list ap;
 	int rc = -1;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	buf_vprintf(&msg, fmt, ap);
 	va_end(ap);
-	if (!msg)
-		goto done;
-	item = json_pack("{s:i, s:s}", "code", code, "message", msg);
+	item = json_pack("{s:i, s:s}", "code", code, "message", msg.ptr);
 	if (!item)
 		goto done;
 	if (pointer &&
@@ -37,7 +40,7 @@ int validate_add_error(json_t *errors, int code, const char *pointer, const char
 	rc = 0;
 done:
 	json_decref(item);
-	free(msg);
+	buf_release(&msg);
 	return rc;
 }
 
@@ -61,9 +64,7 @@ const json_t *validate_pointer(const json_t *root, const char *pointer)
 		end = strchr(p, '/');
 		if (!end)
 			end = p + strlen(p);
-		seg = malloc((size_t)(end - p) + 1);
-		if (!seg)
-			return NULL;
+		seg = xmalloc((size_t)(end - p) + 1);
 		for (const char *q = p; q < end; q++) {
 			if (*q == '~' && q + 1 < end && (q[1] == '0' || q[1] == '1')) {
 				seg[n++] = q[1] == '0' ? '~' : '/';
@@ -105,70 +106,6 @@ const json_t *validate_resolve(const json_t *root, const json_t *schema)
 		schema = validate_pointer(root, json_string_value(ref));
 	}
 	return NULL;
-}
-
-int validate_is_uuid(const char *s)
-{
-	if (strlen(s) != 36)
-		return 0;
-	for (int i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return 0;
-		} else if (!isxdigit((unsigned char)s[i])) {
-			return 0;
-		}
-	}
-	return 1;
-}
-
-static int digits(const char *s, int n, int *out)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return 0;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 1;
-}
-
-int validate_is_date_time(const char *s)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, mo, d, h, mi, sec, oh, om;
-	const char *p = s;
-
-	if (strlen(s) < 20)
-		return 0;
-	if (!digits(p, 4, &y) || p[4] != '-' || !digits(p + 5, 2, &mo) || p[7] != '-' ||
-	    !digits(p + 8, 2, &d))
-		return 0;
-	if (p[10] != 'T' && p[10] != 't' && p[10] != ' ')
-		return 0;
-	if (!digits(p + 11, 2, &h) || p[13] != ':' || !digits(p + 14, 2, &mi) || p[16] != ':' ||
-	    !digits(p + 17, 2, &sec))
-		return 0;
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 60)
-		return 0;
-	if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 0;
-	p += 19;
-	if (*p == '.') {
-		p++;
-		if (!isdigit((unsigned char)*p))
-			return 0;
-		while (isdigit((unsigned char)*p))
-			p++;
-	}
-	if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
-		return 1;
-	if ((*p == '+' || *p == '-') && digits(p + 1, 2, &oh) && p[3] == ':' &&
-	    digits(p + 4, 2, &om) && p[6] == '\0')
-		return oh <= 23 && om <= 59;
-	return 0;
 }
 
 static const char *json_type_name(const json_t *v)
@@ -242,15 +179,11 @@ static size_t utf8_length(const char *s)
 }
 
 /* Human name of the value being checked, for messages; the caller frees it. */
-static char *label_of(const validate_ctx *ctx, const char *path)
+static char *label_of(const struct validate_ctx *ctx, const char *path)
 {
-	char *out = NULL;
-
 	if (!path[0])
-		return strdup(ctx->root_label);
-	if (asprintf(&out, "%s'%s'", ctx->label_prefix, path) < 0)
-		return NULL;
-	return out;
+		return xstrdup(ctx->root_label);
+	return xasprintf("%s'%s'", ctx->label_prefix, path);
 }
 
 static char *escape_pointer_token(const char *key)
@@ -261,9 +194,7 @@ static char *escape_pointer_token(const char *key)
 	for (const char *p = key; *p; p++)
 		if (*p == '~' || *p == '/')
 			extra++;
-	out = malloc(strlen(key) + extra + 1);
-	if (!out)
-		return NULL;
+	out = xmalloc(strlen(key) + extra + 1);
 	o = out;
 	for (const char *p = key; *p; p++) {
 		if (*p == '~') {
@@ -280,39 +211,38 @@ static char *escape_pointer_token(const char *key)
 	return out;
 }
 
-typedef struct node {
-	const validate_ctx *ctx;
+struct node {
+	const struct validate_ctx *ctx;
 	const char *pointer;
 	const char *path;
 	int depth;
 	int check_unknown; /* 0 inside allOf members: the union decides */
-} node;
+};
 
-static int node_validate(const node *n, const json_t *schema, const json_t *value);
+static int node_validate(const struct node *n, const json_t *schema, const json_t *value);
 
 /* Appends one error about the current node: "<label> <problem>". */
-static int node_error(const node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int node_error(const struct node *n, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
-static int node_error(const node *n, const char *fmt, ...)
+static int node_error(const struct node *n, const char *fmt, ...)
 {
 	char *label = label_of(n->ctx, n->path);
-	char *problem = NULL;
+	struct buf problem = BUF_INIT;
 	va_list ap;
-	int rc = -1;
+	int rc;
 
 	va_start(ap, fmt);
-	if (vasprintf(&problem, fmt, ap) < 0)
-		problem = NULL;
+	buf_vprintf(&problem, fmt, ap);
 	va_end(ap);
-	if (label && problem)
-		rc = validate_add_error(n->ctx->errors, n->ctx->code, n->pointer, "%s %s", label,
-					problem);
+	rc = validate_add_error(n->ctx->errors, n->ctx->code, n->pointer, "%s %s", label,
+				problem.ptr);
 	free(label);
-	free(problem);
+	buf_release(&problem);
 	return rc < 0 ? -1 : 1;
 }
 
-static int broken_schema(const node *n, const char *why)
+static int broken_schema(const struct node *n, const char *why)
 {
 	validate_add_error(n->ctx->errors, n->ctx->code, n->pointer,
 			   "the API document is broken at %s: %s",
@@ -377,40 +307,31 @@ static int read_only(const json_t *root, const json_t *prop)
 	return resolved && is_true(resolved, "readOnly");
 }
 
-static int child(const node *n, const json_t *schema, const json_t *value, const char *ptr_token,
-		 const char *path_part, int is_index)
+static int child(const struct node *n, const json_t *schema, const json_t *value,
+		 const char *ptr_token, const char *path_part, int is_index)
 {
-	char *ptr = NULL, *path = NULL;
-	node c = *n;
-	int rc = -1;
+	char *ptr, *path;
+	struct node c = *n;
+	int rc;
 
-	if (asprintf(&ptr, "%s/%s", n->pointer, ptr_token) < 0) {
-		ptr = NULL;
-		goto done;
-	}
-	if (is_index) {
-		if (asprintf(&path, "%s[%s]", n->path, path_part) < 0)
-			path = NULL;
-	} else if (n->path[0]) {
-		if (asprintf(&path, "%s.%s", n->path, path_part) < 0)
-			path = NULL;
-	} else {
-		path = strdup(path_part);
-	}
-	if (!path)
-		goto done;
+	ptr = xasprintf("%s/%s", n->pointer, ptr_token);
+	if (is_index)
+		path = xasprintf("%s[%s]", n->path, path_part);
+	else if (n->path[0])
+		path = xasprintf("%s.%s", n->path, path_part);
+	else
+		path = xstrdup(path_part);
 	c.pointer = ptr;
 	c.path = path;
 	c.depth = n->depth + 1;
 	c.check_unknown = 1;
 	rc = node_validate(&c, schema, value);
-done:
 	free(ptr);
 	free(path);
 	return rc;
 }
 
-static int check_enum(const node *n, const json_t *schema, const json_t *value)
+static int check_enum(const struct node *n, const json_t *schema, const json_t *value)
 {
 	const json_t *en = json_object_get(schema, "enum");
 	const json_t *member;
@@ -447,7 +368,7 @@ static int check_enum(const node *n, const json_t *schema, const json_t *value)
 	return rc;
 }
 
-static int check_string(const node *n, const json_t *schema, const json_t *value)
+static int check_string(const struct node *n, const json_t *schema, const json_t *value)
 {
 	const char *s = json_string_value(value);
 	const json_t *kw;
@@ -473,10 +394,12 @@ static int check_string(const node *n, const json_t *schema, const json_t *value
 		const char *fmt = json_string_value(kw);
 		int ok = 1;
 
+		double when;
+
 		if (strcmp(fmt, "uuid") == 0)
-			ok = validate_is_uuid(s);
+			ok = fields_is_uuid(s);
 		else if (strcmp(fmt, "date-time") == 0)
-			ok = validate_is_date_time(s);
+			ok = time_parse(&when, s) == 0;
 		if (!ok) {
 			char *got = quote(value);
 			int rc =
@@ -493,7 +416,7 @@ static int check_string(const node *n, const json_t *schema, const json_t *value
 	return errs;
 }
 
-static int check_number(const node *n, const json_t *schema, const json_t *value)
+static int check_number(const struct node *n, const json_t *schema, const json_t *value)
 {
 	double v = json_number_value(value);
 	static const struct {
@@ -534,7 +457,7 @@ static int check_number(const node *n, const json_t *schema, const json_t *value
 	return errs;
 }
 
-static int check_array(const node *n, const json_t *schema, const json_t *value)
+static int check_array(const struct node *n, const json_t *schema, const json_t *value)
 {
 	const json_t *kw, *item;
 	size_t i, size = json_array_size(value);
@@ -588,9 +511,8 @@ static int check_array(const node *n, const json_t *schema, const json_t *value)
 }
 
 /* Path of member key below n, with overlong keys shortened; caller frees. */
-static char *member_path(const node *n, const char *key)
+static char *member_path(const struct node *n, const char *key)
 {
-	char *out = NULL;
 	int keylen = (int)strlen(key);
 	const char *ellipsis = "";
 
@@ -600,37 +522,32 @@ static char *member_path(const node *n, const char *key)
 			keylen--;
 		ellipsis = "...";
 	}
-	if (n->path[0] ? asprintf(&out, "%s.%.*s%s", n->path, keylen, key, ellipsis) < 0
-		       : asprintf(&out, "%.*s%s", keylen, key, ellipsis) < 0)
-		return NULL;
-	return out;
+	if (n->path[0])
+		return xasprintf("%s.%.*s%s", n->path, keylen, key, ellipsis);
+	return xasprintf("%.*s%s", keylen, key, ellipsis);
 }
 
 /* Reports a problem with member key of the object at n. */
-static int member_error(const node *n, const char *key, const char *problem)
+static int member_error(const struct node *n, const char *key, const char *problem)
 {
 	char *tok = escape_pointer_token(key);
 	char *ptr = NULL, *path = member_path(n, key);
-	node c = *n;
+	struct node c = *n;
 	int rc = -1;
 
-	if (!tok || !path || asprintf(&ptr, "%s/%s", n->pointer, tok) < 0) {
-		ptr = NULL;
-		goto done;
-	}
+	ptr = xasprintf("%s/%s", n->pointer, tok);
 	c.pointer = ptr;
 	c.path = path;
 	rc = node_error(&c, "%s", problem);
-done:
 	free(tok);
 	free(ptr);
 	free(path);
 	return rc;
 }
 
-static int check_object(const node *n, const json_t *schema, const json_t *value)
+static int check_object(const struct node *n, const json_t *schema, const json_t *value)
 {
-	const validate_ctx *ctx = n->ctx;
+	const struct validate_ctx *ctx = n->ctx;
 	const json_t *props = json_object_get(schema, "properties");
 	const json_t *req = json_object_get(schema, "required");
 	const json_t *kw, *member;
@@ -680,7 +597,7 @@ static int check_object(const node *n, const json_t *schema, const json_t *value
 	return errs;
 }
 
-static int node_validate(const node *n, const json_t *schema, const json_t *value)
+static int node_validate(const struct node *n, const json_t *schema, const json_t *value)
 {
 	const json_t *s, *type, *all, *sub;
 	size_t i;
@@ -735,7 +652,7 @@ static int node_validate(const node *n, const json_t *schema, const json_t *valu
 
 	all = json_object_get(s, "allOf");
 	json_array_foreach(all, i, sub) {
-		node c = *n;
+		struct node c = *n;
 
 		c.check_unknown = 0;
 		c.depth = n->depth + 1;
@@ -747,10 +664,10 @@ static int node_validate(const node *n, const json_t *schema, const json_t *valu
 	return errs;
 }
 
-int validate_value(const validate_ctx *ctx, const json_t *schema, const json_t *value,
+int validate_value(const struct validate_ctx *ctx, const json_t *schema, const json_t *value,
 		   const char *pointer, const char *path)
 {
-	node n = { ctx, pointer, path, 0, 1 };
+	struct node n = { ctx, pointer, path, 0, 1 };
 
 	return node_validate(&n, schema, value);
 }
@@ -798,75 +715,60 @@ static int in_list(const char *const *list, const char *s)
 	return 0;
 }
 
-static int check_schema_at(const json_t *root, const json_t *schema, const char *where, char *err,
-			   size_t errlen, int depth)
+static int check_schema_at(const json_t *root, const json_t *schema, const char *where, int depth)
 {
 	const char *key;
 	const json_t *v;
 	char sub[512];
 
-	if (depth > MAX_DEPTH) {
-		snprintf(err, errlen, "schema at '%s' is nested too deeply", where);
-		return -1;
-	}
-	if (!json_is_object(schema)) {
-		snprintf(err, errlen, "schema at '%s' is not an object", where);
-		return -1;
-	}
+	if (depth > MAX_DEPTH)
+		return err_set(MW_EINVALID, "schema at '%s' is nested too deeply", where);
+	if (!json_is_object(schema))
+		return err_set(MW_EINVALID, "schema at '%s' is not an object", where);
 	json_object_foreach((json_t *)schema, key, v) {
 		if (strncmp(key, "x-", 2) == 0)
 			continue;
-		if (!in_list(known_keywords, key)) {
-			snprintf(err, errlen, "schema at '%s' uses unsupported keyword '%s'", where,
-				 key);
-			return -1;
-		}
+		if (!in_list(known_keywords, key))
+			return err_set(MW_EINVALID, "schema at '%s' uses unsupported keyword '%s'",
+				       where, key);
 	}
 	v = json_object_get(schema, "$ref");
 	if (v) {
-		if (!json_is_string(v) || !validate_resolve(root, schema)) {
-			snprintf(err, errlen, "schema at '%s' has a $ref that does not resolve",
-				 where);
-			return -1;
-		}
+		if (!json_is_string(v) || !validate_resolve(root, schema))
+			return err_set(MW_EINVALID,
+				       "schema at '%s' has a $ref that does not resolve", where);
 		/* the target is checked where it is defined (components) */
 		return 0;
 	}
 	v = json_object_get(schema, "type");
-	if (v && (!json_is_string(v) || !in_list(known_types, json_string_value(v)))) {
-		snprintf(err, errlen, "schema at '%s' has an unsupported type", where);
-		return -1;
-	}
+	if (v && (!json_is_string(v) || !in_list(known_types, json_string_value(v))))
+		return err_set(MW_EINVALID, "schema at '%s' has an unsupported type", where);
 	v = json_object_get(schema, "format");
 	if (v && (!json_is_string(v) || (strcmp(json_string_value(v), "uuid") != 0 &&
-					 strcmp(json_string_value(v), "date-time") != 0))) {
-		snprintf(err, errlen, "schema at '%s' has an unsupported format", where);
-		return -1;
-	}
+					 strcmp(json_string_value(v), "date-time") != 0)))
+		return err_set(MW_EINVALID, "schema at '%s' has an unsupported format", where);
 	v = json_object_get(schema, "enum");
-	if (v && !json_is_array(v)) {
-		snprintf(err, errlen, "schema at '%s' has an enum that is not an array", where);
-		return -1;
-	}
+	if (v && !json_is_array(v))
+		return err_set(MW_EINVALID, "schema at '%s' has an enum that is not an array",
+			       where);
 	v = json_object_get(schema, "items");
 	if (v) {
 		snprintf(sub, sizeof sub, "%s/items", where);
-		if (check_schema_at(root, v, sub, err, errlen, depth + 1) != 0)
-			return -1;
+		if (check_schema_at(root, v, sub, depth + 1) != 0)
+			return MW_EINVALID;
 	}
 	v = json_object_get(schema, "properties");
 	if (v) {
 		const json_t *p;
 
-		if (!json_is_object(v)) {
-			snprintf(err, errlen,
-				 "schema at '%s' has properties that are not an object", where);
-			return -1;
-		}
+		if (!json_is_object(v))
+			return err_set(MW_EINVALID,
+				       "schema at '%s' has properties that are not an object",
+				       where);
 		json_object_foreach((json_t *)v, key, p) {
 			snprintf(sub, sizeof sub, "%s/properties/%s", where, key);
-			if (check_schema_at(root, p, sub, err, errlen, depth + 1) != 0)
-				return -1;
+			if (check_schema_at(root, p, sub, depth + 1) != 0)
+				return MW_EINVALID;
 		}
 	}
 	v = json_object_get(schema, "allOf");
@@ -874,23 +776,20 @@ static int check_schema_at(const json_t *root, const json_t *schema, const char 
 		size_t i;
 		const json_t *p;
 
-		if (!json_is_array(v)) {
-			snprintf(err, errlen, "schema at '%s' has an allOf that is not an array",
-				 where);
-			return -1;
-		}
+		if (!json_is_array(v))
+			return err_set(MW_EINVALID,
+				       "schema at '%s' has an allOf that is not an array", where);
 		json_array_foreach(v, i, p) {
 			snprintf(sub, sizeof sub, "%s/allOf/%zu", where, i);
-			if (check_schema_at(root, p, sub, err, errlen, depth + 1) != 0)
-				return -1;
+			if (check_schema_at(root, p, sub, depth + 1) != 0)
+				return MW_EINVALID;
 		}
 	}
 	return 0;
 }
 
 /* Checks the schema of every media type in a content map. */
-static int check_content(const json_t *root, const json_t *content, const char *where, char *err,
-			 size_t errlen)
+static int check_content(const json_t *root, const json_t *content, const char *where)
 {
 	const char *mt;
 	const json_t *media;
@@ -901,15 +800,14 @@ static int check_content(const json_t *root, const json_t *content, const char *
 
 		if (schema) {
 			snprintf(sub, sizeof sub, "%s/content/%s/schema", where, mt);
-			if (check_schema_at(root, schema, sub, err, errlen, 0) != 0)
-				return -1;
+			if (check_schema_at(root, schema, sub, 0) != 0)
+				return MW_EINVALID;
 		}
 	}
 	return 0;
 }
 
-static int check_parameters(const json_t *root, const json_t *params, const char *where, char *err,
-			    size_t errlen)
+static int check_parameters(const json_t *root, const json_t *params, const char *where)
 {
 	size_t i;
 	const json_t *p;
@@ -918,23 +816,19 @@ static int check_parameters(const json_t *root, const json_t *params, const char
 	json_array_foreach(params, i, p) {
 		const json_t *param = validate_resolve(root, p);
 
-		if (!param) {
-			snprintf(err, errlen, "parameter %zu at '%s' does not resolve", i, where);
-			return -1;
-		}
+		if (!param)
+			return err_set(MW_EINVALID, "parameter %zu at '%s' does not resolve", i,
+				       where);
 		snprintf(sub, sizeof sub, "%s/parameters/%zu/schema", where, i);
-		if (!json_object_get(param, "schema")) {
-			snprintf(err, errlen, "parameter at '%s' has no schema", sub);
-			return -1;
-		}
-		if (check_schema_at(root, json_object_get(param, "schema"), sub, err, errlen, 0) !=
-		    0)
-			return -1;
+		if (!json_object_get(param, "schema"))
+			return err_set(MW_EINVALID, "parameter at '%s' has no schema", sub);
+		if (check_schema_at(root, json_object_get(param, "schema"), sub, 0) != 0)
+			return MW_EINVALID;
 	}
 	return 0;
 }
 
-int validate_check_schemas(const json_t *root, char *err, size_t errlen)
+int validate_check_schemas(const json_t *root)
 {
 	const json_t *schemas = json_object_get(json_object_get(root, "components"), "schemas");
 	const json_t *paths = json_object_get(root, "paths");
@@ -944,14 +838,13 @@ int validate_check_schemas(const json_t *root, char *err, size_t errlen)
 
 	json_object_foreach((json_t *)schemas, name, schema) {
 		snprintf(where, sizeof where, "#/components/schemas/%s", name);
-		if (check_schema_at(root, schema, where, err, errlen, 0) != 0)
-			return -1;
+		if (check_schema_at(root, schema, where, 0) != 0)
+			return MW_EINVALID;
 	}
 	json_object_foreach((json_t *)paths, pname, item) {
 		snprintf(where, sizeof where, "#/paths/%s", pname);
-		if (check_parameters(root, json_object_get(item, "parameters"), where, err,
-				     errlen) != 0)
-			return -1;
+		if (check_parameters(root, json_object_get(item, "parameters"), where) != 0)
+			return MW_EINVALID;
 		json_object_foreach((json_t *)item, method, op) {
 			const json_t *body, *responses, *resp;
 			const char *code;
@@ -959,37 +852,31 @@ int validate_check_schemas(const json_t *root, char *err, size_t errlen)
 			if (strcmp(method, "parameters") == 0 || !json_is_object(op))
 				continue;
 			snprintf(where, sizeof where, "#/paths/%s/%s", pname, method);
-			if (check_parameters(root, json_object_get(op, "parameters"), where, err,
-					     errlen) != 0)
-				return -1;
+			if (check_parameters(root, json_object_get(op, "parameters"), where) != 0)
+				return MW_EINVALID;
 			body = json_object_get(op, "requestBody");
 			if (body) {
 				const json_t *b = validate_resolve(root, body);
 
-				if (!b) {
-					snprintf(err, errlen,
-						 "request body at '%s' does not resolve", where);
-					return -1;
-				}
-				if (check_content(root, json_object_get(b, "content"), where, err,
-						  errlen) != 0)
-					return -1;
+				if (!b)
+					return err_set(MW_EINVALID,
+						       "request body at '%s' does not resolve",
+						       where);
+				if (check_content(root, json_object_get(b, "content"), where) != 0)
+					return MW_EINVALID;
 			}
 			responses = json_object_get(op, "responses");
 			json_object_foreach((json_t *)responses, code, resp) {
 				const json_t *r = validate_resolve(root, resp);
 				char rw[600];
 
-				if (!r) {
-					snprintf(err, errlen,
-						 "response %s at '%s' does not resolve", code,
-						 where);
-					return -1;
-				}
+				if (!r)
+					return err_set(MW_EINVALID,
+						       "response %s at '%s' does not resolve", code,
+						       where);
 				snprintf(rw, sizeof rw, "%s/responses/%s", where, code);
-				if (check_content(root, json_object_get(r, "content"), rw, err,
-						  errlen) != 0)
-					return -1;
+				if (check_content(root, json_object_get(r, "content"), rw) != 0)
+					return MW_EINVALID;
 			}
 		}
 	}

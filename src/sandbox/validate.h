@@ -7,8 +7,8 @@
  * $ref are ignored, as OpenAPI 3.0 says), allOf, type (array, object,
  * string, integer, number, boolean), nullable, enum (members may be null),
  * minimum, maximum, exclusiveMinimum, exclusiveMaximum (3.0 boolean form),
- * minLength, maxLength, minItems, maxItems, uniqueItems, format (uuid,
- * date-time), items, properties, required, readOnly. Annotations
+ * minLength, maxLength, minItems, maxItems, uniqueItems, format (uuid:
+ * fields_is_uuid(), date-time: time_parse()), items, properties, required, readOnly. Annotations
  * (description, example, default, deprecated, title, x-*) are ignored.
  * validate_check_schemas() refuses a document that uses anything else, so a
  * future constraint in the document is never silently skipped.
@@ -28,7 +28,7 @@ enum {
 	VALIDATE_REQUEST = 1u << 0,
 };
 
-typedef struct validate_ctx {
+struct validate_ctx {
 	const json_t *root; /* whole document, target of "$ref"s (borrowed) */
 	json_t *errors; /* array that receives error items (borrowed) */
 	int code; /* "code" of each error item */
@@ -40,7 +40,7 @@ typedef struct validate_ctx {
 	const json_t *hint;
 	const char *root_label; /* how messages name the value itself, e.g. "request body" */
 	const char *label_prefix; /* prefix for named parts, e.g. "query parameter " or "" */
-} validate_ctx;
+};
 
 /*
  * Follows a chain of "$ref"s from schema inside root. Returns the first
@@ -63,7 +63,7 @@ const json_t *validate_pointer(const json_t *root, const char *pointer);
  * itself is broken (an unresolvable $ref) or memory runs out; then one error
  * item saying so is appended when possible.
  */
-int validate_value(const validate_ctx *ctx, const json_t *schema, const json_t *value,
+int validate_value(const struct validate_ctx *ctx, const json_t *schema, const json_t *value,
 		   const char *pointer, const char *path);
 
 /*
@@ -74,18 +74,12 @@ int validate_value(const validate_ctx *ctx, const json_t *schema, const json_t *
 int validate_add_error(json_t *errors, int code, const char *pointer, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* 1 when s is a uuid (8-4-4-4-12 hex digits, any case), else 0. */
-int validate_is_uuid(const char *s);
-
-/* 1 when s is an RFC 3339 date-time (e.g. 2014-01-01T05:20:00.12345Z), else 0. */
-int validate_is_date_time(const char *s);
-
 /*
  * Walks every schema reachable from root (components, parameters, request
  * bodies, responses) and checks that it only uses supported keywords and
- * formats and that every "$ref" resolves. Returns 0, or -1 with a message
- * naming the offending place in err.
+ * formats and that every "$ref" resolves. Returns 0, or MW_EINVALID with a
+ * message naming the offending place in the error slot.
  */
-int validate_check_schemas(const json_t *root, char *err, size_t errlen);
+int validate_check_schemas(const json_t *root);
 
 #endif

@@ -21,6 +21,15 @@ void time_format(char out[32], time_t t);
 /* Wall clock with milliseconds, "2026-11-27T10:00:00.123Z" (audit lines). */
 void time_format_now_ms(char out[32]);
 
+/*
+ * Parse an RFC 3339 date-time, "2026-11-27T10:00:00Z" or
+ * "2026-11-27T12:00:00.25+02:00" (a 't' or a space for the 'T', a 'z' for
+ * the 'Z', a leap second :60), into seconds since the epoch with the
+ * fraction, in `out`. Returns 0, or MW_EINVALID with the message in the
+ * error slot (the caller adds what was being read).
+ */
+int time_parse(double *out, const char *s);
+
 /* Monotonic seconds, for timers and rates. */
 double time_mono(void);
 

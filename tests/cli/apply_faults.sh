@@ -9,6 +9,7 @@
 
 gen_state 8 >"$T/state.json"
 id() { printf '%08x-0000-4000-8000-%012x' "$1" "$1"; }
+# shellcheck disable=SC2034
 DOMAINS=/accounts/$ACCOUNT/email-security/settings/domains
 
 # d1..d6 get lookback_hops 3, d7 is absent, d8 is unmanaged: 7 operations.

@@ -85,7 +85,7 @@ assert_contains "$ERR" "--domain 'nope.example.com': no live domain"
 expect_exit 0 import --format state --out "$T/copy.json"
 [ "$(stat -c %a "$T/copy.json")" = 600 ] || fail "state copy is not 0600"
 assert_eq "$(jget -n "$T/copy.json" ".accounts.$ACCOUNT")" 13 "domains in the state copy"
-jget "$T/copy.json" ".accounts.$ACCOUNT[0].status" >/dev/null || fail "state lacks read-only fields"
+jget "$T/copy.json" ".accounts.${ACCOUNT}[0].status" >/dev/null || fail "state lacks read-only fields"
 sandbox_start "$T/copy.json"
 git checkout -q HEAD~1
 expect_exit 0 plan

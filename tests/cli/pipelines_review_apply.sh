@@ -27,7 +27,7 @@ ci_checkout() {
 }
 # pr BRANCH MESSAGE: commit what is in $T/dev on a new BRANCH from origin/main, push it.
 pr_start() {
-	rm -rf "$T/dev"
+	rm -rf "${T:?}/dev"
 	git clone -q "$ORIGIN" "$T/dev"
 	git -C "$T/dev" checkout -q -b "$1"
 }

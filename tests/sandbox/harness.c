@@ -46,7 +46,7 @@ int harness_wrapped(void)
 	return wrapper() != NULL;
 }
 
-int sandbox_init(sandbox *sb)
+int sandbox_init(struct sandbox *sb)
 {
 	const char *tmp = getenv("TMPDIR");
 
@@ -59,14 +59,14 @@ int sandbox_init(sandbox *sb)
 	return 0;
 }
 
-int sandbox_write_state(sandbox *sb, const json_t *state)
+int sandbox_write_state(struct sandbox *sb, const json_t *state)
 {
 	return json_dump_file(state, sb->state_path, JSON_INDENT(2)) == 0 ? 0 : -1;
 }
 
 /* argv = wrapper words + binary (+ --state/--listen) + args. The caller
  * frees the array and *words, which holds the wrapper's words. */
-static char **build_argv(const char *const *args, int with_state, sandbox *sb, char **words)
+static char **build_argv(const char *const *args, int with_state, struct sandbox *sb, char **words)
 {
 	const char *exe = getenv("MAILWARD_SANDBOX");
 	const char *wrap = wrapper();
@@ -108,7 +108,7 @@ static char **build_argv(const char *const *args, int with_state, sandbox *sb, c
 	return argv;
 }
 
-static pid_t spawn(sandbox *sb, char **argv, int out_fd)
+static pid_t spawn(struct sandbox *sb, char **argv, int out_fd)
 {
 	pid_t pid = fork();
 
@@ -127,7 +127,7 @@ static pid_t spawn(sandbox *sb, char **argv, int out_fd)
 	return pid;
 }
 
-int sandbox_start(sandbox *sb, const char *const *args)
+int sandbox_start(struct sandbox *sb, const char *const *args)
 {
 	int fds[2];
 	char *words = NULL, **argv = NULL, line[256];
@@ -187,7 +187,7 @@ done:
 	return rc;
 }
 
-int sandbox_signal_wait(sandbox *sb, int sig)
+int sandbox_signal_wait(struct sandbox *sb, int sig)
 {
 	int status = 0;
 
@@ -200,7 +200,7 @@ int sandbox_signal_wait(sandbox *sb, int sig)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-int sandbox_run(sandbox *sb, const char *const *args, char **out, char **err)
+int sandbox_run(struct sandbox *sb, const char *const *args, char **out, char **err)
 {
 	char *words = NULL, **argv = build_argv(args, 0, sb, &words);
 	char out_path[300];
@@ -236,7 +236,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 	return remove(path);
 }
 
-void sandbox_cleanup(sandbox *sb)
+void sandbox_cleanup(struct sandbox *sb)
 {
 	if (sb->pid) {
 		kill(sb->pid, SIGKILL);
@@ -276,14 +276,14 @@ char *harness_slurp(const char *path)
 	return buf;
 }
 
-typedef struct growbuf {
+struct growbuf {
 	char *data;
 	size_t len;
-} growbuf;
+};
 
 static size_t collect(char *ptr, size_t size, size_t nmemb, void *ud)
 {
-	growbuf *b = ud;
+	struct growbuf *b = ud;
 	size_t n = size * nmemb;
 	char *grown = realloc(b->data, b->len + n + 1);
 
@@ -296,12 +296,12 @@ static size_t collect(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-void http(http_resp *r, const char *method, const char *url, const char *const *headers,
+void http(struct http_resp *r, const char *method, const char *url, const char *const *headers,
 	  const char *body)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *list = NULL;
-	growbuf b = { 0 }, h = { 0 };
+	struct growbuf b = { 0 }, h = { 0 };
 	double start = harness_now();
 
 	memset(r, 0, sizeof *r);
@@ -345,7 +345,7 @@ void http(http_resp *r, const char *method, const char *url, const char *const *
 	curl_easy_cleanup(c);
 }
 
-void api(http_resp *r, const char *method, const char *url, const char *body)
+void api(struct http_resp *r, const char *method, const char *url, const char *body)
 {
 	const char *with_body[] = { "Authorization: Bearer " TEST_TOKEN,
 				    "Content-Type: application/json", NULL };
@@ -354,7 +354,7 @@ void api(http_resp *r, const char *method, const char *url, const char *body)
 	http(r, method, url, body ? with_body : without, body);
 }
 
-void http_free(http_resp *r)
+void http_free(struct http_resp *r)
 {
 	free(r->body);
 	free(r->headers);
@@ -362,7 +362,7 @@ void http_free(http_resp *r)
 	memset(r, 0, sizeof *r);
 }
 
-const char *http_header(const http_resp *r, const char *name, char *buf, size_t len)
+const char *http_header(const struct http_resp *r, const char *name, char *buf, size_t len)
 {
 	size_t n = strlen(name);
 	const char *line = r->headers;

@@ -152,8 +152,8 @@ static void item_without_id_or_domain_is_refused(void **state)
 	static const char *const bad[] = {
 		"[{\"id\": \"a\", \"domain\": \"a.example\"}, {\"domain\": \"b.example\"}]",
 		"[{\"id\": \"a\", \"domain\": \"a.example\"}, {\"id\": \"b\"}]",
-		"[{\"id\": \"a\", \"domain\": \"a.example\"}, {\"id\": 7, \"domain\": "
-		"\"b.example\"}]",
+		("[{\"id\": \"a\", \"domain\": \"a.example\"}, {\"id\": 7, \"domain\": "
+		 "\"b.example\"}]"),
 		"[{\"id\": \"a\", \"domain\": \"a.example\"}, {\"id\": \"b\", \"domain\": null}]",
 		"[{\"id\": \"a\", \"domain\": \"a.example\"}, \"b.example\"]",
 		"[{\"id\": \"a\", \"domain\": \"a.example\"}, null]",
