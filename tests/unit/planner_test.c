@@ -405,6 +405,49 @@ static void refuse_other_id(void **state)
 	assert_int_equal(verify(fx), MW_ESTALE);
 }
 
+/*
+ * Two live domains share a name; the documents pin one. A saved update moved
+ * to the other id (with that domain's own fingerprint, so it is not stale)
+ * would PATCH a domain the documents do not manage.
+ */
+static void refuse_other_id_of_same_name(void **state)
+{
+	struct fx *fx = *state;
+	static const char live[] = "[{\"id\": \"77777777-0000-4000-8000-000000000001\", "
+				   "\"domain\": \"x.example.com\", "
+				   "\"lookback_hops\": 2},"
+				   " {\"id\": \"77777777-0000-4000-8000-000000000002\", "
+				   "\"domain\": \"x.example.com\", "
+				   "\"lookback_hops\": 2}]";
+	char fp[HASH_HEX_SIZE];
+
+	desired_release(&fx->d);
+	fx->d = (struct desired)DESIRED_INIT;
+	load(fx,
+	     "domains:\n  x.example.com:\n    id: 77777777-0000-4000-8000-000000000001\n"
+	     "    lookback_hops: 3\n",
+	     live);
+	plan_release(&fx->saved);
+	assert_int_equal(planner_run(&fx->saved, &fx->in), 0);
+	assert_int_equal(fx->saved.nr, 1);
+	assert_int_equal(fx->saved.summary.unmanaged, 1);
+	assert_int_equal(verify(fx), 0);
+	free(fx->saved.changes[0].id);
+	fx->saved.changes[0].id = xstrdup("77777777-0000-4000-8000-000000000002");
+	fields_fingerprint(fp, live_find_id(&fx->l, "77777777-0000-4000-8000-000000000002")->obj);
+	free(fx->saved.changes[0].fingerprint);
+	fx->saved.changes[0].fingerprint = xstrdup(fp);
+	assert_int_equal(verify(fx), MW_ESTALE);
+	assert_contains(err_msg(), "update x.example.com (77777777-0000-4000-8000-000000000002)");
+	/* Back to the pinned id and its own fingerprint: accepted again. */
+	free(fx->saved.changes[0].id);
+	fx->saved.changes[0].id = xstrdup("77777777-0000-4000-8000-000000000001");
+	fields_fingerprint(fp, live_find_id(&fx->l, "77777777-0000-4000-8000-000000000001")->obj);
+	free(fx->saved.changes[0].fingerprint);
+	fx->saved.changes[0].fingerprint = xstrdup(fp);
+	assert_int_equal(verify(fx), 0);
+}
+
 static void refuse_stale(void **state)
 {
 	struct fx *fx = *state;
@@ -520,6 +563,7 @@ int main(void)
 		T(refuse_delete_of_declared),
 		T(refuse_twice),
 		T(refuse_other_id),
+		T(refuse_other_id_of_same_name),
 		T(refuse_stale),
 		T(refuse_other_target),
 		T(refuse_prune_not_allowed),
