@@ -391,8 +391,8 @@ int apply_execute(struct session *s, struct plan *p, struct apply_locks *rl,
 	hooks.before_send = on_before_send;
 	hooks.finished = on_finished;
 	hooks.ctx = &pr;
-	printf("Applying %zu operation%s (run %s, plan %s):\n", n, n == 1 ? "" : "s",
-	       rl->run_id, p->digest);
+	printf("Applying %zu operation%s (run %s, plan %s):\n", n, n == 1 ? "" : "s", rl->run_id,
+	       p->digest);
 	fflush(stdout);
 	rc = apply_run(s->api, items, n, &hooks);
 	clear_progress(&pr);

@@ -54,11 +54,12 @@ static int check_saved_usage(const struct cli_opts *o, const struct plan *saved)
 
 	/* Before anything is read: the folder is this run's to say, never the plan's. */
 	if (rc == 0 && strcmp(path, saved->source.path ? saved->source.path : ""))
-		rc = err_set(MW_ESTALE,
-			     "the plan was made from folder '%s', but this run reads '%s' (--path); "
-			     "the desired state and the policies are read where this run says, "
-			     "never where a plan says; nothing was applied",
-			     saved->source.path ? saved->source.path : "", *path ? path : ".");
+		rc = err_set(
+			MW_ESTALE,
+			"the plan was made from folder '%s', but this run reads '%s' (--path); "
+			"the desired state and the policies are read where this run says, "
+			"never where a plan says; nothing was applied",
+			saved->source.path ? saved->source.path : "", *path ? path : ".");
 	free(path);
 	if (rc < 0)
 		return rc;
@@ -147,8 +148,9 @@ static int load_saved(struct session *s, const char *planfile, struct plan *save
 	int rc = plan_load_file(saved, planfile);
 
 	if (rc == 0 && saved->kind == PLAN_KIND_DRIFT)
-		rc = err_set(MW_EPLAN, "%s is a drift report, not a plan: make one with 'mailward "
-				       "plan --out FILE'",
+		rc = err_set(MW_EPLAN,
+			     "%s is a drift report, not a plan: make one with 'mailward "
+			     "plan --out FILE'",
 			     planfile);
 	if (rc == 0 && saved->kind != PLAN_KIND_REVERT)
 		rc = check_saved_usage(s->o, saved);
@@ -247,9 +249,9 @@ int cmd_apply(struct cli_opts *o)
 	if (planfile)
 		cli_info(o, "applying plan %s (%s, %s %.12s): verified", planfile, saved.digest,
 			 saved.kind == PLAN_KIND_REVERT ? "revert of run" : "commit",
-			 saved.kind == PLAN_KIND_REVERT  ? saved.revert_of
-			 : p.source.commit		 ? p.source.commit
-							 : "none");
+			 saved.kind == PLAN_KIND_REVERT ? saved.revert_of
+			 : p.source.commit              ? p.source.commit
+							: "none");
 	/* No plan file and nothing to send: plan_now() left `p` empty. */
 	if (!planfile && !p.format_version) {
 		cli_info(o, "nothing to apply");

@@ -5,10 +5,10 @@
  * apply_items_new() turns the plan's updates and deletes into items (missing
  * domains have nothing to send); the plan was verified against the live
  * state first (planner_verify()), and apply_attach_live() gives each item
- * its domain as listed then, for the records. apply_run() sends the PATCH and DELETE requests concurrently,
- * verifies each PATCH's answer against the plan's values, and hands every
- * finished item to a hook (the audit log, progress) before taking the next
- * result. One failed operation never stops the others.
+ * its domain as listed then, for the records. apply_run() sends the PATCH and DELETE requests
+ * concurrently, verifies each PATCH's answer against the plan's values, and hands every finished
+ * item to a hook (the audit log, progress) before taking the next result. One failed operation
+ * never stops the others.
  */
 #ifndef MW_CORE_APPLY_H
 #define MW_CORE_APPLY_H

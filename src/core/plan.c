@@ -729,7 +729,8 @@ static void read_targets(struct reader *r, struct plan *p, const json_t *targets
 		return;
 	if (!json_is_array(targets) || json_array_size(targets) == 0 ||
 	    json_array_size(targets) > PLAN_MAX_TARGETS) {
-		buf_printf(&r->why, "'targets' must be a list of 1 to %d patterns", PLAN_MAX_TARGETS);
+		buf_printf(&r->why, "'targets' must be a list of 1 to %d patterns",
+			   PLAN_MAX_TARGETS);
 		return;
 	}
 	p->targets = xcalloc(json_array_size(targets) + 1, sizeof(*p->targets));

@@ -68,7 +68,8 @@ int planner_check_target(const struct plan *saved, const struct planner_input *i
 			       "the desired state and the policies are read where this run "
 			       "says, never where a plan says; nothing was applied",
 			       saved->source.path ? saved->source.path : "", src->path);
-	if (saved->source.worktree != src->worktree || !same_text(saved->source.commit, src->commit))
+	if (saved->source.worktree != src->worktree ||
+	    !same_text(saved->source.commit, src->commit))
 		return err_set(MW_ESTALE,
 			       "the plan was made from %s%s, but this run read %s%s; nothing "
 			       "was applied",
@@ -249,8 +250,9 @@ int planner_verify(struct plan *out, const struct plan *saved, const struct plan
 			     "imply against the live state now; it was changed after review, or "
 			     "made from other documents; nothing was applied:%s",
 			     bad, bad == 1 ? "" : "s",
-			     in->source->path && *in->source->path ? in->source->path : "the "
-											 "repository",
+			     in->source->path && *in->source->path ? in->source->path
+								   : "the "
+								     "repository",
 			     in->source->commit ? in->source->commit : "(working tree)", why.ptr);
 		goto done;
 	}

@@ -672,8 +672,8 @@ static void add_builtin(struct findings *fs, const char *rule, const char *fmt, 
 		       "threshold)");
 	json_array_append_new(fs->violations,
 			      json_pack("{s:s, s:s, s:s, s:n, s:s, s:s}", "policy",
-					POLICY_BUILTIN_NAME, "rule", rule, "level", "deny", "domain",
-					"message", msg.ptr, "where", "built-in"));
+					POLICY_BUILTIN_NAME, "rule", rule, "level", "deny",
+					"domain", "message", msg.ptr, "where", "built-in"));
 	buf_release(&msg);
 }
 

@@ -183,7 +183,8 @@ static void load_ten(struct fx *fx, size_t changed, const char *extra)
 	buf_puts(&yaml, "domains:\n");
 	buf_putc(&live, '[');
 	for (size_t i = 0; i < 10; i++) {
-		buf_printf(&yaml, "  t%zu.example.com: {lookback_hops: %d}\n", i, i < changed ? 3 : 2);
+		buf_printf(&yaml, "  t%zu.example.com: {lookback_hops: %d}\n", i,
+			   i < changed ? 3 : 2);
 		buf_printf(&live,
 			   "%s{\"id\": \"22222222-0000-4000-8000-00000000000%zu\", "
 			   "\"domain\": \"t%zu.example.com\", \"lookback_hops\": 2}",
@@ -354,7 +355,8 @@ static void refuse_added_update(void **state)
 	{
 		char fp[HASH_HEX_SIZE];
 
-		fields_fingerprint(fp, live_find_id(&fx->l, "11111111-0000-4000-8000-000000000004")->obj);
+		fields_fingerprint(
+			fp, live_find_id(&fx->l, "11111111-0000-4000-8000-000000000004")->obj);
 		free(fx->saved.changes[3].fingerprint);
 		fx->saved.changes[3].fingerprint = xstrdup(fp);
 	}
@@ -368,7 +370,8 @@ static void refuse_delete_of_declared(void **state)
 	struct fx *fx = *state;
 	struct plan_change *c;
 
-	/* b is declared: turn its update into a delete (in memory: the file reader checks shapes). */
+	/* b is declared: turn its update into a delete (in memory: the file reader checks shapes).
+	 */
 	c = &fx->saved.changes[1];
 	assert_string_equal(c->domain, "b.example.com");
 	c->action = PLAN_DELETE;
@@ -399,7 +402,8 @@ static void refuse_other_id(void **state)
 	{
 		char fp[HASH_HEX_SIZE];
 
-		fields_fingerprint(fp, live_find_id(&fx->l, "11111111-0000-4000-8000-000000000005")->obj);
+		fields_fingerprint(
+			fp, live_find_id(&fx->l, "11111111-0000-4000-8000-000000000005")->obj);
 		fx->saved.changes[2].fingerprint = xstrdup(fp);
 	}
 	assert_int_equal(verify(fx), MW_ESTALE);
@@ -451,21 +455,27 @@ static void refuse_other_id_of_same_name(void **state)
 static void refuse_stale(void **state)
 {
 	struct fx *fx = *state;
-	static const char changed[] =
-		"[{\"id\": \"11111111-0000-4000-8000-000000000001\", \"domain\": \"a.example.com\", "
-		"\"lookback_hops\": 2, \"transport\": \"changed\"},"
-		" {\"id\": \"11111111-0000-4000-8000-000000000002\", \"domain\": \"b.example.com\", "
-		"\"lookback_hops\": 2},"
-		" {\"id\": \"11111111-0000-4000-8000-000000000004\", \"domain\": \"d.example.com\", "
-		"\"lookback_hops\": 9},"
-		" {\"id\": \"11111111-0000-4000-8000-000000000005\", \"domain\": \"e.example.com\"}]";
+	static const char changed[] = "[{\"id\": \"11111111-0000-4000-8000-000000000001\", "
+				      "\"domain\": \"a.example.com\", "
+				      "\"lookback_hops\": 2, \"transport\": \"changed\"},"
+				      " {\"id\": \"11111111-0000-4000-8000-000000000002\", "
+				      "\"domain\": \"b.example.com\", "
+				      "\"lookback_hops\": 2},"
+				      " {\"id\": \"11111111-0000-4000-8000-000000000004\", "
+				      "\"domain\": \"d.example.com\", "
+				      "\"lookback_hops\": 9},"
+				      " {\"id\": \"11111111-0000-4000-8000-000000000005\", "
+				      "\"domain\": \"e.example.com\"}]";
 
 	live_release(&fx->l);
 	assert_int_equal(tu_live_json(&fx->l, changed), 0);
 	assert_int_equal(verify(fx), MW_ESTALE);
 	assert_contains(err_msg(), "the plan is stale");
-	assert_contains(err_msg(), "a.example.com (11111111-0000-4000-8000-000000000001): its settings changed");
-	assert_contains(err_msg(), "c.example.com (11111111-0000-4000-8000-000000000003): no longer exists");
+	assert_contains(
+		err_msg(),
+		"a.example.com (11111111-0000-4000-8000-000000000001): its settings changed");
+	assert_contains(err_msg(),
+			"c.example.com (11111111-0000-4000-8000-000000000003): no longer exists");
 	assert_not_contains(err_msg(), "b.example.com");
 }
 
