@@ -132,6 +132,8 @@ patches=$(stats .requests.patch)
 [ "$patches" -ge 1 ] && [ "$patches" -lt 3 ] || fail "$patches PATCH requests: SIGTERM should stop after the one in flight"
 grep -q '"outcome": *"applied"' "$T/audit.jsonl" || fail "the request in flight is not recorded"
 grep -q '"outcome": *"not_sent"' "$T/audit.jsonl" || fail "the requests not sent are not recorded"
+# The log the agent leaves verifies: whole chain, every intent with its result.
+expect_exit 0 audit verify "$T/audit.jsonl"
 assert_contains "$T/agent.err" "agent_stop reason=signal"
 assert_all_valid
 echo ok
