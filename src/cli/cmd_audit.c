@@ -8,6 +8,7 @@
 #include "core/fields.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/esc.h"
 #include "util/mem.h"
 
 static int usage(const char *why)
@@ -147,28 +148,12 @@ static json_t *history(const struct cli_opts *o, const json_t *records)
 	return out;
 }
 
-/*
- * Append `s` with control characters written as \xNN: a log may have been
- * written by anyone, and nothing in it may drive the terminal.
- */
-static void put_str(struct buf *b, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 0x20 || c == 0x7f)
-			buf_printf(b, "\\x%02x", c);
-		else
-			buf_putc(b, (char)c);
-	}
-}
-
 static void put_value(struct buf *b, const json_t *v)
 {
 	struct buf text = BUF_INIT;
 
 	fields_format_value(&text, v);
-	put_str(b, text.ptr ? text.ptr : "");
+	esc_append(b, text.ptr ? text.ptr : "", 0);
 	buf_release(&text);
 }
 
@@ -178,16 +163,16 @@ static void print_run_header(struct buf *b, const json_t *e, bool first)
 	const char *revert_of = str_of(e, "revert_of", NULL);
 
 	buf_puts(b, first ? "run " : "\nrun ");
-	put_str(b, str_of(e, "run_id", "?"));
+	esc_append(b, str_of(e, "run_id", "?"), 0);
 	buf_puts(b, " by ");
-	put_str(b, str_of(e, "actor", "?"));
+	esc_append(b, str_of(e, "actor", "?"), 0);
 	buf_puts(b, ", commit ");
-	put_str(b, commit ? commit : "none");
+	esc_append(b, commit ? commit : "none", 0);
 	buf_puts(b, ", plan ");
-	put_str(b, str_of(e, "plan_digest", "?"));
+	esc_append(b, str_of(e, "plan_digest", "?"), 0);
 	if (revert_of) {
 		buf_puts(b, ", revert of run ");
-		put_str(b, revert_of);
+		esc_append(b, revert_of, 0);
 	}
 	buf_putc(b, '\n');
 }
@@ -211,30 +196,30 @@ static void print_history_text(const json_t *entries)
 			run = this_run;
 		}
 		buf_puts(&b, "  ");
-		put_str(&b, str_of(e, "time", "?"));
+		esc_append(&b, str_of(e, "time", "?"), 0);
 		buf_puts(&b, "  ");
-		put_str(&b, str_of(e, "action", "?"));
+		esc_append(&b, str_of(e, "action", "?"), 0);
 		buf_putc(&b, ' ');
-		put_str(&b, str_of(e, "domain", "?"));
+		esc_append(&b, str_of(e, "domain", "?"), 0);
 		json_array_foreach(json_object_get(e, "changes"), j, c) {
 			buf_puts(&b, j ? "; " : ": ");
-			put_str(&b, str_of(c, "field", "?"));
+			esc_append(&b, str_of(c, "field", "?"), 0);
 			buf_putc(&b, ' ');
 			put_value(&b, json_object_get(c, "before"));
 			buf_puts(&b, " -> ");
 			put_value(&b, json_object_get(c, "after"));
 		}
 		buf_puts(&b, "  [");
-		put_str(&b, str_of(e, "outcome", "?"));
+		esc_append(&b, str_of(e, "outcome", "?"), 0);
 		if (json_is_integer(status))
 			buf_printf(&b, ", HTTP %lld", (long long)json_integer_value(status));
 		if (ray) {
 			buf_puts(&b, ", cf-ray ");
-			put_str(&b, ray);
+			esc_append(&b, ray, 0);
 		}
 		if (error) {
 			buf_puts(&b, ": ");
-			put_str(&b, error);
+			esc_append(&b, error, 0);
 		}
 		buf_puts(&b, "]\n");
 		fwrite(b.ptr, 1, b.len, stdout);

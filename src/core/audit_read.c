@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/err.h"
+#include "util/esc.h"
 #include "util/mem.h"
 
 #define ZERO_HASH "sha256:0000000000000000000000000000000000000000000000000000000000000000"
@@ -98,23 +99,6 @@ static const char *str_of(const json_t *rec, const char *key)
 	const char *s = json_string_value(json_object_get(rec, key));
 
 	return s ? s : "?";
-}
-
-/* `s` fit for a message: control characters as \xNN (a log may be anyone's). New string. */
-static char *printable(const char *s)
-{
-	struct buf b = BUF_INIT;
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 0x20 || c == 0x7f)
-			buf_printf(&b, "\\x%02x", c);
-		else
-			buf_putc(&b, (char)c);
-	}
-	buf_putc(&b, '\0');
-	return buf_detach(&b, NULL);
 }
 
 /* Line j's prev does not match line j-1: blame j-1 unless j's own hash is wrong too. */
@@ -224,10 +208,10 @@ static void pair_intents(struct audit_report *r, const struct line *lines, size_
 		if (json_object_get(answered, key))
 			continue;
 		{
-			char *method = printable(str_of(rec, "method"));
-			char *path = printable(str_of(rec, "path"));
-			char *domain = printable(str_of(rec, "domain"));
-			char *run = printable(str_of(rec, "run_id"));
+			char *method = esc_str(str_of(rec, "method"));
+			char *path = esc_str(str_of(rec, "path"));
+			char *domain = esc_str(str_of(rec, "domain"));
+			char *run = esc_str(str_of(rec, "run_id"));
 
 			add_unknown(
 				r, j + 1,
