@@ -116,12 +116,8 @@ static int check_account(const struct session *s, const struct plan *saved)
 static int verify_revert(struct session *s, const struct plan *saved, struct apply_locks *rl,
 			 struct plan *out)
 {
-	int rc = session_load_desired(s, NULL, stderr);
+	int rc = session_open(s, NULL, stderr);
 
-	if (rc == 0)
-		rc = session_resolve_account(s, true);
-	if (rc == 0)
-		rc = session_connect(s);
 	if (rc == 0)
 		rc = check_account(s, saved);
 	if (rc == 0)
@@ -161,11 +157,7 @@ static int load_saved(struct session *s, const char *planfile, struct plan *save
 		return rc;
 	if (saved->kind == PLAN_KIND_REVERT)
 		return verify_revert(s, saved, rl, out);
-	rc = session_load_desired(s, saved->source.commit, stderr);
-	if (rc == 0)
-		rc = session_resolve_account(s, true);
-	if (rc == 0)
-		rc = session_connect(s);
+	rc = session_open(s, saved->source.commit, stderr);
 	if (rc == 0)
 		rc = check_target(s, saved);
 	if (rc == 0)
@@ -185,12 +177,8 @@ static int plan_now(struct session *s, struct plan *proposed, struct apply_locks
 	struct plan_source src;
 	struct planner_input in;
 	struct buf text = BUF_INIT;
-	int rc = session_load_desired(s, NULL, stderr);
+	int rc = session_open(s, NULL, stderr);
 
-	if (rc == 0)
-		rc = session_resolve_account(s, true);
-	if (rc == 0)
-		rc = session_connect(s);
 	if (rc == 0)
 		rc = apply_take_locks(s, rl, out);
 	if (rc == 0)

@@ -356,6 +356,17 @@ static int build_plan(struct session *s, struct plan *out)
 	return planner_run(out, &in);
 }
 
+int session_open(struct session *s, const char *commit, FILE *problems)
+{
+	int rc = session_load_desired(s, commit, problems);
+
+	if (rc == 0)
+		rc = session_resolve_account(s, true);
+	if (rc == 0)
+		rc = session_connect(s);
+	return rc;
+}
+
 int session_run_plan(struct session *s, struct plan *out)
 {
 	int rc = session_resolve_account(s, true);

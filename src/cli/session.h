@@ -66,6 +66,12 @@ int session_connect(struct session *s);
 int session_read_live(struct session *s, bool full);
 
 /*
+ * session_load_desired(), then settle the account (required) and connect:
+ * what every command that talks to the API does first.
+ */
+int session_open(struct session *s, const char *commit, FILE *problems);
+
+/*
  * After session_load_desired(): settle the account, connect, list the live
  * state, build the plan and check it against the policies (the findings go
  * into the plan). What plan, drift and apply-without-a-plan-file share.

@@ -142,6 +142,21 @@ static int match(const struct live_domain **out, const struct desired_domain *dd
 	return 0;
 }
 
+size_t plan_first_change(const struct plan *p, const char *domain)
+{
+	size_t lo = 0, hi = p->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(p->changes[mid].domain, domain) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < p->nr && !strcmp(p->changes[lo].domain, domain) ? lo : p->nr;
+}
+
 void plan_add_subject(struct plan *p, const char *domain, const char *id)
 {
 	ARRAY_GROW(p->subjects, p->n_subjects + 1, p->subjects_alloc);

@@ -125,6 +125,12 @@ struct plan_meta {
 	time_t now; /* the time the plan records; 0: time_now() */
 };
 
+/*
+ * The index of the first change of `p` for `domain` (changes are sorted by
+ * domain), found in log time; p->nr when there is none.
+ */
+size_t plan_first_change(const struct plan *p, const char *domain);
+
 /* Add a domain the policies judge (`subjects`); strings are copied. */
 void plan_add_subject(struct plan *p, const char *domain, const char *id);
 

@@ -137,22 +137,6 @@ static int check_fresh(const struct plan *saved, const struct live *live)
 	return rc;
 }
 
-/* The first change of `p` (sorted by domain) for `domain`, or p->nr. */
-static size_t first_of(const struct plan *p, const char *domain)
-{
-	size_t lo = 0, hi = p->nr;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(p->changes[mid].domain, domain) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 static bool same_change(const struct plan_change *a, const struct plan_change *b)
 {
 	if (a->action != b->action || strcmp(a->domain, b->domain) || !a->id || !b->id ||
@@ -180,7 +164,7 @@ static size_t match_saved(struct matching *m, const struct plan *saved, struct b
 	for (size_t i = 0; i < saved->nr; i++) {
 		const struct plan_change *c = &saved->changes[i];
 		const char *what = "the commit does not imply it";
-		size_t k = first_of(rebuilt, c->domain);
+		size_t k = plan_first_change(rebuilt, c->domain);
 		bool found = false;
 
 		if (c->action == PLAN_MISSING)

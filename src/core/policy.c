@@ -418,16 +418,8 @@ void policy_set_release(struct policy_set *set)
 static const struct plan_change *find_update(const struct plan *plan, const char *domain,
 					     const char *id)
 {
-	size_t lo = 0, hi = plan->nr;
+	size_t lo = plan_first_change(plan, domain);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(plan->changes[mid].domain, domain) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (; lo < plan->nr && !strcmp(plan->changes[lo].domain, domain); lo++) {
 		const struct plan_change *c = &plan->changes[lo];
 

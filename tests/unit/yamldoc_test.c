@@ -902,8 +902,9 @@ static void flow_text_reads_back_as_a_key(void **state)
 		"c1\xc2\x9b",
 		"tab\tx",
 		"del\x7f",
-		"b\xc3\xbc"
-		"cher.de",
+		/* "\xbc" then "cher": split so that the hex escape ends. */
+		("b\xc3\xbc"
+		 "cher.de"),
 	};
 	struct fx *fx = *state;
 
