@@ -452,7 +452,8 @@ static void sort_and_dedupe(struct loader *l)
 		r[i].dom = d->domains[i];
 		r[i].seq = l->order[i];
 	}
-	qsort(r, d->nr, sizeof(*r), cmp_ranked);
+	if (d->nr > 1)
+		qsort(r, d->nr, sizeof(*r), cmp_ranked);
 	for (size_t i = 0; i < d->nr; i++) {
 		if (kept && !strcmp(d->domains[kept - 1].name, r[i].dom.name)) {
 			const struct desired_domain *first = &d->domains[kept - 1];

@@ -88,7 +88,8 @@ void source_finish(struct source *src)
 {
 	size_t plen = strlen(src->path);
 
-	qsort(src->files, src->nr, sizeof(*src->files), cmp_file);
+	if (src->nr > 1)
+		qsort(src->files, src->nr, sizeof(*src->files), cmp_file);
 	for (size_t i = 0; i < src->nr; i++) {
 		const char *rel = src->files[i].path + (plen ? plen + 1 : 0);
 
@@ -742,7 +743,8 @@ static int walk_disk(struct disk_walk *w, const char *rel)
 		ARRAY_GROW(names, n + 1, alloc);
 		names[n++] = xstrdup(de->d_name);
 	}
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		char *child = xasprintf("%s%s%s", rel, *rel ? "/" : "", names[i]);
 		char *full = xasprintf("%s/%s", w->top, child);

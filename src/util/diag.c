@@ -78,7 +78,8 @@ void diags_sort(struct diags *d)
 		tmp[i].d = d->v[i];
 		tmp[i].rank = i;
 	}
-	qsort(tmp, d->nr, sizeof(*tmp), cmp_ranked);
+	if (d->nr > 1)
+		qsort(tmp, d->nr, sizeof(*tmp), cmp_ranked);
 	for (size_t i = 0; i < d->nr; i++)
 		d->v[i] = tmp[i].d;
 	free(tmp);
