@@ -84,6 +84,7 @@ static void rate_holds_at_the_server(void **state)
 	struct http_req reqs[N_REQUESTS], *ptrs[N_REQUESTS];
 	char url[64];
 	const union MHD_DaemonInfo *info;
+	size_t most;
 
 	(void)state;
 	pthread_mutex_init(&srv.lock, NULL);
@@ -109,11 +110,17 @@ static void rate_holds_at_the_server(void **state)
 		http_req_reset(&reqs[i]);
 	}
 	MHD_stop_daemon(srv.daemon);
-	assert_int_equal(srv.n, N_REQUESTS);
-	if (most_in_a_second(srv.arrived, srv.n) > (size_t)RATE)
-		fail_msg("the server saw %zu requests within one second at --rate %g",
-			 most_in_a_second(srv.arrived, srv.n), RATE);
 	http_client_free(c);
+	assert_int_equal(srv.n, N_REQUESTS);
+	/*
+	 * Under valgrind the server's thread and the client share one core
+	 * by turns: arrivals are noted late and bunch up, so only the
+	 * requests' completion is checked there (as tests/cli/apply_rate.sh
+	 * does).
+	 */
+	most = most_in_a_second(srv.arrived, srv.n);
+	if (!getenv("MAILWARD_VALGRIND") && most > (size_t)RATE)
+		fail_msg("the server saw %zu requests within one second at --rate %g", most, RATE);
 	pthread_mutex_destroy(&srv.lock);
 }
 
