@@ -16,8 +16,6 @@
 
 AGENT_PID=
 AGENT_URL=
-SINK_PID=
-SINK_URL=
 SINK_OUT=$T/sink.jsonl
 SECRET=hook-secret-$RANDOM$RANDOM
 printf '  %s\n' "$SECRET" >"$T/hook.secret"
@@ -112,27 +110,7 @@ metric_at_least() {
 	[ "$v" != absent ] && [ "$v" -ge "$2" ]
 }
 
-sink_start() {
-	rm -f "$T/sink.stdout" "$SINK_OUT"
-	"$WEBHOOK_SINK" --out "$SINK_OUT" >"$T/sink.stdout" 2>"$T/sink.err" &
-	SINK_PID=$!
-	for _ in $(seq 1 200); do
-		if grep -q '^listening on ' "$T/sink.stdout" 2>/dev/null; then
-			SINK_URL=$(sed -n 's/^listening on //p' "$T/sink.stdout")
-			return 0
-		fi
-		sleep 0.05
-	done
-	fail "webhook-sink did not start"
-}
 
-sink_stop() {
-	if [ -n "$SINK_PID" ]; then
-		kill -TERM "$SINK_PID" 2>/dev/null || true
-		wait "$SINK_PID" 2>/dev/null || true
-		SINK_PID=
-	fi
-}
 
 # How many notifications of EVENT the sink received.
 events() {

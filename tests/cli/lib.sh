@@ -56,10 +56,43 @@ fi
 export LSAN_OPTIONS="suppressions=$TESTS_DIR/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 cleanup() {
+	sink_stop
 	sandbox_stop
 	rm -rf "$T"
 }
 trap cleanup EXIT
+
+# webhook-sink on 127.0.0.1, the receiver of notifications and CI glue calls:
+# sink_start [webhook-sink options...] sets $SINK_URL; what it received is in
+# $SINK_OUT, its request log in $SINK_LOG.
+SINK_PID=
+SINK_URL=
+SINK_OUT=${SINK_OUT:-$T/sink.out}
+SINK_LOG=${SINK_LOG:-$T/sink.log}
+sink_start() {
+	sink_stop
+	rm -f "$T/sink.stdout"
+	"$WEBHOOK_SINK" --out "$SINK_OUT" --log "$SINK_LOG" "$@" >"$T/sink.stdout" 2>"$T/sink.err" &
+	SINK_PID=$!
+	for _ in $(seq 1 200); do
+		if grep -q '^listening on ' "$T/sink.stdout" 2>/dev/null; then
+			SINK_URL=$(sed -n 's/^listening on //p' "$T/sink.stdout")
+			return 0
+		fi
+		kill -0 "$SINK_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$T/sink.err" >&2
+	fail "webhook-sink did not start"
+}
+
+sink_stop() {
+	if [ -n "$SINK_PID" ]; then
+		kill -TERM "$SINK_PID" 2>/dev/null || true
+		wait "$SINK_PID" 2>/dev/null || true
+		SINK_PID=
+	fi
+}
 
 fail() {
 	echo "FAIL: $*" >&2

@@ -20,10 +20,6 @@
 
 PIPE=$EXAMPLES/pipelines
 BIN=$PIPE/bin
-SINK_PID=
-SINK_URL=
-SINK_OUT=$T/sink.out
-SINK_LOG=$T/sink.log
 
 # `mailward` for the scripts, first on PATH (scripts run in other folders).
 MAILWARD=$(cd "$(dirname "$MAILWARD")" && pwd)/$(basename "$MAILWARD")
@@ -71,32 +67,8 @@ expect_script() {
 	[ "$RC" = "$want" ] || fail "$name $* exited $RC, expected $want"
 }
 
-sink_start() {
-	sink_stop
-	rm -f "$T/sink.stdout"
-	"$WEBHOOK_SINK" --out "$SINK_OUT" --log "$SINK_LOG" "$@" >"$T/sink.stdout" 2>"$T/sink.err" &
-	SINK_PID=$!
-	for _ in $(seq 1 200); do
-		if grep -q '^listening on ' "$T/sink.stdout" 2>/dev/null; then
-			SINK_URL=$(sed -n 's/^listening on //p' "$T/sink.stdout")
-			return 0
-		fi
-		kill -0 "$SINK_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	cat "$T/sink.err" >&2
-	fail "webhook-sink did not start"
-}
 
-sink_stop() {
-	if [ -n "$SINK_PID" ]; then
-		kill -TERM "$SINK_PID" 2>/dev/null || true
-		wait "$SINK_PID" 2>/dev/null || true
-		SINK_PID=
-	fi
-}
 
-trap 'sink_stop; cleanup' EXIT
 
 skip() {
 	echo "SKIP: $*"
