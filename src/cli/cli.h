@@ -35,6 +35,7 @@ enum cmd_id {
 	CMD_AUDIT,
 	CMD_REVERT,
 	CMD_AGENT,
+	CMD_SCHEMA,
 	CMD_VERSION,
 	CMD_HELP,
 	CMD_COUNT
@@ -79,6 +80,7 @@ enum opt_id {
 	OPT_WEBHOOK_SECRET_FILE,
 	OPT_ONCE,
 	OPT_LOG_FORMAT,
+	OPT_SCHEMA_POLICY,
 	OPT_HELP,
 };
 
@@ -141,6 +143,7 @@ struct cli_opts {
 	double interval_s; /* seconds between cycles; 0: back to back */
 	bool self_heal, once;
 	const char *listen, *webhook_secret_file, *log_format;
+	bool schema_policy; /* schema: --policy */
 	char **args;
 	int n_args;
 };
@@ -197,6 +200,7 @@ int cmd_show(struct cli_opts *o);
 int cmd_audit(struct cli_opts *o);
 int cmd_revert(struct cli_opts *o);
 int cmd_agent(struct cli_opts *o);
+int cmd_schema(struct cli_opts *o);
 int cmd_version(struct cli_opts *o);
 int cmd_help(struct cli_opts *o);
 

@@ -130,6 +130,8 @@ const struct cli_option cli_options[] = {
 	  "run one cycle and exit with plan's exit codes (with --self-heal: apply's)" },
 	{ OPT_LOG_FORMAT, "log-format", 0, "FORMAT", ON(CMD_AGENT), "Agent",
 	  "log lines on stderr as text (default) or json (one object per line)" },
+	{ OPT_SCHEMA_POLICY, "policy", 0, NULL, ON(CMD_SCHEMA), "Schema",
+	  "print the schema of policy documents instead of desired-state documents" },
 	{ OPT_QUIET, "quiet", 'q', NULL, NET | ON(CMD_VALIDATE), "General",
 	  "print only results and errors (drift: nothing at all when in sync)" },
 	{ OPT_VERBOSE, "verbose", 'v', NULL, NET, "General",
@@ -204,6 +206,13 @@ const struct cli_command cli_commands[] = {
 	  "0 after SIGTERM/SIGINT, 1 configuration error at start; --once: plan's (0, 2, 3, 1) "
 	  "or with --self-heal apply's (0, 3, 5, 1)",
 	  cmd_agent },
+	{ CMD_SCHEMA, "schema", "", "print the JSON Schema of the documents, for editors and CI",
+	  "Prints the JSON Schema (draft-07) of desired-state documents, or with --policy of "
+	  "policy documents, generated from the same tables that validate checks against: keys "
+	  "sorted, two-space indent. Editors that speak the YAML language server use it to "
+	  "complete and check documents as they are typed; validate still checks what a schema "
+	  "cannot say (a domain declared twice, account ids that disagree). Sends no request.",
+	  "0, 1 error", cmd_schema },
 	{ CMD_VERSION, "version", "", "print the version",
 	  "Prints mailward's version and those of the libraries it uses.", "0", cmd_version },
 	{ CMD_HELP, "help", "[COMMAND]", "show help for mailward or a command",
@@ -549,6 +558,9 @@ static int apply_option(struct cli_opts *o, const struct cli_command *cmd, int v
 	case OPT_POLICY:
 		ARRAY_GROW(o->policies, o->n_policies + 1, o->policies_alloc);
 		o->policies[o->n_policies++] = arg;
+		break;
+	case OPT_SCHEMA_POLICY:
+		o->schema_policy = true;
 		break;
 	case OPT_FORMAT:
 		o->format = arg;
