@@ -81,6 +81,7 @@ enum opt_id {
 	OPT_ONCE,
 	OPT_LOG_FORMAT,
 	OPT_SCHEMA_POLICY,
+	OPT_SCHEMA_URL,
 	OPT_HELP,
 };
 
@@ -144,6 +145,7 @@ struct cli_opts {
 	bool self_heal, once;
 	const char *listen, *webhook_secret_file, *log_format;
 	bool schema_policy; /* schema: --policy */
+	const char *schema_url; /* import: the editors' schema line */
 	char **args;
 	int n_args;
 };

@@ -91,6 +91,10 @@ const struct cli_option cli_options[] = {
 	  "audit log: text (default) or json" },
 	{ OPT_DOMAIN, "domain", 0, "NAME", ON(CMD_IMPORT), "Output",
 	  "import only this domain (repeatable)" },
+	{ OPT_SCHEMA_URL, "schema-url", 0, "URL", ON(CMD_IMPORT), "Output",
+	  "begin each file with '# yaml-language-server: $schema=URL', so that editors check "
+	  "and complete it: a URL, or a path relative to the file, of the schema that "
+	  "'mailward schema' prints" },
 	{ OPT_AUTO_APPROVE, "auto-approve", 0, NULL, ON(CMD_APPLY), "Apply",
 	  "apply without asking when planning and applying in one go" },
 	{ OPT_AUDIT_LOG, "audit-log", 0, "FILE", ON(CMD_APPLY) | ON(CMD_AGENT), "Apply",
@@ -561,6 +565,9 @@ static int apply_option(struct cli_opts *o, const struct cli_command *cmd, int v
 		break;
 	case OPT_SCHEMA_POLICY:
 		o->schema_policy = true;
+		break;
+	case OPT_SCHEMA_URL:
+		o->schema_url = arg;
 		break;
 	case OPT_FORMAT:
 		o->format = arg;
