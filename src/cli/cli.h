@@ -107,8 +107,20 @@ struct cli_command {
 	int (*run)(struct cli_opts *o); /* returns an exit code */
 };
 
+/*
+ * The fixed values an option takes on some commands, for the completions
+ * and the manual (gen_docs.c): one row per option and set of commands.
+ */
+struct cli_option_values {
+	enum opt_id id;
+	unsigned commands; /* ON(CMD_x) of the commands where these are the values */
+	const char *const *values; /* NULL-terminated */
+};
+
 /* NULL-terminated by a row with a NULL name. */
 extern const struct cli_option cli_options[];
+/* Ends with a row whose values are NULL. */
+extern const struct cli_option_values cli_option_values[];
 extern const struct cli_command cli_commands[];
 /* The environment variables mailward reads, NULL-terminated name/help pairs. */
 extern const char *const cli_environment[][2];

@@ -144,6 +144,19 @@ const struct cli_option cli_options[] = {
 	{ 0, NULL, 0, NULL, 0, NULL, NULL },
 };
 
+static const char *const render_formats[] = { "text", "json", "markdown", NULL };
+static const char *const import_formats[] = { "yaml", "state", NULL };
+static const char *const text_json[] = { "text", "json", NULL };
+
+const struct cli_option_values cli_option_values[] = {
+	{ OPT_FORMAT, ON(CMD_PLAN) | ON(CMD_DRIFT) | ON(CMD_SHOW) | ON(CMD_REVERT),
+	  render_formats },
+	{ OPT_FORMAT, ON(CMD_IMPORT), import_formats },
+	{ OPT_FORMAT, ON(CMD_AUDIT), text_json },
+	{ OPT_LOG_FORMAT, ON(CMD_AGENT), text_json },
+	{ 0, 0, NULL },
+};
+
 const struct cli_command cli_commands[] = {
 	{ CMD_VALIDATE, "validate", "", "check the desired state and the policies",
 	  "Loads every document under --path at --ref (or the working tree) and the policies, "
