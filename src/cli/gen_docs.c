@@ -4,6 +4,7 @@
  * the three never disagree.
  *
  *   gen-docs man VERSION > mailward.1
+ *   gen-docs man5 VERSION > mailward.5 (the documents: from the schema table)
  *   gen-docs bash-completion > mailward.bash
  *   gen-docs zsh-completion > _mailward
  *   gen-docs fish-completion > mailward.fish
@@ -13,6 +14,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/fields.h"
+#include "core/policy.h"
 
 /* roff: a backslash is an escape, '-' is a hyphen unless escaped, a leading '.' a request. */
 static void roff(FILE *out, const char *s)
@@ -197,6 +200,230 @@ static int bash_completion(void)
 		fputs("\t\t;;\n", out);
 	}
 	fputs("\tesac\n}\ncomplete -F _mailward mailward\n", out);
+	return 0;
+}
+
+/* --- mailward(5): the documents, from the schema and policy tables ------- */
+
+static void man_values(FILE *out, const char *const *values)
+{
+	for (size_t i = 0; values[i]; i++) {
+		/* \% : a value is never hyphenated. */
+		fputs(i ? ", \\fB\\%" : "\\fB\\%", out);
+		roff(out, values[i]);
+		fputs("\\fR", out);
+	}
+}
+
+/* A writable field's type and values, as the loader checks them (fields_check()). */
+static void man_field_type(FILE *out, const struct field *f)
+{
+	switch (f->kind) {
+	case FIELD_BOOL:
+		fputs("\\fBtrue\\fR or \\fBfalse\\fR", out);
+		break;
+	case FIELD_INT:
+		fprintf(out, "an integer from %lld to %lld", f->min, f->max);
+		break;
+	case FIELD_ENUM:
+		fputs("one of ", out);
+		man_values(out, f->values);
+		break;
+	case FIELD_ENUM_SET:
+		fputs("a list (a set: order and repeats do not count) of ", out);
+		man_values(out, f->values);
+		break;
+	case FIELD_CIDR_SET:
+		fputs("a list (a set) of IPv4 or IPv6 addresses or CIDR prefixes, compared by "
+		      "value "
+		      "(2001:DB8::/32 equals 2001:db8::/32)",
+		      out);
+		break;
+	case FIELD_UUID:
+		fputs("a UUID (8\\-4\\-4\\-4\\-12 hexadecimal digits), compared without case", out);
+		break;
+	case FIELD_STRING:
+	case FIELD_OBJECT:
+	case FIELD_TIMESTAMP:
+		fputs("a string (quote one that would read as a number, boolean or null)", out);
+		break;
+	}
+	if (f->flags & FIELD_NULLABLE)
+		fputs("; or \\fBnull\\fR, which is a value of its own", out);
+}
+
+static void man5_settings(FILE *out)
+{
+	for (size_t i = 0; i < fields_count; i++) {
+		const struct field *f = &fields_table[i];
+
+		if (!(f->flags & FIELD_WRITABLE))
+			continue;
+		fputs(".TP\n.B ", out);
+		roff(out, f->name);
+		fputc('\n', out);
+		roff(out, f->summary);
+		fputs(": ", out);
+		man_field_type(out, f);
+		fputs(".\n", out);
+	}
+}
+
+static void man5_read_only(FILE *out)
+{
+	bool first = true;
+
+	for (size_t i = 0; i < fields_count; i++) {
+		const struct field *f = &fields_table[i];
+
+		if (!(f->flags & FIELD_READONLY))
+			continue;
+		fputs(first ? "\\fB\\%" : ", \\fB\\%", out);
+		roff(out, f->name);
+		fputs("\\fR", out);
+		first = false;
+	}
+}
+
+/* What a rule's value is: policy_rule_specs and read_rule() in policy.c. */
+static const char *rule_value_text(enum policy_rule_kind kind)
+{
+	switch (kind) {
+	case RULE_MAX_DELETES:
+		return "a whole number, 0 or more";
+	case RULE_MAX_CHANGED_PERCENT:
+		return "a number from 0 to 100";
+	case RULE_PROTECT:
+		return "a non\\-empty list of domain names or shell patterns such as "
+		       "\\(oq*.example.com\\(cq, compared without case";
+	case RULE_REQUIRE:
+		return "a map of \\fBsettings\\fR (required), \\fBdomains\\fR (patterns; default "
+		       "all) and \\fBlevel\\fR";
+	}
+	return "";
+}
+
+static int man5(const char *version)
+{
+	FILE *out = stdout;
+
+	fprintf(out, ".TH MAILWARD 5 \"\" \"mailward %s\" \"File Formats\"\n", version);
+	fputs(".SH NAME\n"
+	      "mailward \\- desired\\-state and policy documents of mailward\n"
+	      ".SH SYNOPSIS\n"
+	      "\\fIPATH\\fR/**/*.yaml, \\fIPATH\\fR/**/*.yml\n"
+	      ".br\n"
+	      "\\fIPATH\\fR/policies/**/*.yaml\n"
+	      ".SH DESCRIPTION\n"
+	      "\\fBmailward\\fR(1) reads every \\fI*.yaml\\fR and \\fI*.yml\\fR file under "
+	      "\\fB\\-\\-path\\fR (recursively, in byte order of path; symbolic links and hidden "
+	      "files are not read) at a commit of a git repository. Files under a "
+	      "\\fIpolicies/\\fR folder there are policy documents; the others are desired\\-state "
+	      "documents. \\fBmailward validate\\fR prints every problem of every file as "
+	      "\\fIFILE\\fR:\\fILINE\\fR:\\fICOL\\fR: \\fImessage\\fR. "
+	      "\\fBmailward schema\\fR prints the JSON Schema of these documents for editors.\n"
+	      ".PP\n"
+	      "YAML anchors, aliases and \\fB<<\\fR merge keys work; alias expansion is bounded. "
+	      "A key given twice in one map is an error.\n"
+	      ".SH DESIRED-STATE DOCUMENTS\n"
+	      "A map of these keys, all optional (an empty document declares nothing):\n"
+	      ".TP\n.B account_id\n"
+	      "the Cloudflare account id, 32 hexadecimal digits. Every document that gives one "
+	      "must agree with the others and with \\fB\\-\\-account\\-id\\fR.\n"
+	      ".TP\n.B defaults\n"
+	      "a map of settings that every domain of this file (not another file) has unless it "
+	      "names them itself; absent domains take none.\n"
+	      ".TP\n.B domains\n"
+	      "a map from domain name to its entry. A name is a host name of two labels or more "
+	      "(letters, digits and inner hyphens; internationalised names in their xn\\-\\- "
+	      "form), compared without case and without a trailing dot. The same domain declared "
+	      "twice, in one file or in two, is an error naming both places.\n"
+	      ".SS Domain entries\n"
+	      "An entry is empty (the domain is declared and manages nothing) or a map of "
+	      "settings, plus:\n"
+	      ".TP\n.B id\n"
+	      "the domain's identifier (a UUID): pins the entry to one live domain when two share "
+	      "its name.\n"
+	      ".TP\n.B absent\n"
+	      "\\fBtrue\\fR: unprotect the domain; \\fBmailward plan\\fR plans a DELETE when it "
+	      "exists. An absent domain has no settings.\n"
+	      ".SS Settings\n"
+	      "The writable fields of the API's UpdateDomain schema; a setting a domain does not "
+	      "name (after \\fBdefaults\\fR) is unmanaged: never compared and never sent, so no "
+	      "setting has a default.\n",
+	      out);
+	man5_settings(out);
+	fputs(".PP\nThe fields the API reports but no document can set are errors where they "
+	      "appear: ",
+	      out);
+	man5_read_only(out);
+	fputs(". So is \\fBdomain\\fR: the domain name is the key of its entry.\n", out);
+	fputs(".SH POLICY DOCUMENTS\n"
+	      "Policies are checked against every plan before it is printed, saved or applied. A "
+	      "policy document is a map of:\n"
+	      ".TP\n.B name\n"
+	      "the policy's name in findings (default: the file's base name).\n"
+	      ".TP\n.B rules\n"
+	      "a list of rules (required), each a map of one rule and an optional \\fBlevel\\fR: "
+	      "\\fBdeny\\fR (the default) makes \\fBplan\\fR exit 3 and \\fBapply\\fR refuse; "
+	      "\\fBwarn\\fR only reports.\n"
+	      ".SS Rules\n",
+	      out);
+	for (size_t i = 0; policy_rule_specs[i].name; i++) {
+		fputs(".TP\n.B ", out);
+		roff(out, policy_rule_specs[i].name);
+		fputc('\n', out);
+		roff(out, policy_rule_specs[i].summary);
+		fputs(". Its value: ", out);
+		fputs(rule_value_text(policy_rule_specs[i].kind), out);
+		fputs(".\n", out);
+	}
+	fputs(".PP\n"
+	      "Under \\fBrequire\\fR, \\fBsettings\\fR maps a setting to what it must be after the "
+	      "plan (the live value with the planned change applied): a value, written as in a "
+	      "desired\\-state document; for a list setting "
+	      "\\fB{contains:\\fR \\fI[...]\\fR\\fB}\\fR; for an integer setting "
+	      "\\fB{min:\\fR \\fIN\\fR\\fB,\\fR \\fBmax:\\fR \\fIM\\fR\\fB}\\fR (either or both). "
+	      "It is checked for every declared, not absent domain that matches \\fBdomains\\fR "
+	      "and exists live.\n"
+	      ".SH EXAMPLES\n"
+	      "A desired\\-state document:\n"
+	      ".PP\n.nf\n.RS 4\n"
+	      "account_id: 023e105f4ecef8ad9ca31a8372d0c353\n"
+	      "defaults:\n"
+	      "  drop_dispositions: [MALICIOUS, MALICIOUS\\-BEC, SPOOF]\n"
+	      "domains:\n"
+	      "  example.com:\n"
+	      "    allowed_delivery_modes: [DIRECT, BCC]\n"
+	      "    lookback_hops: 2\n"
+	      "    folder: null\n"
+	      "  old.example.com:\n"
+	      "    absent: true\n"
+	      ".RE\n.fi\n"
+	      ".PP\n"
+	      "A policy, in \\fIpolicies/safety.yaml\\fR:\n"
+	      ".PP\n.nf\n.RS 4\n"
+	      "name: safety\n"
+	      "rules:\n"
+	      "  \\- max_deletes: 1\n"
+	      "  \\- protect: [\"example.com\", \"*.corp.example.com\"]\n"
+	      "  \\- require:\n"
+	      "      domains: [\"*\"]\n"
+	      "      level: warn\n"
+	      "      settings:\n"
+	      "        require_tls_inbound: true\n"
+	      "        lookback_hops: {min: 1, max: 5}\n"
+	      ".RE\n.fi\n"
+	      ".PP\n"
+	      "An editor finds the schema from a first line such as\n"
+	      ".PP\n.nf\n.RS 4\n"
+	      "# yaml\\-language\\-server: $schema=../schema/desired\\-state.schema.json\n"
+	      ".RE\n.fi\n"
+	      ".PP\n"
+	      "which \\fBmailward import \\-\\-schema\\-url\\fR writes.\n"
+	      ".SH SEE ALSO\n"
+	      "\\fBmailward\\fR(1)\n",
+	      out);
 	return 0;
 }
 
@@ -535,13 +762,16 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "man"))
 		return man(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "man5"))
+		return man5(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "bash-completion"))
 		return bash_completion();
 	if (argc == 2 && !strcmp(argv[1], "zsh-completion"))
 		return zsh_completion();
 	if (argc == 2 && !strcmp(argv[1], "fish-completion"))
 		return fish_completion();
-	fprintf(stderr, "usage: gen-docs man VERSION | gen-docs bash-completion | gen-docs "
+	fprintf(stderr, "usage: gen-docs man VERSION | gen-docs man5 VERSION | gen-docs "
+			"bash-completion | gen-docs "
 			"zsh-completion | gen-docs fish-completion\n");
 	return 2;
 }
