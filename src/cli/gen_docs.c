@@ -128,6 +128,30 @@ static int man(const char *version)
 	return 0;
 }
 
+/* --- what the completions offer, from the tables -------------------------- */
+
+enum arg_completion { ARG_NONE, ARG_VALUES, ARG_FILE, ARG_DIR, ARG_REF };
+
+/* Whether row `k` is the first row of its option that `cmd` takes. */
+static bool first_row_for(size_t k, enum cmd_id cmd)
+{
+	if (!(cli_options[k].commands & ON(cmd)))
+		return false;
+	for (size_t j = 0; j < k; j++)
+		if (cli_options[j].id == cli_options[k].id && (cli_options[j].commands & ON(cmd)))
+			return false;
+	return true;
+}
+
+/* The fixed values of `o` on `cmd` (cli_option_values), or NULL. */
+static const char *const *option_values(const struct cli_option *o, enum cmd_id cmd)
+{
+	for (size_t i = 0; cli_option_values[i].values; i++)
+		if (cli_option_values[i].id == o->id && (cli_option_values[i].commands & ON(cmd)))
+			return cli_option_values[i].values;
+	return NULL;
+}
+
 static int bash_completion(void)
 {
 	FILE *out = stdout;
@@ -142,14 +166,24 @@ static int bash_completion(void)
 	for (size_t i = 0; cli_commands[i].name; i++)
 		fprintf(out, "%s ", cli_commands[i].name);
 	fputs("--help --version' -- \"$cur\"))\n\t\treturn\n\tfi\n", out);
-	fputs("\tcase $prev in\n"
-	      "\t--format)\n"
-	      "\t\tif [ \"$cmd\" = import ]; then\n"
-	      "\t\t\tCOMPREPLY=($(compgen -W 'yaml state' -- \"$cur\"))\n"
-	      "\t\telse\n"
-	      "\t\t\tCOMPREPLY=($(compgen -W 'text json markdown' -- \"$cur\"))\n"
-	      "\t\tfi\n\t\treturn ;;\n",
-	      out);
+	/* The fixed values of an option on a command (cli_option_values). */
+	fputs("\tcase $cmd$prev in\n", out);
+	for (size_t i = 0; cli_commands[i].name; i++) {
+		for (size_t k = 0; cli_options[k].name; k++) {
+			const struct cli_option *o = &cli_options[k];
+			const char *const *values;
+
+			if (!first_row_for(k, cli_commands[i].id) ||
+			    !(values = option_values(o, cli_commands[i].id)))
+				continue;
+			fprintf(out, "\t%s--%s)\n\t\tCOMPREPLY=($(compgen -W '",
+				cli_commands[i].name, o->name);
+			for (size_t v = 0; values[v]; v++)
+				fprintf(out, "%s%s", v ? " " : "", values[v]);
+			fputs("' -- \"$cur\")); return ;;\n", out);
+		}
+	}
+	fputs("\tesac\n\tcase $prev in\n", out);
 	fputs("\t--repo|--path|--cache-dir|--policy)\n"
 	      "\t\tCOMPREPLY=($(compgen -d -- \"$cur\")); return ;;\n"
 	      "\t--token-file|--ca-file|--out|--audit-log)\n"
@@ -425,30 +459,6 @@ static int man5(const char *version)
 	      "\\fBmailward\\fR(1)\n",
 	      out);
 	return 0;
-}
-
-/* --- what the completions offer, from the tables -------------------------- */
-
-enum arg_completion { ARG_NONE, ARG_VALUES, ARG_FILE, ARG_DIR, ARG_REF };
-
-/* Whether row `k` is the first row of its option that `cmd` takes. */
-static bool first_row_for(size_t k, enum cmd_id cmd)
-{
-	if (!(cli_options[k].commands & ON(cmd)))
-		return false;
-	for (size_t j = 0; j < k; j++)
-		if (cli_options[j].id == cli_options[k].id && (cli_options[j].commands & ON(cmd)))
-			return false;
-	return true;
-}
-
-/* The fixed values of `o` on `cmd` (cli_option_values), or NULL. */
-static const char *const *option_values(const struct cli_option *o, enum cmd_id cmd)
-{
-	for (size_t i = 0; cli_option_values[i].values; i++)
-		if (cli_option_values[i].id == o->id && (cli_option_values[i].commands & ON(cmd)))
-			return cli_option_values[i].values;
-	return NULL;
 }
 
 /* What an option's argument is, from its values or its name in --help. */
