@@ -25,6 +25,7 @@ Duplicate YAML keys are rejected by the loader here, as by the YAML
 language server. Exit 0 when all hold, 1 otherwise, 77 (skipped) when the
 validator is not installed, unless CI or MAILWARD_REQUIRE_TOOLS is set.
 """
+import glob
 import os
 import shutil
 import subprocess
@@ -43,11 +44,7 @@ except ImportError as e:
     sys.exit(77)
 
 # Folders that mailward reads as --path in the examples and the repository.
-DESIRED_ROOTS = [
-    "examples/desired",
-    "examples/pipelines/multi-account/accounts/acme-corp",
-    "examples/pipelines/multi-account/accounts/acme-labs",
-]
+DESIRED_ROOTS = ["examples/desired", "examples/pipelines/multi-account/accounts/*"]
 POLICY_ROOTS = ["policies"]
 # Golden cases whose documents mailward rejects: their problems are split,
 # one per file, into tests/schema/bad/.
@@ -134,9 +131,12 @@ def main():
         with open(path, encoding="utf-8") as f:
             return f.read()
 
-    for root in DESIRED_ROOTS:
-        for p in yaml_files(os.path.join(src, root)):
-            kind = "policy" if is_policy(p, os.path.join(src, root)) else "desired"
+    roots = sorted(r for g in DESIRED_ROOTS for r in glob.glob(os.path.join(src, g)))
+    if len(roots) < 3:
+        failures.append(f"the example folders {DESIRED_ROOTS} are not all there")
+    for root in roots:
+        for p in yaml_files(root):
+            kind = "policy" if is_policy(p, root) else "desired"
             expect(kind, os.path.relpath(p, src), read(p), True)
     for root in POLICY_ROOTS:
         for p in yaml_files(os.path.join(src, root)):
