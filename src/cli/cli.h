@@ -35,6 +35,7 @@ enum cmd_id {
 	CMD_AUDIT,
 	CMD_REVERT,
 	CMD_AGENT,
+	CMD_SCHEMA,
 	CMD_VERSION,
 	CMD_HELP,
 	CMD_COUNT
@@ -79,6 +80,8 @@ enum opt_id {
 	OPT_WEBHOOK_SECRET_FILE,
 	OPT_ONCE,
 	OPT_LOG_FORMAT,
+	OPT_SCHEMA_POLICY,
+	OPT_SCHEMA_URL,
 	OPT_HELP,
 };
 
@@ -104,8 +107,20 @@ struct cli_command {
 	int (*run)(struct cli_opts *o); /* returns an exit code */
 };
 
+/*
+ * The fixed values an option takes on some commands, for the completions
+ * and the manual (gen_docs.c): one row per option and set of commands.
+ */
+struct cli_option_values {
+	enum opt_id id;
+	unsigned commands; /* ON(CMD_x) of the commands where these are the values */
+	const char *const *values; /* NULL-terminated */
+};
+
 /* NULL-terminated by a row with a NULL name. */
 extern const struct cli_option cli_options[];
+/* Ends with a row whose values are NULL. */
+extern const struct cli_option_values cli_option_values[];
 extern const struct cli_command cli_commands[];
 /* The environment variables mailward reads, NULL-terminated name/help pairs. */
 extern const char *const cli_environment[][2];
@@ -141,6 +156,8 @@ struct cli_opts {
 	double interval_s; /* seconds between cycles; 0: back to back */
 	bool self_heal, once;
 	const char *listen, *webhook_secret_file, *log_format;
+	bool schema_policy; /* schema: --policy */
+	const char *schema_url; /* import: the editors' schema line */
 	char **args;
 	int n_args;
 };
@@ -197,6 +214,7 @@ int cmd_show(struct cli_opts *o);
 int cmd_audit(struct cli_opts *o);
 int cmd_revert(struct cli_opts *o);
 int cmd_agent(struct cli_opts *o);
+int cmd_schema(struct cli_opts *o);
 int cmd_version(struct cli_opts *o);
 int cmd_help(struct cli_opts *o);
 

@@ -73,6 +73,14 @@ static bool shared_name(const struct session *s, const struct live_domain *d, bo
 	return count > 1;
 }
 
+/* A document's first lines: the editors' schema line (--schema-url), the header. */
+static void doc_head(struct buf *doc, const struct session *s)
+{
+	if (s->o->schema_url)
+		import_schema_line(doc, s->o->schema_url);
+	import_header(doc, s->account_id);
+}
+
 static int write_yaml(struct session *s, const struct live_domain **v, size_t n,
 		      struct diags *notes)
 {
@@ -87,7 +95,7 @@ static int write_yaml(struct session *s, const struct live_domain **v, size_t n,
 		if (rc < 0)
 			return rc;
 	} else {
-		import_header(&doc, s->account_id);
+		doc_head(&doc, s);
 	}
 	for (size_t i = 0; i < n; i++) {
 		bool first, shared = shared_name(s, v[i], &first);
@@ -104,7 +112,7 @@ static int write_yaml(struct session *s, const struct live_domain **v, size_t n,
 			char *path;
 
 			buf_truncate(&doc, 0);
-			import_header(&doc, s->account_id);
+			doc_head(&doc, s);
 			/* Only a valid host name, never "..", '/' or a control, names a file. */
 			if (!import_domain(&doc, v[i], shared, notes))
 				continue;
@@ -187,6 +195,21 @@ int cmd_import(struct cli_opts *o)
 	}
 	if (o->out && !strcmp(o->out, "-"))
 		o->out = NULL;
+	if (o->schema_url) {
+		struct buf probe = BUF_INIT;
+
+		rc = import_schema_line(&probe, o->schema_url);
+		buf_release(&probe);
+		if (rc < 0) {
+			cli_report(o);
+			return EXIT_ERROR;
+		}
+		if (format == IMPORT_STATE) {
+			fprintf(stderr, "mailward import: --schema-url applies to YAML, not to "
+					"--format state (see 'mailward import --help')\n");
+			return EXIT_ERROR;
+		}
+	}
 	session_init(&s, o);
 	rc = session_resolve_account(&s, true);
 	if (rc == 0)

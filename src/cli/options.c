@@ -91,6 +91,10 @@ const struct cli_option cli_options[] = {
 	  "audit log: text (default) or json" },
 	{ OPT_DOMAIN, "domain", 0, "NAME", ON(CMD_IMPORT), "Output",
 	  "import only this domain (repeatable)" },
+	{ OPT_SCHEMA_URL, "schema-url", 0, "URL", ON(CMD_IMPORT), "Output",
+	  "begin each file with '# yaml-language-server: $schema=URL', so that editors check "
+	  "and complete it: a URL, or a path relative to the file, of the schema that "
+	  "'mailward schema' prints" },
 	{ OPT_AUTO_APPROVE, "auto-approve", 0, NULL, ON(CMD_APPLY), "Apply",
 	  "apply without asking when planning and applying in one go" },
 	{ OPT_AUDIT_LOG, "audit-log", 0, "FILE", ON(CMD_APPLY) | ON(CMD_AGENT), "Apply",
@@ -130,12 +134,27 @@ const struct cli_option cli_options[] = {
 	  "run one cycle and exit with plan's exit codes (with --self-heal: apply's)" },
 	{ OPT_LOG_FORMAT, "log-format", 0, "FORMAT", ON(CMD_AGENT), "Agent",
 	  "log lines on stderr as text (default) or json (one object per line)" },
+	{ OPT_SCHEMA_POLICY, "policy", 0, NULL, ON(CMD_SCHEMA), "Schema",
+	  "print the schema of policy documents instead of desired-state documents" },
 	{ OPT_QUIET, "quiet", 'q', NULL, NET | ON(CMD_VALIDATE), "General",
 	  "print only results and errors (drift: nothing at all when in sync)" },
 	{ OPT_VERBOSE, "verbose", 'v', NULL, NET, "General",
 	  "also print every HTTP request (method, URL, status, cf-ray; never credentials)" },
 	{ OPT_HELP, "help", 'h', NULL, ~0u, "General", "show this help" },
 	{ 0, NULL, 0, NULL, 0, NULL, NULL },
+};
+
+static const char *const render_formats[] = { "text", "json", "markdown", NULL };
+static const char *const import_formats[] = { "yaml", "state", NULL };
+static const char *const text_json[] = { "text", "json", NULL };
+
+const struct cli_option_values cli_option_values[] = {
+	{ OPT_FORMAT, ON(CMD_PLAN) | ON(CMD_DRIFT) | ON(CMD_SHOW) | ON(CMD_REVERT),
+	  render_formats },
+	{ OPT_FORMAT, ON(CMD_IMPORT), import_formats },
+	{ OPT_FORMAT, ON(CMD_AUDIT), text_json },
+	{ OPT_LOG_FORMAT, ON(CMD_AGENT), text_json },
+	{ 0, 0, NULL },
 };
 
 const struct cli_command cli_commands[] = {
@@ -204,6 +223,13 @@ const struct cli_command cli_commands[] = {
 	  "0 after SIGTERM/SIGINT, 1 configuration error at start; --once: plan's (0, 2, 3, 1) "
 	  "or with --self-heal apply's (0, 3, 5, 1)",
 	  cmd_agent },
+	{ CMD_SCHEMA, "schema", "", "print the JSON Schema of the documents, for editors and CI",
+	  "Prints the JSON Schema (draft-07) of desired-state documents, or with --policy of "
+	  "policy documents, generated from the same tables that validate checks against: keys "
+	  "sorted, two-space indent. Editors that speak the YAML language server use it to "
+	  "complete and check documents as they are typed; validate still checks what a schema "
+	  "cannot say (a domain declared twice, account ids that disagree). Sends no request.",
+	  "0, 1 error", cmd_schema },
 	{ CMD_VERSION, "version", "", "print the version",
 	  "Prints mailward's version and those of the libraries it uses.", "0", cmd_version },
 	{ CMD_HELP, "help", "[COMMAND]", "show help for mailward or a command",
@@ -549,6 +575,12 @@ static int apply_option(struct cli_opts *o, const struct cli_command *cmd, int v
 	case OPT_POLICY:
 		ARRAY_GROW(o->policies, o->n_policies + 1, o->policies_alloc);
 		o->policies[o->n_policies++] = arg;
+		break;
+	case OPT_SCHEMA_POLICY:
+		o->schema_policy = true;
+		break;
+	case OPT_SCHEMA_URL:
+		o->schema_url = arg;
 		break;
 	case OPT_FORMAT:
 		o->format = arg;

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "core/fields.h"
 #include "core/yamldoc.h"
+#include "util/err.h"
 #include "util/esc.h"
 
 void import_header(struct buf *out, const char *account_id)
@@ -14,6 +15,28 @@ void import_header(struct buf *out, const char *account_id)
 		   "# account %s. Only writable settings; a setting left out is unmanaged.\n",
 		   MAILWARD_VERSION, account_id);
 	buf_printf(out, "account_id: %s\ndomains:\n", account_id);
+}
+
+int import_schema_line(struct buf *out, const char *url)
+{
+	if (!*url)
+		return err_set(MW_EINVALID, "the schema URL is empty");
+	for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
+		if (*p <= ' ' || *p >= 0x7f) {
+			struct buf shown = BUF_INIT;
+			int rc;
+
+			esc_append(&shown, url, 0);
+			rc = err_set(MW_EINVALID,
+				     "the schema URL '%s' must be printable ASCII without spaces "
+				     "(percent-encode the rest)",
+				     shown.ptr);
+			buf_release(&shown);
+			return rc;
+		}
+	}
+	buf_printf(out, "# yaml-language-server: $schema=%s\n", url);
+	return 0;
 }
 
 /*

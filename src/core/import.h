@@ -19,6 +19,15 @@
 #include "util/buf.h"
 #include "util/diag.h"
 
+/*
+ * The line editors read first, "# yaml-language-server: $schema=URL\n",
+ * naming the JSON Schema of the document (`mailward schema`): a URL, or a
+ * path relative to the document. Returns 0, or MW_EINVALID (nothing
+ * written) unless `url` is printable ASCII without spaces: a line break
+ * would end the comment and start a line of the document.
+ */
+int import_schema_line(struct buf *out, const char *url);
+
 /* The document's head: a comment and account_id, then "domains:". */
 void import_header(struct buf *out, const char *account_id);
 

@@ -19,6 +19,17 @@ static const char *const doc_keys[] = { "name", "rules", NULL };
 static const char *const rule_keys[] = {
 	"max_deletes", "max_changed_percent", "protect", "require", "level", NULL,
 };
+const struct policy_rule_spec policy_rule_specs[] = {
+	{ "max_deletes", RULE_MAX_DELETES, "at most this many deletes in one plan" },
+	{ "max_changed_percent", RULE_MAX_CHANGED_PERCENT,
+	  "(updates + deletes) / live domains at most this percentage, checked when there are at "
+	  "least 10 live domains" },
+	{ "protect", RULE_PROTECT, "domains matching these names or patterns are never deleted" },
+	{ "require", RULE_REQUIRE,
+	  "every declared domain that matches must end up with these settings" },
+	{ NULL, 0, NULL },
+};
+
 static const char *const require_keys[] = { "domains", "level", "settings", NULL };
 static const char *const constraint_keys[] = { "contains", "min", "max", NULL };
 
@@ -44,12 +55,12 @@ static bool is_name(const struct ynode *n, const char *s)
 	return !strcmp(n->text, s);
 }
 
-static bool in_list(const char *s, const char *const *names)
+static const struct policy_rule_spec *rule_spec_find(const char *name)
 {
-	for (size_t i = 0; names[i]; i++)
-		if (!strcmp(s, names[i]))
-			return true;
-	return false;
+	for (size_t i = 0; policy_rule_specs[i].name; i++)
+		if (!strcmp(policy_rule_specs[i].name, name))
+			return &policy_rule_specs[i];
+	return NULL;
 }
 
 static const char *plain_string(const struct ynode *n)
@@ -238,7 +249,7 @@ static int read_rule(struct ploader *l, const struct ynode *n, struct policy_rul
 
 		if (is_name(k, "level")) {
 			rc |= read_level(l, n->pairs[i].value, &r->level);
-		} else if (in_list(k->text, rule_keys)) {
+		} else if (rule_spec_find(k->text)) {
 			if (rule_key) {
 				ydoc_error(l->diags, l->file, k,
 					   "one rule per list item: '%s' and '%s' are two; start "

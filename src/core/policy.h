@@ -38,6 +38,19 @@ enum policy_rule_kind {
 enum policy_level { LEVEL_DENY, LEVEL_WARN };
 
 /*
+ * The rule kinds a policy document may hold, one row each, in the order
+ * the documentation lists them; the JSON Schema (core/schema.c) and the
+ * manual page are generated from it. Ends with a row whose name is NULL.
+ */
+struct policy_rule_spec {
+	const char *name; /* the rule's key in a policy document */
+	enum policy_rule_kind kind;
+	const char *summary; /* one line for the schema and the manual */
+};
+
+extern const struct policy_rule_spec policy_rule_specs[];
+
+/*
  * The built-in safety threshold, checked when no policy has a max_deletes
  * or max_changed_percent rule of its own: updates plus deletes above this
  * percentage of at least 10 live domains, a prune that deletes every live
