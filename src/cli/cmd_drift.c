@@ -9,7 +9,7 @@
 
 int cmd_drift(struct cli_opts *o)
 {
-	struct render_opts ro = { RENDER_MODE_DRIFT, cli_use_color(), 0 };
+	struct render_opts ro = { RENDER_MODE_DRIFT, cli_use_color(o), 0 };
 	struct plan p = { 0 };
 	struct buf out = BUF_INIT;
 	struct session s;

@@ -175,14 +175,11 @@ int cmd_import(struct cli_opts *o)
 	if (o->format && !strcmp(o->format, "state"))
 		format = IMPORT_STATE;
 	else if (o->format && strcmp(o->format, "yaml")) {
-		fprintf(stderr,
-			"mailward import: --format takes yaml or state, not '%s' (see "
-			"'mailward import --help')\n",
-			o->format);
+		cli_usage_error(o->cmd, "--format takes yaml or state, not '%s'", o->format);
 		return EXIT_ERROR;
 	}
 	if (o->out && !*o->out) {
-		fprintf(stderr, "mailward import: --out needs a file or folder name\n");
+		cli_usage_error(o->cmd, "--out needs a file or folder name");
 		return EXIT_ERROR;
 	}
 	if (o->out && !strcmp(o->out, "-"))

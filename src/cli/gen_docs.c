@@ -138,11 +138,14 @@ static int bash_completion(void)
 	fputs("--help --version' -- \"$cur\"))\n\t\treturn\n\tfi\n", out);
 	fputs("\tcase $prev in\n"
 	      "\t--format)\n"
-	      "\t\tif [ \"$cmd\" = import ]; then\n"
-	      "\t\t\tCOMPREPLY=($(compgen -W 'yaml state' -- \"$cur\"))\n"
-	      "\t\telse\n"
-	      "\t\t\tCOMPREPLY=($(compgen -W 'text json markdown' -- \"$cur\"))\n"
-	      "\t\tfi\n\t\treturn ;;\n",
+	      "\t\tcase $cmd in\n"
+	      "\t\timport) COMPREPLY=($(compgen -W 'yaml state' -- \"$cur\")) ;;\n"
+	      "\t\tvalidate) COMPREPLY=($(compgen -W 'text json github' -- \"$cur\")) ;;\n"
+	      "\t\tversion|audit) COMPREPLY=($(compgen -W 'text json' -- \"$cur\")) ;;\n"
+	      "\t\t*) COMPREPLY=($(compgen -W 'text json markdown' -- \"$cur\")) ;;\n"
+	      "\t\tesac\n\t\treturn ;;\n"
+	      "\t--color)\n"
+	      "\t\tCOMPREPLY=($(compgen -W 'auto always never' -- \"$cur\")); return ;;\n",
 	      out);
 	fputs("\t--repo|--path|--cache-dir|--policy)\n"
 	      "\t\tCOMPREPLY=($(compgen -d -- \"$cur\")); return ;;\n"
