@@ -44,7 +44,7 @@ int main(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	if (argc < 2) {
-		cli_print_main_help(stderr);
+		cli_usage_error(NULL, "missing the command");
 		return EXIT_ERROR;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
