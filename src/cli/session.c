@@ -126,8 +126,9 @@ int session_load_desired(struct session *s, const char *commit, FILE *problems)
 		.worktree = s->o->worktree,
 		.staged = s->o->staged,
 		/* What would be read instead of what is on disk is said, never silent. */
-		.want_dirty = !commit && (s->o->cmd->id == CMD_VALIDATE ||
-					  s->o->cmd->id == CMD_PLAN || s->o->cmd->id == CMD_DRIFT),
+		.want_dirty =
+			!commit && (s->o->cmd->id == CMD_VALIDATE || s->o->cmd->id == CMD_PLAN ||
+				    s->o->cmd->id == CMD_DRIFT || s->o->cmd->id == CMD_APPLY),
 		.not_a_repo_hint = commit ? "a saved plan is checked against the documents at "
 					    "its commit: run apply in a checkout of the "
 					    "repository it was planned from, or give --repo"

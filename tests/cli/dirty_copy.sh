@@ -71,6 +71,15 @@ expect_exit 2 drift --path other --account-id "$ACCOUNT"
 assert_eq "$(notices)" 1 "drift's notices"
 expect_exit 2 drift --path other --account-id "$ACCOUNT" --quiet
 assert_eq "$(notices)" 0 "drift --quiet's notices"
+# apply plans from the commit too, and says so (nothing to send here: o is missing).
+expect_exit 0 apply --path other --account-id "$ACCOUNT" </dev/null
+assert_eq "$(notices)" 1 "apply's notices"
+# A saved plan is checked against its own commit: no notice.
+git stash -q
+expect_exit 2 plan --path other --account-id "$ACCOUNT" --out "$T/plan.json"
+git stash pop -q
+expect_exit 0 apply "$T/plan.json" --path other --account-id "$ACCOUNT"
+assert_eq "$(notices)" 0 "apply PLANFILE's notices"
 
 # Compared with the commit read, whatever --ref names.
 git checkout -q -- other/o.yaml
