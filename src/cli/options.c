@@ -499,6 +499,19 @@ static bool short_cluster(const struct cli_command *cmd, const char *s)
 	return true;
 }
 
+/* The first letter of `s` that is not a short switch of `cmd` (s's first when all are). */
+static char first_not_switch(const struct cli_command *cmd, const char *s)
+{
+	char one[2] = { 0, 0 };
+
+	for (const char *p = s; *p; p++) {
+		one[0] = *p;
+		if (!short_cluster(cmd, one))
+			return *p;
+	}
+	return s[0];
+}
+
 /*
  * "--name" or "-name" (what is after '=' is never printed: it may be a
  * secret) that `cmd` does not take: one usage error, with the option it
@@ -540,6 +553,12 @@ static void unknown_option(const struct cli_command *cmd, const char *arg, size_
 	if (close)
 		cli_usage_error(cmd, "unknown option '%.*s%s' (did you mean '--%s'?)", (int)dashes,
 				"--", word, close);
+	else if (dashes == 1 && word[0] && word[1])
+		/*
+		 * "-qx" or "-pSECRET", as getopt says it: the first letter that is
+		 * not a switch; what follows it may be a value.
+		 */
+		cli_usage_error(cmd, "unknown option '-%c'", first_not_switch(cmd, word));
 	else
 		cli_usage_error(cmd, "unknown option '%.*s%s'", (int)dashes, "--", word);
 }

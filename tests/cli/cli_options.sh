@@ -29,11 +29,14 @@ usage_error plan "unknown option '-out' (did you mean '--out'?)" plan -out x
 usage_error apply "unknown option '-auto-approve' (did you mean '--auto-approve'?)" \
 	apply -auto-approve
 usage_error show "unknown option '-json' (did you mean '--format json'?)" show -json
-usage_error plan "unknown option '-refx'" plan -refx=SECRET-VALUE
+usage_error plan "unknown option '-refx' (did you mean '--ref'?)" plan -refx=SECRET-VALUE
 assert_not_contains "$ERR" SECRET-VALUE
+# Anything else after one dash may be a short option with its value: only the letter.
+usage_error plan "unknown option '-p'" plan -pSECRETVALUE
+assert_not_contains "$ERR" SECRETVALUE
 # Short switches still cluster.
 expect_exit 1 validate -qv
-assert_contains "$ERR" "unknown option '-qv'"
+assert_contains "$ERR" "unknown option '-v'"
 mkdir -p "$T/empty"
 expect_exit 0 validate -q --worktree --repo "$T/empty"
 
