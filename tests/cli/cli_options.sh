@@ -102,9 +102,9 @@ on_tty() {
 	script -qec "$(printf '%q ' "$MAILWARD" "$@")" /dev/null </dev/null >"$OUT" 2>"$ERR" ||
 		true
 }
-NO_COLOR= on_tty show "$T/plan.json"
+NO_COLOR='' on_tty show "$T/plan.json"
 grep -qF "$ESC" "$OUT" || fail "no colour on a terminal with --color=auto"
-NO_COLOR= on_tty show "$T/plan.json" --color=never
+NO_COLOR='' on_tty show "$T/plan.json" --color=never
 grep -qF "$ESC" "$OUT" && fail "colour on a terminal with --color=never"
 NO_COLOR=1 on_tty show "$T/plan.json"
 grep -qF "$ESC" "$OUT" && fail "colour on a terminal under NO_COLOR"

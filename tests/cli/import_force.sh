@@ -42,7 +42,7 @@ expect_exit 1 import --format state --out "$T/all.yaml"
 assert_contains "$ERR" "exists: nothing was written"
 assert_contains "$T/all.yaml" "d1.example.com:"
 expect_exit 0 import --format state --out "$T/all.yaml" --force
-assert_eq "$(jget "$T/all.yaml" ".accounts.$ACCOUNT[0].domain")" d1.example.com "state copy"
+assert_eq "$(jget "$T/all.yaml" ".accounts.${ACCOUNT}[0].domain")" d1.example.com "state copy"
 # Standard output is never "existing".
 expect_exit 0 import
 assert_contains "$OUT" "d1.example.com:"
