@@ -873,12 +873,12 @@ static int read_dirty(struct source *src, git_repository *repo, const git_commit
 	if (git_commit_tree(&tree, commit) < 0)
 		return err_set(MW_EGIT, "cannot read the tree of commit %s: %s", src->commit,
 			       git_msg());
+	/* --path is a folder, never a pattern: "dom[ai]ns" names itself. */
 	dopts.flags = GIT_DIFF_INCLUDE_UNTRACKED | GIT_DIFF_RECURSE_UNTRACKED_DIRS |
 		      GIT_DIFF_INCLUDE_TYPECHANGE | GIT_DIFF_DISABLE_PATHSPEC_MATCH;
 	if (*src->path) {
 		dopts.pathspec.strings = &spec;
 		dopts.pathspec.count = 1;
-		dopts.flags &= ~(uint32_t)GIT_DIFF_DISABLE_PATHSPEC_MATCH;
 	}
 	if (git_diff_tree_to_workdir_with_index(&diff, repo, tree, &dopts) < 0) {
 		rc = err_set(MW_EGIT,
