@@ -52,14 +52,39 @@ static void clear_progress(struct progress *pr)
 		fputs("\r\033[K", stderr);
 }
 
+/* "7s", "2m05s", "1h02m": the time left, for people. */
+static void format_eta(struct buf *out, double seconds)
+{
+	long s = (long)(seconds + 0.5);
+
+	if (s < 60)
+		buf_printf(out, "%lds", s);
+	else if (s < 3600)
+		buf_printf(out, "%ldm%02lds", s / 60, s % 60);
+	else
+		buf_printf(out, "%ldh%02ldm", s / 3600, s % 3600 / 60);
+}
+
+/*
+ * On a terminal only: one line redrawn in place, with the rate so far and,
+ * while some are left, the time they will take at that rate.
+ */
 static void show_progress(struct progress *pr)
 {
 	double elapsed = time_mono() - pr->started;
+	double rate = elapsed > 0 ? (double)pr->done / elapsed : 0.0;
+	struct buf line = BUF_INIT;
 
 	if (!pr->tty)
 		return;
-	fprintf(stderr, "\r\033[Kmailward: applied %zu/%zu, %zu failed, %.1f/s", pr->done,
-		pr->total, pr->failed, elapsed > 0 ? (double)pr->done / elapsed : 0.0);
+	buf_printf(&line, "mailward: applied %zu/%zu, %zu failed, %.1f/s", pr->done, pr->total,
+		   pr->failed, rate);
+	if (rate > 0 && pr->done < pr->total) {
+		buf_puts(&line, ", ETA ");
+		format_eta(&line, (double)(pr->total - pr->done) / rate);
+	}
+	fprintf(stderr, "\r\033[K%s", line.ptr);
+	buf_release(&line);
 }
 
 /*

@@ -83,6 +83,8 @@ enum opt_id {
 	OPT_SCHEMA_POLICY,
 	OPT_SCHEMA_URL,
 	OPT_HELP,
+	OPT_COLOR,
+	OPT_STAGED,
 };
 
 struct cli_option {
@@ -96,6 +98,9 @@ struct cli_option {
 };
 
 struct cli_opts;
+
+/* --color=WHEN. */
+enum cli_color { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
 struct cli_command {
 	enum cmd_id id;
@@ -135,6 +140,8 @@ struct cli_opts {
 	bool worktree;
 	const char *account_id, *api_url, *token_file, *ca_file;
 	bool prune, force;
+	bool staged; /* validate: read the index, not a commit */
+	enum cli_color color; /* --color; COLOR_AUTO when not given */
 	const char **policies;
 	size_t n_policies, policies_alloc;
 	const char *format; /* NULL: the command's default */
@@ -174,6 +181,17 @@ int cli_parse(struct cli_opts *o, const struct cli_command *cmd, int argc, char 
 void cli_opts_release(struct cli_opts *o);
 
 /*
+ * The one usage-error path: prints "mailward CMD: <message> (see 'mailward
+ * CMD --help')" to stderr as one escaped line ("mailward: ... (see
+ * 'mailward --help')" when `cmd` is NULL). The caller then exits 1.
+ */
+void cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The command name closest to `name` (a likely typo), or NULL. Borrowed. */
+const char *cli_suggest_command(const char *name);
+
+/*
  * Usage checks the commands share; each prints the one-line usage error
  * and returns -1 when the command line is wrong.
  * cli_no_args: the command takes no positional argument.
@@ -201,8 +219,12 @@ void cli_report(const struct cli_opts *o);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Informational line to stderr, unless --quiet. */
 void cli_info(const struct cli_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Whether stdout gets ANSI colours: a terminal, NO_COLOR unset, TERM not dumb. */
-bool cli_use_color(void);
+/*
+ * Whether stdout gets ANSI colours: --color=always or never when given;
+ * else (auto) a terminal, NO_COLOR unset or empty, TERM not dumb. NO_COLOR
+ * only changes the default (no-color.org): an explicit --color=always wins.
+ */
+bool cli_use_color(const struct cli_opts *o);
 
 /* The commands. */
 int cmd_validate(struct cli_opts *o);

@@ -173,7 +173,7 @@ static int load_saved(struct session *s, const char *planfile, struct plan *save
 static int plan_now(struct session *s, struct plan *proposed, struct apply_locks *rl,
 		    struct plan *out)
 {
-	struct render_opts ro = { RENDER_MODE_PLAN, cli_use_color(), 0 };
+	struct render_opts ro = { RENDER_MODE_PLAN, cli_use_color(s->o), 0 };
 	struct plan_source src;
 	struct planner_input in;
 	struct buf text = BUF_INIT;
@@ -220,8 +220,7 @@ int cmd_apply(struct cli_opts *o)
 	int rc, code = EXIT_ERROR;
 
 	if (o->n_args > 1) {
-		fprintf(stderr, "mailward apply: takes at most one plan file (see 'mailward apply "
-				"--help')\n");
+		cli_usage_error(o->cmd, "takes at most one plan file");
 		return EXIT_ERROR;
 	}
 	session_init(&s, o);

@@ -13,7 +13,7 @@
 
 static int usage(const char *why)
 {
-	fprintf(stderr, "mailward audit: %s (see 'mailward audit --help')\n", why);
+	cli_usage_error(cli_find_command("audit"), "%s", why);
 	return EXIT_ERROR;
 }
 

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "cli/session.h"
@@ -81,24 +82,79 @@ static void doc_head(struct buf *doc, const struct session *s)
 	import_header(doc, s->account_id);
 }
 
+/* One file to write: `path` (NULL: standard output) and what goes in it. Both owned. */
+struct out_file {
+	char *path;
+	struct buf doc;
+};
+
+static void out_files_release(struct out_file *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].path);
+		buf_release(&v[i].doc);
+	}
+	free(v);
+}
+
+/* Whether anything is at `path`: a file, a folder, a link (dangling or not). */
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/*
+ * Without --force, an existing file (or link, or anything else) at any of
+ * the targets refuses them all, before one is written: an import must not
+ * overwrite an edit that was not applied yet.
+ */
+static int refuse_existing(const struct cli_opts *o, const struct out_file *v, size_t n)
+{
+	const char *first = NULL;
+	size_t existing = 0;
+
+	if (o->force)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].path && exists(v[i].path)) {
+			if (!first)
+				first = v[i].path;
+			existing++;
+		}
+	}
+	if (!existing)
+		return 0;
+	if (existing == 1)
+		return err_set(MW_EIO,
+			       "'%s' exists: nothing was written; give --force to replace it",
+			       first);
+	return err_set(MW_EIO,
+		       "'%s' and %zu other file%s exist: nothing was written; give --force to "
+		       "replace them",
+		       first, existing - 1, existing == 2 ? "" : "s");
+}
+
 static int write_yaml(struct session *s, const struct live_domain **v, size_t n,
 		      struct diags *notes)
 {
 	const char *out = s->o->out;
 	bool per_file = out && (out[strlen(out) - 1] == '/' || fs_is_dir(out));
-	struct buf doc = BUF_INIT;
-	size_t written = 0;
+	struct out_file *files = xcalloc(n + 1, sizeof(*files));
+	size_t written = 0, nf = 0;
 	int rc = 0;
 
-	if (per_file) {
-		rc = fs_mkdirs(out, 0755);
-		if (rc < 0)
-			return rc;
-	} else {
-		doc_head(&doc, s);
+	for (size_t i = 0; i <= n; i++)
+		buf_init(&files[i].doc);
+	if (!per_file) {
+		files[nf].path = out ? xstrdup(out) : NULL;
+		doc_head(&files[nf].doc, s);
+		nf++;
 	}
 	for (size_t i = 0; i < n; i++) {
 		bool first, shared = shared_name(s, v[i], &first);
+		struct buf *doc = per_file ? &files[nf].doc : &files[0].doc;
 
 		if (shared && !first) {
 			diags_add(
@@ -109,31 +165,28 @@ static int write_yaml(struct session *s, const struct live_domain **v, size_t n,
 			continue;
 		}
 		if (per_file) {
-			char *path;
-
-			buf_truncate(&doc, 0);
-			doc_head(&doc, s);
-			/* Only a valid host name, never "..", '/' or a control, names a file. */
-			if (!import_domain(&doc, v[i], shared, notes))
-				continue;
-			path = xasprintf("%s%s%s.yaml", out, out[strlen(out) - 1] == '/' ? "" : "/",
-					 v[i]->name);
-			rc = fs_write_atomic(path, doc.ptr, doc.len, 0644);
-			free(path);
-			if (rc < 0)
-				goto done;
-		} else if (!import_domain(&doc, v[i], shared, notes)) {
-			continue;
+			buf_truncate(doc, 0);
+			doc_head(doc, s);
 		}
+		/* Only a valid host name, never "..", '/' or a control, names a file. */
+		if (!import_domain(doc, v[i], shared, notes))
+			continue;
+		if (per_file)
+			files[nf++].path =
+				xasprintf("%s%s%s.yaml", out,
+					  out[strlen(out) - 1] == '/' ? "" : "/", v[i]->name);
 		written++;
 	}
-	if (!per_file)
-		rc = fs_write_atomic(out ? out : "-", doc.ptr, doc.len, 0644);
+	rc = refuse_existing(s->o, files, nf);
+	if (rc == 0 && per_file)
+		rc = fs_mkdirs(out, 0755);
+	for (size_t i = 0; i < nf && rc == 0; i++)
+		rc = fs_write_atomic(files[i].path ? files[i].path : "-", files[i].doc.ptr,
+				     files[i].doc.len, 0644);
 	if (rc == 0)
 		cli_info(s->o, "imported %zu domain%s of account %s%s%s", written,
 			 written == 1 ? "" : "s", s->account_id, out ? " to " : "", out ? out : "");
-done:
-	buf_release(&doc);
+	out_files_release(files, n + 1);
 	return rc;
 }
 
@@ -150,6 +203,11 @@ static int write_state(struct session *s, const struct live_domain **v, size_t n
 		json_decref(list);
 		return err_set(MW_EUSAGE, "--format state writes one file: give --out FILE, not a "
 					  "folder");
+	}
+	if (out && !s->o->force && exists(out)) {
+		json_decref(list);
+		return err_set(MW_EIO,
+			       "'%s' exists: nothing was written; give --force to replace it", out);
 	}
 	for (size_t i = 0; i < n; i++)
 		json_array_append(list, v[i]->obj);
@@ -183,14 +241,11 @@ int cmd_import(struct cli_opts *o)
 	if (o->format && !strcmp(o->format, "state"))
 		format = IMPORT_STATE;
 	else if (o->format && strcmp(o->format, "yaml")) {
-		fprintf(stderr,
-			"mailward import: --format takes yaml or state, not '%s' (see "
-			"'mailward import --help')\n",
-			o->format);
+		cli_usage_error(o->cmd, "--format takes yaml or state, not '%s'", o->format);
 		return EXIT_ERROR;
 	}
 	if (o->out && !*o->out) {
-		fprintf(stderr, "mailward import: --out needs a file or folder name\n");
+		cli_usage_error(o->cmd, "--out needs a file or folder name");
 		return EXIT_ERROR;
 	}
 	if (o->out && !strcmp(o->out, "-"))

@@ -10,7 +10,7 @@
 
 int cmd_plan(struct cli_opts *o)
 {
-	struct render_opts ro = { RENDER_MODE_PLAN, cli_use_color(), 0 };
+	struct render_opts ro = { RENDER_MODE_PLAN, cli_use_color(o), 0 };
 	struct plan p = { 0 };
 	struct buf out = BUF_INIT;
 	struct session s;
@@ -20,8 +20,8 @@ int cmd_plan(struct cli_opts *o)
 	if (cli_no_args(o) < 0 || cli_render_format(o, &format) < 0)
 		return EXIT_ERROR;
 	if (o->out && !strcmp(o->out, "-")) {
-		fprintf(stderr, "mailward plan: --out takes a file name; for the plan on standard "
-				"output use --format json (see 'mailward plan --help')\n");
+		cli_usage_error(o->cmd, "--out takes a file name; for the plan on standard output "
+					"use --format json");
 		return EXIT_ERROR;
 	}
 	session_init(&s, o);

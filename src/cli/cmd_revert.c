@@ -56,7 +56,7 @@ static void print_notes(const char *what, const json_t *list)
 
 int cmd_revert(struct cli_opts *o)
 {
-	struct render_opts ro = { RENDER_MODE_PLAN, cli_use_color(), 0 };
+	struct render_opts ro = { RENDER_MODE_PLAN, cli_use_color(o), 0 };
 	struct revert_notes notes = { 0 };
 	struct plan p = { 0 };
 	struct buf out = BUF_INIT;
@@ -70,8 +70,7 @@ int cmd_revert(struct cli_opts *o)
 	if (cli_no_args(o) < 0 || cli_render_format(o, &format) < 0)
 		return EXIT_ERROR;
 	if (!o->audit_log || !o->run_id) {
-		fprintf(stderr, "mailward revert: needs --audit-log FILE and --run RUN_ID (see "
-				"'mailward revert --help')\n");
+		cli_usage_error(o->cmd, "needs --audit-log FILE and --run RUN_ID");
 		return EXIT_ERROR;
 	}
 	session_init(&s, o);

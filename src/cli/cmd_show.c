@@ -6,14 +6,15 @@
 
 int cmd_show(struct cli_opts *o)
 {
-	struct render_opts ro = { RENDER_MODE_PLAN, cli_use_color(), 0 };
+	struct render_opts ro = { RENDER_MODE_PLAN, cli_use_color(o), 0 };
 	struct plan p = { 0 };
 	struct buf out = BUF_INIT;
 	int format = RENDER_TEXT;
 
 	if (o->n_args != 1) {
-		fprintf(stderr, "mailward show: %s (see 'mailward show --help')\n",
-			o->n_args ? "takes one plan file" : "missing the plan file to show");
+		cli_usage_error(o->cmd, "%s",
+				o->n_args ? "takes one plan file"
+					  : "missing the plan file to show");
 		return EXIT_ERROR;
 	}
 	if (cli_render_format(o, &format) < 0)

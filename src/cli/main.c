@@ -6,7 +6,6 @@
 
 #include "cli/cli.h"
 #include "core/http.h"
-#include "util/suggest.h"
 
 static void on_signal(int sig)
 {
@@ -16,19 +15,12 @@ static void on_signal(int sig)
 
 static void unknown_command(const char *name)
 {
-	const char *names[CMD_COUNT + 1];
-	const char *close;
-	size_t n = 0;
+	const char *close = cli_suggest_command(name);
 
-	for (size_t i = 0; cli_commands[i].name && n < CMD_COUNT; i++)
-		names[n++] = cli_commands[i].name;
-	names[n] = NULL;
-	close = suggest_closest(name, names);
 	if (close)
-		cli_error("unknown command '%s' (did you mean '%s'?); see 'mailward --help'", name,
-			  close);
+		cli_usage_error(NULL, "unknown command '%s' (did you mean '%s'?)", name, close);
 	else
-		cli_error("unknown command '%s'; see 'mailward --help'", name);
+		cli_usage_error(NULL, "unknown command '%s'", name);
 }
 
 int main(int argc, char **argv)
@@ -52,7 +44,7 @@ int main(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	if (argc < 2) {
-		cli_print_main_help(stderr);
+		cli_usage_error(NULL, "missing the command");
 		return EXIT_ERROR;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {

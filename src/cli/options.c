@@ -29,11 +29,17 @@ const struct cli_option cli_options[] = {
 	  "git repository: a local path, or a URL cloned into --cache-dir (default: .)" },
 	{ OPT_REF, "ref", 0, "REF", SRC, "Desired state",
 	  "branch, tag or commit to read (default: HEAD); files come from its tree" },
-	{ OPT_WORKTREE, "worktree", 0, NULL, SRC, "Desired state",
+	{ OPT_WORKTREE, "worktree", 0, NULL, PLANNING, "Desired state",
 	  "read the files on disk instead of a commit; the plan records no commit" },
-	{ OPT_PATH, "path", 0, "DIR", SRC, "Desired state",
+	{ OPT_WORKTREE, "worktree", 0, NULL, ON(CMD_VALIDATE), "Desired state",
+	  "read the files on disk instead of a commit" },
+	{ OPT_STAGED, "staged", 0, NULL, ON(CMD_VALIDATE), "Desired state",
+	  "read the files staged in the index instead of a commit, as a pre-commit hook needs" },
+	{ OPT_PATH, "path", 0, "DIR", SRC & ~ON(CMD_APPLY), "Desired state",
+	  "folder inside the repository that holds the documents (default: the root)" },
+	{ OPT_PATH, "path", 0, "DIR", ON(CMD_APPLY), "Desired state",
 	  "folder inside the repository that holds the documents (default: the root; "
-	  "apply PLANFILE: the plan's)" },
+	  "with PLANFILE: the plan's)" },
 	{ OPT_REQUIRE_ANCESTOR, "require-ancestor", 0, "REF", SRC, "Desired state",
 	  "refuse unless the commit read is REF or an ancestor of it" },
 	{ OPT_CACHE_DIR, "cache-dir", 0, "DIR", SRC, "Desired state",
@@ -78,11 +84,23 @@ const struct cli_option cli_options[] = {
 	  "text (default), json or markdown" },
 	{ OPT_FORMAT, "format", 0, "FORMAT", ON(CMD_IMPORT), "Output",
 	  "yaml (default), or state for mailward-sandbox's --state format" },
+	{ OPT_FORMAT, "format", 0, "FORMAT", ON(CMD_VALIDATE), "Output",
+	  "text (default): FILE:LINE:COL: message lines and the summary on standard error; "
+	  "json: one document on standard output; github: one ::error annotation per problem "
+	  "on standard output" },
+	{ OPT_FORMAT, "format", 0, "FORMAT", ON(CMD_VERSION), "Output", "text (default) or json" },
+	{ OPT_COLOR, "color", 0, "WHEN",
+	  ON(CMD_PLAN) | ON(CMD_APPLY) | ON(CMD_DRIFT) | ON(CMD_SHOW) | ON(CMD_REVERT), "Output",
+	  "colour text output: auto (default: on a terminal, unless NO_COLOR is set), always or "
+	  "never" },
 	{ OPT_OUT, "out", 0, "FILE", ON(CMD_PLAN) | ON(CMD_REVERT), "Output",
 	  "also save the plan (JSON, the plan file format) to FILE, mode 0600; a link at FILE "
 	  "is replaced, not followed" },
 	{ OPT_OUT, "out", 0, "FILE", ON(CMD_IMPORT), "Output",
-	  "write to FILE, or to DIR/ with one file per domain (default: standard output)" },
+	  "write to FILE, or to DIR/ with one file per domain (default: standard output); an "
+	  "existing file is left alone unless --force" },
+	{ OPT_FORCE, "force", 0, NULL, ON(CMD_IMPORT), "Output",
+	  "let --out replace existing files" },
 	{ OPT_DOMAIN, "domain", 0, "NAME", ON(CMD_AUDIT), "Audit log",
 	  "audit log: only the records of this domain (repeatable)" },
 	{ OPT_RUN, "run", 0, "RUN_ID", ON(CMD_AUDIT), "Audit log",
@@ -136,8 +154,10 @@ const struct cli_option cli_options[] = {
 	  "log lines on stderr as text (default) or json (one object per line)" },
 	{ OPT_SCHEMA_POLICY, "policy", 0, NULL, ON(CMD_SCHEMA), "Schema",
 	  "print the schema of policy documents instead of desired-state documents" },
-	{ OPT_QUIET, "quiet", 'q', NULL, NET | ON(CMD_VALIDATE), "General",
-	  "print only results and errors (drift: nothing at all when in sync)" },
+	{ OPT_QUIET, "quiet", 'q', NULL, (NET | ON(CMD_VALIDATE)) & ~ON(CMD_DRIFT), "General",
+	  "print only results and errors" },
+	{ OPT_QUIET, "quiet", 'q', NULL, ON(CMD_DRIFT), "General",
+	  "print only results and errors; nothing at all when in sync" },
 	{ OPT_VERBOSE, "verbose", 'v', NULL, NET, "General",
 	  "also print every HTTP request (method, URL, status, cf-ray; never credentials)" },
 	{ OPT_HELP, "help", 'h', NULL, ~0u, "General", "show this help" },
@@ -147,12 +167,17 @@ const struct cli_option cli_options[] = {
 static const char *const render_formats[] = { "text", "json", "markdown", NULL };
 static const char *const import_formats[] = { "yaml", "state", NULL };
 static const char *const text_json[] = { "text", "json", NULL };
+static const char *const validate_formats[] = { "text", "json", "github", NULL };
+static const char *const color_whens[] = { "auto", "always", "never", NULL };
 
 const struct cli_option_values cli_option_values[] = {
 	{ OPT_FORMAT, ON(CMD_PLAN) | ON(CMD_DRIFT) | ON(CMD_SHOW) | ON(CMD_REVERT),
 	  render_formats },
 	{ OPT_FORMAT, ON(CMD_IMPORT), import_formats },
-	{ OPT_FORMAT, ON(CMD_AUDIT), text_json },
+	{ OPT_FORMAT, ON(CMD_AUDIT) | ON(CMD_VERSION), text_json },
+	{ OPT_FORMAT, ON(CMD_VALIDATE), validate_formats },
+	{ OPT_COLOR, ON(CMD_PLAN) | ON(CMD_APPLY) | ON(CMD_DRIFT) | ON(CMD_SHOW) | ON(CMD_REVERT),
+	  color_whens },
 	{ OPT_LOG_FORMAT, ON(CMD_AGENT), text_json },
 	{ 0, 0, NULL },
 };
@@ -160,7 +185,9 @@ const struct cli_option_values cli_option_values[] = {
 const struct cli_command cli_commands[] = {
 	{ CMD_VALIDATE, "validate", "", "check the desired state and the policies",
 	  "Loads every document under --path at --ref (or the working tree) and the policies, "
-	  "and prints every problem as FILE:LINE:COL: message. Sends no request.",
+	  "and prints every problem as FILE:LINE:COL: message on standard error (--format json "
+	  "or github: on standard output, for machines). --staged reads the index instead, for "
+	  "a pre-commit hook. Sends no request.",
 	  "0 valid, 1 invalid", cmd_validate },
 	{ CMD_PLAN, "plan", "", "show what apply would change",
 	  "Reads the desired state from git and the live settings from the API (GET only), and "
@@ -231,7 +258,9 @@ const struct cli_command cli_commands[] = {
 	  "cannot say (a domain declared twice, account ids that disagree). Sends no request.",
 	  "0, 1 error", cmd_schema },
 	{ CMD_VERSION, "version", "", "print the version",
-	  "Prints mailward's version and those of the libraries it uses.", "0", cmd_version },
+	  "Prints mailward's version and those of the libraries it uses, as text or, with "
+	  "--format json, as {\"version\": ..., \"libraries\": {...}}.",
+	  "0", cmd_version },
 	{ CMD_HELP, "help", "[COMMAND]", "show help for mailward or a command",
 	  "Prints the list of commands, or everything about one command.", "0", cmd_help },
 	{ 0, NULL, NULL, NULL, NULL, NULL, NULL },
@@ -246,7 +275,7 @@ const char *const cli_environment[][2] = {
 	{ "MAILWARD_NOTIFY_URL", "the webhook of drift and agent, when --notify is not given" },
 	{ "MAILWARD_GIT_TOKEN",
 	  "token of a private HTTPS --repo, when --git-token-file is not given" },
-	{ "NO_COLOR", "when set and not empty, text output has no colours" },
+	{ "NO_COLOR", "when set and not empty, text output has no colours unless --color=always" },
 	{ "XDG_CACHE_HOME", "base of the default --cache-dir" },
 	{ "SOURCE_DATE_EPOCH", "when set, the time recorded in plans (reproducible output)" },
 	{ NULL, NULL },
@@ -258,6 +287,17 @@ const struct cli_command *cli_find_command(const char *name)
 		if (!strcmp(cli_commands[i].name, name))
 			return &cli_commands[i];
 	return NULL;
+}
+
+const char *cli_suggest_command(const char *name)
+{
+	const char *names[CMD_COUNT + 1];
+	size_t n = 0;
+
+	for (size_t i = 0; cli_commands[i].name && n < CMD_COUNT; i++)
+		names[n++] = cli_commands[i].name;
+	names[n] = NULL;
+	return suggest_closest(name, names);
 }
 
 /*
@@ -304,10 +344,7 @@ void cli_error(const char *fmt, ...)
 void cli_report(const struct cli_opts *o)
 {
 	if (err_code() == MW_EUSAGE && o && o->cmd) {
-		char *prefix = xasprintf("mailward %s: ", o->cmd->name);
-
-		print_line(prefix, "%s (see 'mailward %s --help')", err_msg(), o->cmd->name);
-		free(prefix);
+		cli_usage_error(o->cmd, "%s", err_msg());
 	} else {
 		cli_error("%s", err_msg());
 	}
@@ -324,11 +361,13 @@ void cli_info(const struct cli_opts *o, const char *fmt, ...)
 	va_end(ap);
 }
 
-bool cli_use_color(void)
+bool cli_use_color(const struct cli_opts *o)
 {
 	const char *no = getenv("NO_COLOR");
 	const char *term = getenv("TERM");
 
+	if (o && o->color != COLOR_AUTO)
+		return o->color == COLOR_ALWAYS;
 	if (no && *no)
 		return false;
 	if (term && !strcmp(term, "dumb"))
@@ -336,19 +375,19 @@ bool cli_use_color(void)
 	return isatty(STDOUT_FILENO);
 }
 
-static void usage_error(const struct cli_command *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void usage_error(const struct cli_command *cmd, const char *fmt, ...)
+void cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 {
 	struct buf msg = BUF_INIT;
-	char *prefix = xasprintf("mailward %s: ", cmd->name);
+	char *prefix = cmd ? xasprintf("mailward %s: ", cmd->name) : xstrdup("mailward: ");
 	va_list ap;
 
 	va_start(ap, fmt);
 	buf_vprintf(&msg, fmt, ap);
 	va_end(ap);
-	print_line(prefix, "%s (see 'mailward %s --help')", msg.ptr, cmd->name);
+	if (cmd)
+		print_line(prefix, "%s (see 'mailward %s --help')", msg.ptr, cmd->name);
+	else
+		print_line(prefix, "%s (see 'mailward --help')", msg.ptr);
 	free(prefix);
 	buf_release(&msg);
 }
@@ -362,8 +401,8 @@ static int parse_long(const struct cli_command *cmd, const char *flag, const cha
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || !*s || *end || v < lo || v > hi) {
-		usage_error(cmd, "--%s takes a whole number from %ld to %ld, not '%s'", flag, lo,
-			    hi, s);
+		cli_usage_error(cmd, "--%s takes a whole number from %ld to %ld, not '%s'", flag,
+				lo, hi, s);
 		return -1;
 	}
 	*out = v;
@@ -378,9 +417,9 @@ static int parse_rate(const struct cli_command *cmd, const char *s, double *out)
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || !*s || *end || !isfinite(v) || v < 0 || v > 10000) {
-		usage_error(cmd,
-			    "--rate takes requests per second from 0 (no limit) to 10000, not '%s'",
-			    s);
+		cli_usage_error(
+			cmd,
+			"--rate takes requests per second from 0 (no limit) to 10000, not '%s'", s);
 		return -1;
 	}
 	*out = v;
@@ -415,10 +454,11 @@ static int parse_duration(const struct cli_command *cmd, const char *flag, const
 	}
 	if (errno || end == s || *end || !isdigit((unsigned char)*s) || !isfinite(v) || v < 0 ||
 	    v * unit > 7 * 86400.0) {
-		usage_error(cmd,
-			    "--%s takes a duration such as 30s, 5m, 1h or plain seconds (0 to a "
-			    "week), not '%s'",
-			    flag, s);
+		cli_usage_error(
+			cmd,
+			"--%s takes a duration such as 30s, 5m, 1h or plain seconds (0 to a "
+			"week), not '%s'",
+			flag, s);
 		return -1;
 	}
 	*out = v * unit;
@@ -464,68 +504,138 @@ static const struct cli_option *option_by_val(int val)
 	return NULL;
 }
 
-static void unknown_option(const struct cli_command *cmd, const char *arg);
+/* The row of the long option `name` (`len` bytes) that `cmd` takes, or NULL. */
+static const struct cli_option *long_option(const struct cli_command *cmd, const char *name,
+					    size_t len)
+{
+	for (size_t k = 0; cli_options[k].name; k++)
+		if ((cli_options[k].commands & ON(cmd->id)) && strlen(cli_options[k].name) == len &&
+		    !strncmp(cli_options[k].name, name, len))
+			return &cli_options[k];
+	return NULL;
+}
+
+/* Whether every letter of `s` is a short option of `cmd` that takes no value. */
+static bool short_cluster(const struct cli_command *cmd, const char *s)
+{
+	for (; *s; s++) {
+		bool found = false;
+
+		for (size_t k = 0; cli_options[k].name && !found; k++)
+			found = cli_options[k].short_name == *s && !cli_options[k].arg &&
+				(cli_options[k].commands & ON(cmd->id));
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* The first letter of `s` that is not a short switch of `cmd` (s's first when all are). */
+static char first_not_switch(const struct cli_command *cmd, const char *s)
+{
+	char one[2] = { 0, 0 };
+
+	for (const char *p = s; *p; p++) {
+		one[0] = *p;
+		if (!short_cluster(cmd, one))
+			return *p;
+	}
+	return s[0];
+}
 
 /*
- * getopt_long takes any unambiguous prefix: "--token SECRET" would be read
- * as --token-file SECRET and the secret echoed back. Long options must be
- * spelled out; what follows '=' is never printed.
+ * "--name" or "-name" (what is after '=' is never printed: it may be a
+ * secret) that `cmd` does not take: one usage error, with the option it
+ * most likely meant.
+ */
+static void unknown_option(const struct cli_command *cmd, const char *arg, size_t len)
+{
+	const char *names[128];
+	const char *close;
+	char word[64];
+	size_t n = 0, dashes = 0;
+
+	while (dashes < 2 && dashes < len && arg[dashes] == '-')
+		dashes++;
+	snprintf(word, sizeof(word), "%.*s", (int)(len - dashes < 60 ? len - dashes : 60),
+		 arg + dashes);
+	for (size_t i = 0; cli_options[i].name && n < ARRAY_SIZE(names) - 1; i++)
+		if (cli_options[i].commands & ON(cmd->id))
+			names[n++] = cli_options[i].name;
+	names[n] = NULL;
+	if (dashes == 1 && long_option(cmd, word, strlen(word))) {
+		cli_usage_error(cmd, "unknown option '-%s' (did you mean '--%s'?)", word, word);
+		return;
+	}
+	/* terraform's "show -json". */
+	if (long_option(cmd, "format", 6) && (!strcmp(word, "json") || !strcmp(word, "markdown"))) {
+		cli_usage_error(cmd, "unknown option '%.*s%s' (did you mean '--format %s'?)",
+				(int)dashes, "--", word, word);
+		return;
+	}
+	for (size_t i = 0; cli_options[i].name; i++) {
+		if (!strcmp(cli_options[i].name, word) &&
+		    !(cli_options[i].commands & ON(cmd->id))) {
+			cli_usage_error(cmd, "option '--%s' does not apply to %s", word, cmd->name);
+			return;
+		}
+	}
+	close = suggest_closest(word, names);
+	if (close)
+		cli_usage_error(cmd, "unknown option '%.*s%s' (did you mean '--%s'?)", (int)dashes,
+				"--", word, close);
+	else if (dashes == 1 && word[0] && word[1])
+		/*
+		 * "-qx" or "-pSECRET", as getopt says it: the first letter that is
+		 * not a switch; what follows it may be a value.
+		 */
+		cli_usage_error(cmd, "unknown option '-%c'", first_not_switch(cmd, word));
+	else
+		cli_usage_error(cmd, "unknown option '%.*s%s'", (int)dashes, "--", word);
+}
+
+/*
+ * What getopt_long gets wrong for people, checked before it runs:
+ * - it takes any unambiguous prefix: "--token SECRET" would be read as
+ *   --token-file SECRET and the secret echoed back. Long options must be
+ *   spelled out;
+ * - "--prune=yes" on a switch comes back as the option's internal id;
+ * - "-out x" (terraform's spelling) would be read as -o -u -t.
+ * What follows '=' is never printed.
  */
 static int check_spelled_out(const struct cli_command *cmd, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		const struct cli_option *opt = NULL;
+		const struct cli_option *opt;
 		size_t len;
-		char name[64];
 
 		if (!strcmp(a, "--"))
 			return 0;
-		if (strncmp(a, "--", 2) || !a[2])
+		if (a[0] != '-' || !a[1])
 			continue;
-		len = strcspn(a + 2, "=");
-		for (size_t k = 0; cli_options[k].name; k++) {
-			if ((cli_options[k].commands & ON(cmd->id)) &&
-			    strlen(cli_options[k].name) == len &&
-			    !strncmp(cli_options[k].name, a + 2, len))
-				opt = &cli_options[k];
+		if (a[1] != '-') {
+			/* "-qv" is two switches; "-out", "-auto-approve" and "-json" are not. */
+			if (a[2] && !short_cluster(cmd, a + 1)) {
+				unknown_option(cmd, a, strcspn(a, "="));
+				return -1;
+			}
+			continue;
 		}
+		len = strcspn(a + 2, "=");
+		opt = long_option(cmd, a + 2, len);
 		if (!opt) {
-			snprintf(name, sizeof(name), "--%.*s", (int)(len < 60 ? len : 60), a + 2);
-			unknown_option(cmd, name);
+			unknown_option(cmd, a, len + 2);
+			return -1;
+		}
+		if (!opt->arg && a[2 + len] == '=') {
+			cli_usage_error(cmd, "option '--%s' takes no value", opt->name);
 			return -1;
 		}
 		if (opt->arg && !a[2 + len])
 			i++;
 	}
 	return 0;
-}
-
-static void unknown_option(const struct cli_command *cmd, const char *arg)
-{
-	const char *names[64];
-	const char *word = arg;
-	const char *close;
-	size_t n = 0;
-
-	while (*word == '-')
-		word++;
-	for (size_t i = 0; cli_options[i].name && n < ARRAY_SIZE(names) - 1; i++)
-		if (cli_options[i].commands & ON(cmd->id))
-			names[n++] = cli_options[i].name;
-	names[n] = NULL;
-	close = suggest_closest(word, names);
-	for (size_t i = 0; cli_options[i].name; i++) {
-		if (!strcmp(cli_options[i].name, word) &&
-		    !(cli_options[i].commands & ON(cmd->id))) {
-			usage_error(cmd, "option '--%s' does not apply to %s", word, cmd->name);
-			return;
-		}
-	}
-	if (close)
-		usage_error(cmd, "unknown option '%s' (did you mean '--%s'?)", arg, close);
-	else
-		usage_error(cmd, "unknown option '%s'", arg);
 }
 
 static int apply_option(struct cli_opts *o, const struct cli_command *cmd, int val, const char *arg)
@@ -629,7 +739,7 @@ static int apply_option(struct cli_opts *o, const struct cli_command *cmd, int v
 		break;
 	case OPT_LOCK_TIMEOUT:
 		if (lock_parse_duration(&o->lock_timeout_s, arg) < 0) {
-			usage_error(cmd, "--lock-timeout: %s", err_msg());
+			cli_usage_error(cmd, "--lock-timeout: %s", err_msg());
 			return -1;
 		}
 		break;
@@ -657,7 +767,7 @@ static int apply_option(struct cli_opts *o, const struct cli_command *cmd, int v
 		break;
 	case OPT_LOG_FORMAT:
 		if (strcmp(arg, "text") && strcmp(arg, "json")) {
-			usage_error(cmd, "--log-format takes text or json, not '%s'", arg);
+			cli_usage_error(cmd, "--log-format takes text or json, not '%s'", arg);
 			return -1;
 		}
 		o->log_format = arg;
@@ -670,6 +780,21 @@ static int apply_option(struct cli_opts *o, const struct cli_command *cmd, int v
 		break;
 	case OPT_HELP:
 		return 1;
+	case OPT_COLOR:
+		if (!strcmp(arg, "auto")) {
+			o->color = COLOR_AUTO;
+		} else if (!strcmp(arg, "always")) {
+			o->color = COLOR_ALWAYS;
+		} else if (!strcmp(arg, "never")) {
+			o->color = COLOR_NEVER;
+		} else {
+			cli_usage_error(cmd, "--color takes auto, always or never, not '%s'", arg);
+			return -1;
+		}
+		break;
+	case OPT_STAGED:
+		o->staged = true;
+		break;
 	}
 	return 0;
 }
@@ -695,15 +820,17 @@ int cli_parse(struct cli_opts *o, const struct cli_command *cmd, int argc, char 
 	}
 	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
 		if (c == '?') {
-			/* A short option: "-x", or "-xVALUE" whose value is not printed. */
-			char shown[3] = { '-', (char)(optopt ? optopt : '?'), '\0' };
+			/* Long options were checked: a short one, "-x" (never a value). */
+			char shown[3] = { '-', '?', '\0' };
 
-			unknown_option(cmd, shown);
+			if (optopt > ' ' && optopt < 127)
+				shown[1] = (char)optopt;
+			unknown_option(cmd, shown, 2);
 			rc = -1;
 			goto done;
 		}
 		if (c == ':') {
-			usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+			cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 			rc = -1;
 			goto done;
 		}
@@ -718,14 +845,25 @@ int cli_parse(struct cli_opts *o, const struct cli_command *cmd, int argc, char 
 	o->args = argv + optind;
 	o->n_args = argc - optind;
 	if (o->quiet && o->verbose) {
-		usage_error(cmd, "--quiet and --verbose exclude each other");
+		cli_usage_error(cmd, "--quiet and --verbose exclude each other");
 		rc = -1;
 	} else if (o->worktree && o->repo && source_is_url(o->repo)) {
-		usage_error(cmd, "--worktree reads files on disk: give a local --repo, not a URL");
+		cli_usage_error(cmd,
+				"--worktree reads files on disk: give a local --repo, not a URL");
+		rc = -1;
+	} else if (o->staged && (o->worktree || o->ref || o->require_ancestor)) {
+		cli_usage_error(cmd, "--staged reads the index: it cannot be used with %s",
+				o->worktree ? "--worktree"
+				: o->ref    ? "--ref"
+					    : "--require-ancestor");
+		rc = -1;
+	} else if (o->staged && o->repo && source_is_url(o->repo)) {
+		cli_usage_error(cmd, "--staged reads the index of a local --repo, not a URL");
 		rc = -1;
 	} else if (o->worktree && o->require_ancestor) {
-		usage_error(cmd,
-			    "--require-ancestor needs a commit: it cannot be used with --worktree");
+		cli_usage_error(
+			cmd,
+			"--require-ancestor needs a commit: it cannot be used with --worktree");
 		rc = -1;
 	}
 done:
@@ -737,7 +875,7 @@ int cli_no_args(const struct cli_opts *o)
 {
 	if (!o->n_args)
 		return 0;
-	usage_error(o->cmd, "unexpected argument '%s'", o->args[0]);
+	cli_usage_error(o->cmd, "unexpected argument '%s'", o->args[0]);
 	return -1;
 }
 
@@ -749,7 +887,7 @@ int cli_render_format(const struct cli_opts *o, int *out)
 	*out = render_parse_format(o->format);
 	if (*out >= 0)
 		return 0;
-	usage_error(o->cmd, "--format takes text, json or markdown, not '%s'", o->format);
+	cli_usage_error(o->cmd, "--format takes text, json or markdown, not '%s'", o->format);
 	return -1;
 }
 

@@ -84,6 +84,37 @@ static int check_same_documents(struct session *s, const struct source_opts *pla
 	return rc;
 }
 
+/* Names in the dirty-working-copy notice before "and N more". */
+#define DIRTY_SHOWN 5
+
+/*
+ * One notice on stderr when the working copy holds documents otherwise
+ * than the commit read: an edit not committed is never ignored silently.
+ * cli_info() escapes the line (file names may hold anything).
+ */
+static void dirty_notice(const struct session *s)
+{
+	const struct source *src = s->src;
+	struct buf names = BUF_INIT;
+	size_t shown = src->n_dirty < DIRTY_SHOWN ? src->n_dirty : DIRTY_SHOWN;
+
+	if (!src->n_dirty)
+		return;
+	for (size_t i = 0; i < shown; i++)
+		buf_printf(&names, "%s'%s' (%s)", i ? ", " : "", src->dirty[i].path,
+			   src->dirty[i].how);
+	if (src->n_dirty > shown)
+		buf_printf(&names, " and %zu more", src->n_dirty - shown);
+	cli_info(s->o,
+		 "note: %zu document%s under '%s' differ%s in the working copy from commit %.12s "
+		 "('%s'), which is what was read: %s; commit %s, or give --worktree to read the "
+		 "files on disk",
+		 src->n_dirty, src->n_dirty == 1 ? "" : "s", *src->path ? src->path : ".",
+		 src->n_dirty == 1 ? "s" : "", src->commit, src->ref, names.ptr,
+		 src->n_dirty == 1 ? "it" : "them");
+	buf_release(&names);
+}
+
 int session_load_desired(struct session *s, const char *commit, FILE *problems)
 {
 	struct source_opts so = {
@@ -93,6 +124,11 @@ int session_load_desired(struct session *s, const char *commit, FILE *problems)
 		.cache_dir = s->o->cache_dir,
 		.require_ancestor = s->o->require_ancestor,
 		.worktree = s->o->worktree,
+		.staged = s->o->staged,
+		/* What would be read instead of what is on disk is said, never silent. */
+		.want_dirty =
+			!commit && (s->o->cmd->id == CMD_VALIDATE || s->o->cmd->id == CMD_PLAN ||
+				    s->o->cmd->id == CMD_DRIFT || s->o->cmd->id == CMD_APPLY),
 		.not_a_repo_hint = commit ? "a saved plan is checked against the documents at "
 					    "its commit: run apply in a checkout of the "
 					    "repository it was planned from, or give --repo"
@@ -120,6 +156,7 @@ int session_load_desired(struct session *s, const char *commit, FILE *problems)
 	}
 	if (rc < 0)
 		return rc;
+	dirty_notice(s);
 	for (size_t i = 0; i < s->o->n_policies; i++) {
 		rc = source_add_disk(s->src, s->o->policies[i], true);
 		if (rc < 0)
@@ -128,7 +165,8 @@ int session_load_desired(struct session *s, const char *commit, FILE *problems)
 	rc = desired_load(&s->desired, s->src->files, s->src->nr, &s->diags);
 	prc = policy_load(&s->policies, s->src->files, s->src->nr, &s->diags);
 	diags_sort(&s->diags);
-	diags_print(&s->diags, problems);
+	if (problems)
+		diags_print(&s->diags, problems);
 	if (rc == 0 && prc < 0)
 		rc = prc;
 	if (rc == MW_EINVALID && prc < 0)

@@ -43,8 +43,8 @@ void session_release(struct session *s);
  * under --path, and each --policy from disk), at `commit` when not NULL
  * (a saved plan's: then the documents at --ref, default HEAD, must be the
  * same, else MW_ESTALE), else at --ref. Problems are printed to `problems` as
- * FILE:LINE:COL: message (warnings too); MW_EINVALID when there was an
- * error.
+ * FILE:LINE:COL: message (warnings too), and kept in s->diags (`problems`
+ * NULL: only kept); MW_EINVALID when there was an error.
  */
 int session_load_desired(struct session *s, const char *commit, FILE *problems);
 

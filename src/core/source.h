@@ -30,6 +30,13 @@ struct source_opts {
 	const char *cache_dir; /* for clones of URLs; XDG default when NULL */
 	const char *require_ancestor; /* refuse unless the commit is this or its ancestor */
 	bool worktree; /* read the working tree, not a commit */
+	bool staged; /* read the index (the next commit), not a commit; local only */
+	/*
+	 * Also list in source.dirty the documents under `path` that the working
+	 * tree of a local, non-bare repository holds otherwise than the commit
+	 * read (not with worktree or staged).
+	 */
+	bool want_dirty;
 	/* What to do when `repo` is not a repository; NULL: suggest --worktree. */
 	const char *not_a_repo_hint;
 	/*
@@ -40,24 +47,35 @@ struct source_opts {
 	long timeout_ms; /* bounds a URL's whole clone or fetch; 0: 60 s */
 };
 
+/* A document whose working-tree copy is not the commit's. */
+struct source_change {
+	char *path; /* relative to the repository, as git names it: may hold any byte but NUL */
+	const char *how; /* "modified", "added", "deleted" or "untracked"; static */
+};
+
 /*
  * What was read and from where. Invariants: `files` is sorted by path in
- * byte order; `commit` is NULL exactly in worktree mode; `repo` never holds
- * credentials (a URL's user:password is removed).
+ * byte order; `commit` is NULL exactly in worktree and staged mode; `repo`
+ * never holds credentials (a URL's user:password is removed); `dirty` is
+ * sorted by path and empty unless source_opts.want_dirty.
  */
 struct source {
 	char *repo;
 	char *ref;
 	char *commit; /* 40 hex digits */
 	char *path; /* "" for the root, else without leading or trailing '/' */
-	bool worktree;
+	bool worktree, staged;
 	struct source_file *files;
 	size_t nr, alloc;
+	struct source_change *dirty;
+	size_t n_dirty, dirty_alloc;
 };
 
 /*
  * Read the documents that `opts` designate into `*out` (owned by the caller:
- * source_free()). Fails with MW_EGIT (repository, ref, folder, clone or
+ * source_free()): a commit's tree, the index (staged) or the working tree.
+ * An unknown ref's message suggests a close branch or tag name. Fails with
+ * MW_EGIT (repository, ref, folder, clone, unmerged index entries or
  * ancestry problems, a clone or fetch past opts->timeout_ms), MW_ECONFIG
  * (a URL that is not valid, plain http to a host that is not loopback) or
  * MW_EIO, with a message that names the repository, ref or path at fault.

@@ -58,7 +58,9 @@ assert_eq "$(ls -A "$T/w")" plan.json "files left in the folder"
 export CLOUDFLARE_ACCOUNT_ID=$ACCOUNT
 victim
 ln -s "$T/victim" "$T/w/domains.yaml"
-expect_exit 0 import --out "$T/w/domains.yaml"
+expect_exit 1 import --out "$T/w/domains.yaml"
+assert_contains "$ERR" "exists: nothing was written; give --force"
+expect_exit 0 import --out "$T/w/domains.yaml" --force
 assert_victim_intact "import --out FILE"
 assert_regular "$T/w/domains.yaml"
 assert_eq "$(stat -c %a "$T/w/domains.yaml")" 644 "mode of an import file (umask 022)"
@@ -68,7 +70,7 @@ assert_contains "$T/w/domains.yaml" "d1.example.com:"
 victim
 mkdir -p "$T/split"
 ln -s "$T/victim" "$T/split/d2.example.com.yaml"
-expect_exit 0 import --out "$T/split/"
+expect_exit 0 import --out "$T/split/" --force
 assert_victim_intact "import --out DIR/"
 assert_regular "$T/split/d2.example.com.yaml"
 assert_contains "$T/split/d2.example.com.yaml" "d2.example.com:"
@@ -77,7 +79,7 @@ assert_eq "$(ls -A "$T/split" | wc -l)" 3 "files in --out DIR/"
 # import --format state: 0600 over a link and over a 0644 file.
 victim
 ln -s "$T/victim" "$T/w/state.json"
-expect_exit 0 import --format state --out "$T/w/state.json"
+expect_exit 0 import --format state --out "$T/w/state.json" --force
 assert_victim_intact "import --format state"
 assert_eq "$(stat -c %a "$T/w/state.json")" 600 "mode of a state copy"
 assert_eq "$(ls -A "$T/w" | sort | tr '\n' ' ')" "domains.yaml plan.json state.json " \

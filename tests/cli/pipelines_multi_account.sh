@@ -35,7 +35,7 @@ done
 assert_eq "$(echo $ids)" "$ACCOUNT $OTHER_ACCOUNT" "one account each"
 # All accounts at once is not a thing: --path selects one.
 expect_exit 1 validate --path accounts
-assert_contains "$OUT" "disagrees with"
+assert_contains "$ERR" "disagrees with"
 # The shipped live state knows both accounts.
 assert_eq "$(jget -n "$MA/live-state.json" .accounts)" 2 "accounts in live-state.json"
 

@@ -107,17 +107,17 @@ make_repo "$O"
 expect_exit 1 validate --repo "$O"
 # Byte order: Z.yaml < a-b.yaml < a.yml < a/b/c.yaml; the first declaration
 # is the one named "at", the later one is where the error is.
-assert_contains "$OUT" "a.yml:2:3: domain 'x.example.com' is declared twice: here and at Z.yaml:2:3"
-assert_contains "$OUT" "a/b/c.yaml:2:3: domain 'y.example.com' is declared twice: here and at a.yml:3:3"
-assert_contains "$OUT" "a/b/c.yaml:3:3: domain 'w.example.com' is declared twice: here and at a-b.yaml:2:3"
-assert_eq "$(grep -c 'declared twice' "$OUT")" 3 "duplicate reports"
-assert_not_contains "$OUT" "readme.md"
-assert_not_contains "$OUT" ".bak"
-assert_not_contains "$OUT" "x.json"
+assert_contains "$ERR" "a.yml:2:3: domain 'x.example.com' is declared twice: here and at Z.yaml:2:3"
+assert_contains "$ERR" "a/b/c.yaml:2:3: domain 'y.example.com' is declared twice: here and at a.yml:3:3"
+assert_contains "$ERR" "a/b/c.yaml:3:3: domain 'w.example.com' is declared twice: here and at a-b.yaml:2:3"
+assert_eq "$(grep -c 'declared twice' "$ERR")" 3 "duplicate reports"
+assert_not_contains "$ERR" "readme.md"
+assert_not_contains "$ERR" ".bak"
+assert_not_contains "$ERR" "x.json"
 # The same from the working tree.
 expect_exit 1 validate --repo "$O" --worktree
-assert_contains "$OUT" "a.yml:2:3: domain 'x.example.com' is declared twice: here and at Z.yaml:2:3"
-assert_contains "$OUT" "a/b/c.yaml:3:3: domain 'w.example.com' is declared twice: here and at a-b.yaml:2:3"
+assert_contains "$ERR" "a.yml:2:3: domain 'x.example.com' is declared twice: here and at Z.yaml:2:3"
+assert_contains "$ERR" "a/b/c.yaml:3:3: domain 'w.example.com' is declared twice: here and at a-b.yaml:2:3"
 
 # --- policies/ under --path holds policies, not domains -----------------------
 Q=$T/pol

@@ -144,26 +144,26 @@ for l in "${expected_lines[@]}"; do
 	grep -qF -- "$l" "$OUT" "$ERR" || fail "validate did not print: $l"
 done
 # The billion laughs: rejected at a place in d.yaml, not expanded.
-grep -qE "^d\.yaml:[0-9]+:[0-9]+: .*expands through aliases.*billion laughs" "$OUT" ||
+grep -qE "^d\.yaml:[0-9]+:[0-9]+: .*expands through aliases.*billion laughs" "$ERR" ||
 	fail "the billion laughs was not rejected with its place"
 # Exactly one line per problem, each FILE:LINE:COL: message, in order.
-problems=$(grep -cE '^[^ :]+\.ya?ml:[0-9]+:[0-9]+: ' "$OUT" || true)
+problems=$(grep -cE '^[^ :]+\.ya?ml:[0-9]+:[0-9]+: ' "$ERR" || true)
 assert_eq "$problems" 15 "problem lines"
-grep -E '^[^ :]+\.ya?ml:[0-9]+:[0-9]+: ' "$OUT" | LC_ALL=C sort -t: -k1,1 -k2,2n -k3,3n -s | cmp -s - \
-	<(grep -E '^[^ :]+\.ya?ml:[0-9]+:[0-9]+: ' "$OUT") || fail "problems are not sorted by place"
+grep -E '^[^ :]+\.ya?ml:[0-9]+:[0-9]+: ' "$ERR" | LC_ALL=C sort -t: -k1,1 -k2,2n -k3,3n -s | cmp -s - \
+	<(grep -E '^[^ :]+\.ya?ml:[0-9]+:[0-9]+: ' "$ERR") || fail "problems are not sorted by place"
 assert_contains "$ERR" "15 problems in the desired state and policies"
 # An unknown key with nothing close gets no suggestion.
 printf 'domains:\n  x.example.com:\n    frobnicate: 1\n' >"$R/f.yaml"
 commit "$R" "frobnicate"
 expect_exit 1 validate
-assert_contains "$OUT" "f.yaml:3:5: unknown setting 'frobnicate'"
-grep -F "f.yaml:3:5:" "$OUT" | grep -qv "did you mean" || fail "a suggestion for 'frobnicate'"
+assert_contains "$ERR" "f.yaml:3:5: unknown setting 'frobnicate'"
+grep -F "f.yaml:3:5:" "$ERR" | grep -qv "did you mean" || fail "a suggestion for 'frobnicate'"
 
 # --path narrows to a folder; the path printed is still the repository's.
 expect_exit 1 validate --path sub
-assert_contains "$OUT" "sub/b.yml:5:13: 'Junk' is not a valid value for folder"
-assert_not_contains "$OUT" "a.yaml"
-assert_not_contains "$OUT" "declared twice"
+assert_contains "$ERR" "sub/b.yml:5:13: 'Junk' is not a valid value for folder"
+assert_not_contains "$ERR" "a.yaml"
+assert_not_contains "$ERR" "declared twice"
 
 # A problem only in the policies still fails validate.
 mkdir -p "$T/polonly/policies"
@@ -171,8 +171,8 @@ printf 'domains:\n  ok.example.com: {lookback_hops: 2}\n' >"$T/polonly/d.yaml"
 printf 'name: p\nrules:\n  - protect: []\n' >"$T/polonly/policies/p.yml"
 make_repo "$T/polonly"
 expect_exit 1 validate --repo "$T/polonly"
-assert_contains "$OUT" "policies/p.yml:3:"
-assert_contains "$OUT" "'protect' takes a non-empty list"
+assert_contains "$ERR" "policies/p.yml:3:"
+assert_contains "$ERR" "'protect' takes a non-empty list"
 
 # --- --worktree reads uncommitted edits; HEAD does not ------------------------
 W=$T/wt
@@ -185,7 +185,7 @@ printf 'domains:\n  new.example.com: {regions: [GLOBAL]}\n' >"$W/new.yaml"
 expect_exit 0 validate
 assert_contains "$ERR" "valid: 1 domain in 1 file"
 expect_exit 1 validate --worktree
-assert_contains "$OUT" "w.yaml:4:20: lookback_hops must be from 1 to 20, not 0"
+assert_contains "$ERR" "w.yaml:4:20: lookback_hops must be from 1 to 20, not 0"
 sed -i 's/lookback_hops: 0/lookback_hops: 3/' w.yaml
 expect_exit 0 validate --worktree
 assert_contains "$ERR" "valid: 2 domains in 2 files"
