@@ -45,39 +45,6 @@ assert_contains "$DRIFT_WF" "secrets.MAILWARD_NOTIFY_URL"
 assert_not_contains "$PLAN_WF" "secrets.CLOUDFLARE_API_TOKEN }}"
 assert_not_contains "$DRIFT_WF" "secrets.CLOUDFLARE_API_TOKEN }}"
 
-# step_run WORKFLOW STEP: the `run:` of the step named STEP (one line, or
-# a `|` block).
-step_run() {
-	awk -v step="$2" '
-		block {
-			if ($0 !~ /^ *$/ && match($0, /^ */) && RLENGTH <= ind) exit
-			if (!cut) { match($0, /^ */); cut = RLENGTH }
-			print substr($0, cut + 1)
-			next
-		}
-		$0 ~ "^ *- name: " step "$" { on = 1; next }
-		on && /^ *- (name|uses):/ { exit }
-		on && /^ *run: / {
-			match($0, /^ */); ind = RLENGTH
-			sub(/^ *run: /, "")
-			if ($0 == "|") { block = 1; next }
-			print; exit
-		}
-	' "$1"
-}
-# run_step WORKFLOW STEP [SHELL OPTIONS]: run it here, as the runner would
-# (bash -e; `shell: bash` adds -o pipefail), with RC, OUT and ERR.
-run_step() {
-	local cmd
-	cmd=$(step_run "$1" "$2")
-	[ -n "$cmd" ] || fail "$1 has no run: in step '$2'"
-	set +e
-	env -u MAILWARD bash --noprofile --norc -e ${3:-} -c "$cmd" >"$OUT" 2>"$ERR"
-	RC=$?
-	set -e
-	check_valgrind
-}
-
 # --- a stand-in for the GitHub CLI --------------------------------------
 # Answers `gh api` GETs from $GH_FIXTURES/api/<endpoint>.json through --jq
 # (evaluated with jq, as gh does with gojq), records every call in

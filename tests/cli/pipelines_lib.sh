@@ -13,6 +13,8 @@
 #   sink_stop
 #   origin_repo                 a bare "origin" in $ORIGIN with main holding
 #                               examples/desired as desired/, cloned to $WORK
+#   step_run WORKFLOW STEP      the `run:` of a GitHub Actions step, by its name
+#   run_step WORKFLOW STEP [SHELL OPTIONS]   run it as the runner would
 #   skip MESSAGE                skip the test (exit 77)
 
 : "${YAML_CHECK:?YAML_CHECK must name the yaml-check helper}"
@@ -69,6 +71,39 @@ expect_script() {
 
 
 
+
+# step_run WORKFLOW STEP: the `run:` of the step named STEP (one line, or
+# a `|` block).
+step_run() {
+	awk -v step="$2" '
+		block {
+			if ($0 !~ /^ *$/ && match($0, /^ */) && RLENGTH <= ind) exit
+			if (!cut) { match($0, /^ */); cut = RLENGTH }
+			print substr($0, cut + 1)
+			next
+		}
+		$0 ~ "^ *- name: " step "$" { on = 1; next }
+		on && /^ *- (name|uses):/ { exit }
+		on && /^ *run: / {
+			match($0, /^ */); ind = RLENGTH
+			sub(/^ *run: /, "")
+			if ($0 == "|") { block = 1; next }
+			print; exit
+		}
+	' "$1"
+}
+# run_step WORKFLOW STEP [SHELL OPTIONS]: run it here, as the runner would
+# (bash -e; `shell: bash` adds -o pipefail), with RC, OUT and ERR.
+run_step() {
+	local cmd
+	cmd=$(step_run "$1" "$2")
+	[ -n "$cmd" ] || fail "$1 has no run: in step '$2'"
+	set +e
+	env -u MAILWARD bash --noprofile --norc -e ${3:-} -c "$cmd" >"$OUT" 2>"$ERR"
+	RC=$?
+	set -e
+	check_valgrind
+}
 
 skip() {
 	echo "SKIP: $*"
