@@ -64,7 +64,7 @@ done
 # --- the Dockerfile --------------------------------------------------------
 DF=$PIPE/docker/Dockerfile
 assert_eq "$(grep -c '^FROM debian:bookworm-slim' "$DF")" 2 "two bookworm-slim stages"
-grep -q '^USER 10001' "$DF" || fail "the image does not run as a non-root user"
+grep -q "^USER 65532" "$DF" || fail "the image does not run as a non-root user"
 assert_contains "$DF" 'ENTRYPOINT ["mailward"]'
 assert_contains "$DF" "-Dtests=false"
 grep -q "option('tests'" "$EXAMPLES/../meson_options.txt" || fail "meson has no 'tests' option"

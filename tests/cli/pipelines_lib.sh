@@ -13,6 +13,9 @@
 #   sink_stop
 #   origin_repo                 a bare "origin" in $ORIGIN with main holding
 #                               examples/desired as desired/, cloned to $WORK
+#   step_run WORKFLOW STEP      the `run:` of a GitHub Actions step, by its name
+#   run_step WORKFLOW STEP [SHELL OPTIONS]   run it as the runner would
+#   gh_standin                  a stand-in `gh` on PATH (fixtures in $GH_FIXTURES)
 #   skip MESSAGE                skip the test (exit 77)
 
 : "${YAML_CHECK:?YAML_CHECK must name the yaml-check helper}"
@@ -69,6 +72,100 @@ expect_script() {
 
 
 
+
+# step_run WORKFLOW STEP: the `run:` of the step named STEP (one line, or
+# a `|` block).
+step_run() {
+	awk -v step="$2" '
+		block {
+			if ($0 !~ /^ *$/ && match($0, /^ */) && RLENGTH <= ind) exit
+			if (!cut) { match($0, /^ */); cut = RLENGTH }
+			print substr($0, cut + 1)
+			next
+		}
+		$0 ~ "^ *- name: " step "$" { on = 1; next }
+		on && /^ *- (name|uses):/ { exit }
+		on && /^ *run: / {
+			match($0, /^ */); ind = RLENGTH
+			sub(/^ *run: /, "")
+			if ($0 == "|") { block = 1; next }
+			print; exit
+		}
+	' "$1"
+}
+# run_step WORKFLOW STEP [SHELL OPTIONS]: run it here, as the runner would
+# (bash -e; `shell: bash` adds -o pipefail), with RC, OUT and ERR.
+run_step() {
+	local cmd
+	cmd=$(step_run "$1" "$2")
+	[ -n "$cmd" ] || fail "$1 has no run: in step '$2'"
+	set +e
+	env -u MAILWARD bash --noprofile --norc -e ${3:-} -c "$cmd" >"$OUT" 2>"$ERR"
+	RC=$?
+	set -e
+	check_valgrind
+}
+
+# gh_standin: a stand-in for the GitHub CLI, first on PATH.
+# Answers `gh api` GETs from $GH_FIXTURES/api/<endpoint>.json through --jq
+# (evaluated with jq, as gh does with gojq), records every call in
+# $T/gh.log and every comment body sent, and serves `gh run download`
+# from $GH_FIXTURES/runs/<id>/<artifact>/.
+gh_standin() {
+	GH_FIXTURES=$T/gh
+	mkdir -p "$GH_FIXTURES/api" "$GH_FIXTURES/runs" "$T/gh-bodies"
+	cat >"$T/path/gh" <<'EOF'
+#!/usr/bin/env bash
+set -euo pipefail
+echo "gh $*" >>"$GH_LOG"
+jq_expr= method=GET body= endpoint= name= dir= run=
+cmd=$1
+shift
+if [ "$cmd" = run ]; then
+	sub=$1
+	shift
+fi
+while [ $# -gt 0 ]; do
+	case $1 in
+	--jq) jq_expr=$2; shift ;;
+	--method | -X) method=$2; shift ;;
+	-F) body=${2#body=@}; shift ;;
+	--name) name=$2; shift ;;
+	--dir) dir=$2; shift ;;
+	--repo | --workflow | --commit | --event | --status | --limit | --json) shift ;;
+	--paginate) ;;
+	-*) echo "gh stand-in: unexpected option $1" >&2; exit 2 ;;
+	*) if [ "$cmd" = api ]; then endpoint=$1; else run=$1; fi ;;
+	esac
+	shift
+done
+answer() {
+	if [ -n "$jq_expr" ]; then jq -r "$jq_expr" "$1"; else cat "$1"; fi
+}
+if [ "$cmd" = api ] && [ "$method" = GET ]; then
+	f="$GH_FIXTURES/api/$endpoint.json"
+	[ -f "$f" ] || { echo "gh: HTTP 404: Not Found ($endpoint)" >&2; exit 1; }
+	answer "$f"
+elif [ "$cmd" = api ]; then
+	n=$(find "$GH_BODIES" -name "*.req" | wc -l)
+	echo "$method $endpoint" >"$GH_BODIES/$n.req"
+	cp "$body" "$GH_BODIES/$n.md"
+	echo '{}'
+elif [ "$cmd" = run ] && [ "$sub" = list ]; then
+	answer "$GH_FIXTURES/run-list.json"
+elif [ "$cmd" = run ] && [ "$sub" = download ]; then
+	src="$GH_FIXTURES/runs/$run/$name"
+	[ -d "$src" ] || { echo "no artifact $name in run $run" >&2; exit 1; }
+	mkdir -p "$dir"
+	cp "$src"/* "$dir/"
+else
+	echo "gh stand-in: unexpected call: gh $cmd" >&2
+	exit 2
+fi
+EOF
+	chmod +x "$T/path/gh"
+	export GH_FIXTURES GH_LOG=$T/gh.log GH_BODIES=$T/gh-bodies
+}
 
 skip() {
 	echo "SKIP: $*"

@@ -148,15 +148,17 @@ for doc in "$T"/k8s/*.yaml; do
 done
 assert_eq "$(echo $seen)" "$(echo $ACCOUNTS)" "every account has its CronJob"
 
-# A private https repository: the git token goes into the URL mailward is
-# given (and that mailward never prints), the branch is named.
+# A private https repository: the git token's file goes to mailward as
+# --git-token-file (its path, never the token), the branch is named.
 printf '#!/bin/sh\nprintf "%%s\\n" "$@"\n' >"$T/args"
 chmod +x "$T/args"
 echo "glpat-secret" >"$T/git-token"
 MAILWARD=$T/args MAILWARD_REPO=https://git.example.com/mail/email.git \
 	MAILWARD_GIT_TOKEN_FILE=$T/git-token "$BIN/mailward-drift" >"$OUT" 2>"$ERR"
 assert_eq "$(grep -A1 -- --repo "$OUT" | tail -n 1)" \
-	"https://x-access-token:glpat-secret@git.example.com/mail/email.git" "credentialed URL"
+	"https://git.example.com/mail/email.git" "the URL, without credentials"
+assert_eq "$(grep -A1 -- --git-token-file "$OUT" | tail -n 1)" "$T/git-token" "the token's file"
+assert_not_contains "$OUT" "glpat-secret"
 assert_eq "$(grep -A1 -- --ref "$OUT" | tail -n 1)" main "a URL repository's branch"
 
 assert_not_contains "$SINK_LOG" "$TOKEN"

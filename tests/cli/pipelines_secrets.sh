@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# No example puts a secret on a command line (any local user reads those in
+# ps and /proc/PID/cmdline). The scripts of examples/pipelines/bin and the
+# GitHub drift step run with recognisable secrets: the webhook URL
+# (SECRET-NOTIFY-...), from MAILWARD_NOTIFY_URL and from its file, the git
+# token (SECRET-GIT-...), from MAILWARD_GIT_TOKEN_FILE and MAILWARD_GIT_TOKEN,
+# and the Cloudflare token, from the environment and a file. Meanwhile a
+# loop reads /proc/*/cmdline of every process, and the `mailward` the
+# scripts run is a shim that records its own command line and its
+# parent's: no secret may appear in either. The notifications still arrive
+# (the URL did reach mailward). The loop is shown to catch a secret on a
+# command line first (a process started with one).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pipelines_lib.sh"
+
+NOTIFY_SECRET=SECRET-NOTIFY-1234-$RANDOM
+GIT_SECRET=SECRET-GIT-5678-$RANDOM
+NET=b7e2d1c0-5a4f-4e3d-9c2b-1a0f9e8d7c6b # example.net in live-state.json
+
+# No example file passes the webhook or a token as an option.
+if grep -rnE -- '--notify[ =]|--token[ =]|--git-token[ =]|x-access-token:' "$PIPE" \
+	"$EXAMPLES/../action.yml" 2>/dev/null | grep -v '^[^:]*:[0-9]*: *#'; then
+	fail "an example passes a secret as an option (above)"
+fi
+
+# --- the shim: mailward's command line and its parent's ------------------
+mv "$T/path/mailward" "$T/path/mailward-inner"
+cat >"$T/path/mailward" <<EOF
+#!/bin/sh
+{ tr '\\0' ' ' </proc/\$\$/cmdline; echo; tr '\\0' ' ' </proc/\$PPID/cmdline; echo; } >>"$T/cmdlines"
+exec "$T/path/mailward-inner" "\$@"
+EOF
+chmod +x "$T/path/mailward"
+
+# --- the watcher: every process's command line, every 10 ms --------------
+applied_origin
+sink_start
+: >"$T/leaks"
+watch_cmdlines() {
+	while [ ! -e "$T/watch.stop" ]; do
+		# The sandbox is the test's own fixture: it takes its token as an option.
+		grep -a -l -F -e "$NOTIFY_SECRET" -e "$GIT_SECRET" -e "$TOKEN" /proc/[0-9]*/cmdline 2>/dev/null |
+			grep -v "^/proc/$SANDBOX_PID/" |
+			while read -r f; do
+				printf '%s: %s\n' "$f" "$(tr '\0' ' ' <"$f" 2>/dev/null)" >>"$T/leaks"
+			done
+		sleep 0.01
+	done
+}
+watch_cmdlines &
+WATCH_PID=$!
+stop_watch() {
+	touch "$T/watch.stop"
+	wait "$WATCH_PID" 2>/dev/null || true
+}
+# The watcher sees a secret on a command line (else this test proves nothing).
+sh -c 'sleep 0.5' "$NOTIFY_SECRET"
+for _ in $(seq 1 100); do
+	[ -s "$T/leaks" ] && break
+	sleep 0.01
+done
+[ -s "$T/leaks" ] || { stop_watch; fail "the watcher did not see a secret on a command line"; }
+: >"$T/leaks"
+
+# --- the scripts, with the secrets -----------------------------------------
+cd "$WORK"
+export MAILWARD_PATH=desired
+api PATCH "/accounts/$ACCOUNT/email-security/settings/domains/$NET" -d '{"lookback_hops": 6}' >/dev/null
+HOOK=$SINK_URL/services/T000/B000/$NOTIFY_SECRET
+mkdir -p "$T/secrets"
+echo "$HOOK" >"$T/secrets/notify-url"
+echo "$GIT_SECRET" >"$T/secrets/git-token"
+echo "$TOKEN" >"$T/secrets/token"
+
+# The webhook from the environment, then from a file.
+MAILWARD_NOTIFY_URL=$HOOK expect_script 2 mailward-drift
+MAILWARD_NOTIFY_URL_FILE=$T/secrets/notify-url expect_script 2 mailward-drift -q
+(
+	unset CLOUDFLARE_API_TOKEN
+	MAILWARD_TOKEN_FILE=$T/secrets/token MAILWARD_NOTIFY_URL_FILE=$T/secrets/notify-url \
+		expect_script 2 mailward-drift
+) || exit 1
+assert_eq "$(wc -l <"$SINK_OUT")" 3 "notifications delivered"
+assert_contains "$SINK_LOG" "POST /services/T000/B000/$NOTIFY_SECRET"
+
+# The nightly GitHub job's Drift step, as written, with its env.
+GITHUB_STEP_SUMMARY=$T/summary.md MAILWARD_NOTIFY_URL=$HOOK \
+	run_step "$PIPE/github/mailward-drift.yml" Drift "-o pipefail"
+[ "$RC" = 2 ] || fail "the Drift step exited $RC, expected 2"
+assert_eq "$(wc -l <"$SINK_OUT")" 4 "the Drift step notified"
+
+# A private https:// repository: the token from a file and from the
+# environment (nothing listens on the port: the fetch fails at once).
+for how in file env; do
+	set +e
+	if [ "$how" = file ]; then
+		MAILWARD_REPO=https://127.0.0.1:9/acme/desired.git MAILWARD_CACHE_DIR=$T/cache-$how \
+			MAILWARD_GIT_TOKEN_FILE=$T/secrets/git-token run_script mailward-drift --timeout 5
+	else
+		MAILWARD_REPO=https://127.0.0.1:9/acme/desired.git MAILWARD_CACHE_DIR=$T/cache-$how \
+			MAILWARD_GIT_TOKEN=$GIT_SECRET run_script mailward-drift --timeout 5
+	fi
+	set -e
+	[ "$RC" = 1 ] || fail "a repository nobody serves ($how): exit $RC"
+	assert_contains "$ERR" "127.0.0.1:9"
+	assert_not_contains "$ERR" "$GIT_SECRET"
+done
+
+# Plan and apply, the Cloudflare token from a file.
+(
+	unset CLOUDFLARE_API_TOKEN
+	MAILWARD_TOKEN_FILE=$T/secrets/token expect_script 0 mailward-pr-plan
+	MAILWARD_TOKEN_FILE=$T/secrets/token MAILWARD_REQUIRE_ANCESTOR=HEAD \
+		expect_script 0 mailward-apply plan.json
+) || exit 1
+
+stop_watch
+if [ -s "$T/leaks" ]; then
+	cat "$T/leaks" >&2
+	fail "a secret was on a command line (above)"
+fi
+for s in "$NOTIFY_SECRET" "$GIT_SECRET" "$TOKEN"; do
+	if grep -F -- "$s" "$T/cmdlines" >&2; then fail "a secret on mailward's or its parent's command line"; fi
+done
+assert_contains "$T/cmdlines" "--git-token-file $T/secrets/git-token"
+assert_contains "$T/cmdlines" "--token-file $T/secrets/token"
+[ "$(grep -c . "$T/cmdlines")" -ge 14 ] || fail "the shim saw too few runs: $(cat "$T/cmdlines")"
+assert_all_valid
+echo ok
