@@ -2,7 +2,8 @@
 
 #include "core/fields.h"
 
-void diff_domain(json_t **out_diff, json_t **out_body, const json_t *settings, const json_t *live)
+void diff_domain(json_t **out_diff, json_t **out_body, const json_t *settings,
+		 const struct live_domain *live)
 {
 	json_t *diff = json_array();
 	json_t *body = json_object();
@@ -15,10 +16,10 @@ void diff_domain(json_t **out_diff, json_t **out_body, const json_t *settings, c
 
 		if (!want || !(f->flags & FIELD_WRITABLE))
 			continue;
-		have = json_object_get(live, f->name);
-		if (fields_equal(f, want, have))
+		if (live_domain_equal(live, f, want))
 			continue;
-		json_array_append_new(diff, json_pack("{s:s, s:O, s:O}", "field", f->name, "before",
+		have = live_domain_value(live, f);
+		json_array_append_new(diff, json_pack("{s:s, s:o, s:O}", "field", f->name, "before",
 						      have ? have : json_null(), "after", want));
 		json_object_set(body, f->name, want);
 	}
