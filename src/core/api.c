@@ -401,10 +401,18 @@ static int page_read(struct page *p)
 	json_t *root = NULL, *result;
 	size_t i;
 	json_t *item;
+	int read = read_envelope(&p->req, &root, NULL, &p->why);
+	long status = p->req.status;
 
+	/*
+	 * The raw page is up to a megabyte: it goes as soon as it is parsed,
+	 * before the parsed tree. (Freed last, it would make malloc coalesce
+	 * the tree's small blocks that the next page's parse could reuse.)
+	 */
+	http_req_reset(&p->req);
 	p->rc = 0;
-	if (read_envelope(&p->req, &root, NULL, &p->why) < 0) {
-		p->rc = p->req.status ? MW_EAPI : MW_ENET;
+	if (read < 0) {
+		p->rc = status ? MW_EAPI : MW_ENET;
 		goto done;
 	}
 	result = json_object_get(root, "result");
@@ -430,8 +438,6 @@ static int page_read(struct page *p)
 	p->info = json_incref(json_object_get(root, "result_info"));
 done:
 	json_decref(root);
-	/* The raw page is up to a megabyte: it goes as soon as it is read. */
-	http_req_reset(&p->req);
 	return p->rc;
 }
 

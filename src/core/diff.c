@@ -11,10 +11,12 @@ void diff_domain(json_t **out_diff, json_t **out_body, const json_t *settings,
 	/* Table order, not document order: plans read the same whatever the YAML. */
 	for (size_t i = 0; i < fields_count; i++) {
 		const struct field *f = &fields_table[i];
-		json_t *want = json_object_get(settings, f->name);
-		json_t *have;
+		json_t *want, *have;
 
-		if (!want || !(f->flags & FIELD_WRITABLE))
+		if (!(f->flags & FIELD_WRITABLE))
+			continue;
+		want = json_object_get(settings, f->name);
+		if (!want)
 			continue;
 		if (live_domain_equal(live, f, want))
 			continue;
