@@ -423,16 +423,15 @@ static int page_read(struct page *p)
 	}
 	p->first = p->live->nr;
 	json_array_foreach(result, i, item) {
-		if (!json_is_object(item) || !json_is_string(json_object_get(item, "id")) ||
-		    !json_is_string(json_object_get(item, "domain"))) {
+		/* live_add() fails only for an item without string 'id' and 'domain'. */
+		if (live_add(p->live, item, p->keep_raw) < 0) {
+			err_clear();
 			buf_printf(&p->why,
 				   "item %zu is not a domain with an 'id' and a 'domain' name",
 				   i + 1);
 			p->rc = MW_EAPI;
 			goto done;
 		}
-		/* Checked just above: the one way live_add() fails. */
-		live_add(p->live, item, p->keep_raw);
 		p->count++;
 	}
 	p->info = json_incref(json_object_get(root, "result_info"));
