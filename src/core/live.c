@@ -197,7 +197,9 @@ static int cmp_by_id(const void *pa, const void *pb)
 int live_index(struct live *l)
 {
 	free(l->by_id);
-	qsort(l->v, l->nr, sizeof(*l->v), cmp_domain);
+	/* An empty listing has no array at all: qsort() may not be given NULL. */
+	if (l->nr)
+		qsort(l->v, l->nr, sizeof(*l->v), cmp_domain);
 	l->by_id = xcalloc(l->nr + 1, sizeof(*l->by_id));
 	for (size_t i = 0; i < l->nr; i++)
 		l->by_id[i] = &l->v[i];
