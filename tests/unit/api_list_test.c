@@ -23,29 +23,29 @@
 static const char *const *pages;
 
 static const char *const good[] = {
-	"[{\"id\": \"id-1\", \"domain\": \"A.example.com.\", \"lookback_hops\": 3,"
-	"  \"status\": \"active\", \"created_at\": \"2024-01-01T00:00:00Z\"},"
-	" {\"id\": \"id-2\", \"domain\": \"b.example.com\", \"folder\": \"Archive\","
-	"  \"regions\": [\"US\", \"GLOBAL\", \"US\"]}]",
-	"[{\"id\": \"id-3\", \"domain\": \"c.example.com\", \"require_tls_inbound\": null},"
-	" {\"id\": \"id-4\", \"domain\": \"d.example.com\", \"lookback_hops\": \"3\"}]",
-	"[{\"id\": \"id-5\", \"domain\": \"e.example.com\", \"authorization\": {\"x\": 1}}]",
+	("[{\"id\": \"id-1\", \"domain\": \"A.example.com.\", \"lookback_hops\": 3,"
+	 "  \"status\": \"active\", \"created_at\": \"2024-01-01T00:00:00Z\"},"
+	 " {\"id\": \"id-2\", \"domain\": \"b.example.com\", \"folder\": \"Archive\","
+	 "  \"regions\": [\"US\", \"GLOBAL\", \"US\"]}]"),
+	("[{\"id\": \"id-3\", \"domain\": \"c.example.com\", \"require_tls_inbound\": null},"
+	 " {\"id\": \"id-4\", \"domain\": \"d.example.com\", \"lookback_hops\": \"3\"}]"),
+	("[{\"id\": \"id-5\", \"domain\": \"e.example.com\", \"authorization\": {\"x\": 1}}]"),
 };
 
 static const char *const bad_item[] = {
-	"[{\"id\": \"id-1\", \"domain\": \"a.example.com\"},"
-	" {\"id\": \"id-2\", \"domain\": \"b.example.com\"}]",
-	"[{\"id\": 3, \"domain\": \"c.example.com\"},"
-	" {\"id\": \"id-4\", \"domain\": \"d.example.com\"}]",
-	"[{\"id\": \"id-5\", \"domain\": \"e.example.com\"}]",
+	("[{\"id\": \"id-1\", \"domain\": \"a.example.com\"},"
+	 " {\"id\": \"id-2\", \"domain\": \"b.example.com\"}]"),
+	("[{\"id\": 3, \"domain\": \"c.example.com\"},"
+	 " {\"id\": \"id-4\", \"domain\": \"d.example.com\"}]"),
+	("[{\"id\": \"id-5\", \"domain\": \"e.example.com\"}]"),
 };
 
 static const char *const repeated_id[] = {
-	"[{\"id\": \"id-1\", \"domain\": \"a.example.com\"},"
-	" {\"id\": \"id-2\", \"domain\": \"b.example.com\"}]",
-	"[{\"id\": \"id-3\", \"domain\": \"c.example.com\"},"
-	" {\"id\": \"id-4\", \"domain\": \"d.example.com\"}]",
-	"[{\"id\": \"id-2\", \"domain\": \"e.example.com\"}]",
+	("[{\"id\": \"id-1\", \"domain\": \"a.example.com\"},"
+	 " {\"id\": \"id-2\", \"domain\": \"b.example.com\"}]"),
+	("[{\"id\": \"id-3\", \"domain\": \"c.example.com\"},"
+	 " {\"id\": \"id-4\", \"domain\": \"d.example.com\"}]"),
+	("[{\"id\": \"id-2\", \"domain\": \"e.example.com\"}]"),
 };
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
