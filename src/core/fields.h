@@ -8,7 +8,9 @@
  * bodies, fingerprints, import and the documentation all read this table;
  * a new API field is one new row.
  *
- * Values are jansson json_t, the value type shared by the whole core.
+ * Values are jansson json_t, the value type shared by the whole core; the
+ * live state keeps its own compact form of them, driven by this table
+ * (live.h), and gives them back as json_t.
  */
 #ifndef MW_CORE_FIELDS_H
 #define MW_CORE_FIELDS_H
