@@ -210,7 +210,7 @@ static int write_state(struct session *s, const struct live_domain **v, size_t n
 			       "'%s' exists: nothing was written; give --force to replace it", out);
 	}
 	for (size_t i = 0; i < n; i++)
-		json_array_append(list, v[i]->obj);
+		json_array_append(list, v[i]->raw);
 	root = json_pack("{s:{s:o}}", "accounts", s->account_id, list);
 	text = json_dumps(root, JSON_INDENT(2));
 	{

@@ -8,6 +8,7 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/mem.h"
+#include "util/str.h"
 #include "util/timeutil.h"
 
 #define DEFAULT_API_URL "https://api.cloudflare.com/client/v4"
@@ -175,15 +176,6 @@ int session_load_desired(struct session *s, const char *commit, FILE *problems)
 	return rc;
 }
 
-static char *lower(const char *s)
-{
-	char *p = xstrdup(s);
-
-	for (char *q = p; *q; q++)
-		*q = (char)tolower((unsigned char)*q);
-	return p;
-}
-
 int session_resolve_account(struct session *s, bool required)
 {
 	const char *env = getenv("CLOUDFLARE_ACCOUNT_ID");
@@ -200,7 +192,7 @@ int session_resolve_account(struct session *s, bool required)
 			return err_set(MW_ECONFIG,
 				       "%s '%s' is not an account id (32 hexadecimal digits)", from,
 				       given);
-		s->account_id = lower(given);
+		s->account_id = str_lower_dup(given);
 		if (d->account_id && strcmp(d->account_id, s->account_id))
 			return err_set(MW_ECONFIG,
 				       "account mismatch: %s names account %s, but the "
@@ -339,16 +331,11 @@ done:
 int session_read_live(struct session *s, bool full)
 {
 	struct http_stats before, after;
-	json_t *domains = NULL;
 	double t0 = time_mono();
 	int rc;
 
 	api_stats(s->api, &before);
-	rc = api_list_domains(s->api, &domains, full ? API_KEEP_ALL : API_KEEP_SETTINGS);
-	if (rc < 0)
-		return rc;
-	rc = live_load(&s->live, domains);
-	json_decref(domains);
+	rc = api_list_domains(s->api, &s->live, full ? API_KEEP_ALL : API_KEEP_SETTINGS);
 	if (rc < 0)
 		return rc;
 	api_stats(s->api, &after);

@@ -355,8 +355,9 @@ struct page {
 	struct http_req req;
 	char *url;
 	long number;
-	enum api_list_keep keep;
-	json_t *items; /* the page's domains, as kept */
+	struct live *live; /* where its domains go (the listing's) */
+	bool keep_raw;
+	size_t first, count; /* its domains: live->v[first..first+count) */
 	json_t *info; /* its result_info, or NULL */
 	int rc; /* how reading it went; the message in `why` */
 	struct buf why;
@@ -383,49 +384,35 @@ static void page_release(struct page *p)
 {
 	http_req_reset(&p->req);
 	free(p->url);
-	json_decref(p->items);
 	json_decref(p->info);
 	buf_release(&p->why);
 	memset(p, 0, sizeof(*p));
 }
 
 /*
- * Planning needs only identity and writable fields: dropping the rest as
- * each page arrives keeps a 10,000-domain account small in memory.
- */
-static json_t *keep_of(const json_t *item, enum api_list_keep keep)
-{
-	json_t *out;
-
-	if (keep == API_KEEP_ALL)
-		return json_incref((json_t *)item);
-	out = json_object();
-	for (size_t i = 0; i < fields_count; i++) {
-		const struct field *f = &fields_table[i];
-		json_t *v;
-
-		if (!(f->flags & (FIELD_WRITABLE | FIELD_IDENTITY)))
-			continue;
-		v = json_object_get(item, f->name);
-		if (v)
-			json_object_set(out, f->name, v);
-	}
-	return out;
-}
-
-/*
- * Read one page's answer into p->items and p->info, then drop the raw
- * answer. Sets p->rc (and p->why); returns it.
+ * Read one page's answer: its domains go into the compact live model
+ * (p->live, from p->first on; planning needs only identity and writable
+ * fields, so the JSON goes as soon as each page is read) and its
+ * result_info into p->info; then the raw answer is dropped. Sets p->rc
+ * (and p->why); returns it.
  */
 static int page_read(struct page *p)
 {
 	json_t *root = NULL, *result;
 	size_t i;
 	json_t *item;
+	int read = read_envelope(&p->req, &root, NULL, &p->why);
+	long status = p->req.status;
 
+	/*
+	 * The raw page is up to a megabyte: it goes as soon as it is parsed,
+	 * before the parsed tree. (Freed last, it would make malloc coalesce
+	 * the tree's small blocks that the next page's parse could reuse.)
+	 */
+	http_req_reset(&p->req);
 	p->rc = 0;
-	if (read_envelope(&p->req, &root, NULL, &p->why) < 0) {
-		p->rc = p->req.status ? MW_EAPI : MW_ENET;
+	if (read < 0) {
+		p->rc = status ? MW_EAPI : MW_ENET;
 		goto done;
 	}
 	result = json_object_get(root, "result");
@@ -434,23 +421,22 @@ static int page_read(struct page *p)
 		p->rc = MW_EAPI;
 		goto done;
 	}
-	p->items = json_array();
+	p->first = p->live->nr;
 	json_array_foreach(result, i, item) {
-		if (!json_is_object(item) || !json_is_string(json_object_get(item, "id")) ||
-		    !json_is_string(json_object_get(item, "domain"))) {
+		/* live_add() fails only for an item without string 'id' and 'domain'. */
+		if (live_add(p->live, item, p->keep_raw) < 0) {
+			err_clear();
 			buf_printf(&p->why,
 				   "item %zu is not a domain with an 'id' and a 'domain' name",
 				   i + 1);
 			p->rc = MW_EAPI;
 			goto done;
 		}
-		json_array_append_new(p->items, keep_of(item, p->keep));
+		p->count++;
 	}
 	p->info = json_incref(json_object_get(root, "result_info"));
 done:
 	json_decref(root);
-	/* The raw page is up to a megabyte: it goes as soon as it is read. */
-	http_req_reset(&p->req);
 	return p->rc;
 }
 
@@ -468,6 +454,8 @@ struct listing {
 	size_t bytes;
 	int rc;
 	char *message; /* the first failure's, when rc < 0 */
+	struct live live; /* every page's domains, in the order they were read */
+	bool keep_raw; /* API_KEEP_ALL */
 };
 
 /* Count a page's raw answer before it is read; false when over the bound. */
@@ -509,14 +497,14 @@ static long info_count(const json_t *info, const char *name)
 	return (long)d;
 }
 
-/* Append a page's items, refusing an id that was already seen. */
-static int take_items(json_t *all, json_t *seen, const struct page *p)
+/*
+ * Take a page's domains, in page order, refusing an id that an earlier
+ * page (or this one) already had.
+ */
+static int take_items(json_t *seen, const struct page *p)
 {
-	size_t i;
-	json_t *item;
-
-	json_array_foreach(p->items, i, item) {
-		const char *id = json_string_value(json_object_get(item, "id"));
+	for (size_t i = p->first; i < p->first + p->count; i++) {
+		const char *id = p->live->v[i].id;
 		json_t *first = json_object_get(seen, id);
 
 		if (first)
@@ -527,7 +515,6 @@ static int take_items(json_t *all, json_t *seen, const struct page *p)
 				"while listing?); nothing was planned, run again",
 				id, (long long)json_integer_value(first), p->number);
 		json_object_set_new(seen, id, json_integer(p->number));
-		json_array_append(all, item);
 	}
 	return 0;
 }
@@ -557,8 +544,15 @@ static void page_arrived(struct http_req *req, void *ctx)
 	}
 }
 
-static int list_rest_concurrently(struct listing *l, json_t *all, json_t *seen, long pages,
-				  long per_page, long total, enum api_list_keep keep)
+static void page_init(struct page *p, struct listing *l, long number, long per_page)
+{
+	p->live = &l->live;
+	p->keep_raw = l->keep_raw;
+	page_url(p, l->a, number, per_page);
+}
+
+static int list_rest_concurrently(struct listing *l, json_t *seen, long pages, long per_page,
+				  long total)
 {
 	size_t n = (size_t)(pages - 1);
 	struct page *p = xcalloc(n, sizeof(*p));
@@ -566,8 +560,7 @@ static int list_rest_concurrently(struct listing *l, json_t *all, json_t *seen, 
 	int rc = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		p[i].keep = keep;
-		page_url(&p[i], l->a, (long)i + 2, per_page);
+		page_init(&p[i], l, (long)i + 2, per_page);
 		reqs[i] = &p[i].req;
 	}
 	rc = http_run(l->a->http, reqs, n, page_arrived, l);
@@ -580,16 +573,16 @@ static int list_rest_concurrently(struct listing *l, json_t *all, json_t *seen, 
 			rc = page_error(&p[i]);
 			break;
 		}
-		if ((long)json_array_size(p[i].items) != expect) {
+		if ((long)p[i].count != expect) {
 			rc = err_set(
 				MW_ECONSISTENCY,
 				"the domain listing is inconsistent: page %ld "
 				"holds %zu domains where %ld were announced (%ld in all); nothing "
 				"was planned, run again",
-				p[i].number, json_array_size(p[i].items), expect, total);
+				p[i].number, p[i].count, expect, total);
 			break;
 		}
-		rc = take_items(all, seen, &p[i]);
+		rc = take_items(seen, &p[i]);
 	}
 	for (size_t i = 0; i < n; i++)
 		page_release(&p[i]);
@@ -599,8 +592,7 @@ static int list_rest_concurrently(struct listing *l, json_t *all, json_t *seen, 
 }
 
 /* Without a total: page after page until a short one, within the bound. */
-static int list_rest_sequentially(struct listing *l, json_t *all, json_t *seen, long per_page,
-				  enum api_list_keep keep)
+static int list_rest_sequentially(struct listing *l, json_t *seen, long per_page)
 {
 	int rc = 0;
 
@@ -614,37 +606,33 @@ static int list_rest_sequentially(struct listing *l, json_t *all, json_t *seen, 
 				       "refusing to plan on it",
 				       API_MAX_PAGES);
 		}
-		p.keep = keep;
-		page_url(&p, l->a, number, per_page);
+		page_init(&p, l, number, per_page);
 		rc = fetch_one(l, &p);
 		if (rc == 0)
-			rc = take_items(all, seen, &p);
-		got = p.items ? json_array_size(p.items) : 0;
+			rc = take_items(seen, &p);
+		got = p.count;
 		page_release(&p);
 		if (rc < 0 || got < (size_t)per_page)
 			return rc;
 	}
 }
 
-int api_list_domains(struct api *a, json_t **out, enum api_list_keep keep)
+int api_list_domains(struct api *a, struct live *out, enum api_list_keep keep)
 {
 	struct page first = { 0 };
-	struct listing l = { a, 0, 0, NULL };
-	json_t *all = json_array();
+	struct listing l = { a, 0, 0, NULL, LIVE_INIT, keep == API_KEEP_ALL };
 	json_t *seen = json_object();
 	long per_page = API_PER_PAGE_MAX, total, got, pages, announced_pp;
 	int rc;
 
-	*out = NULL;
-	first.keep = keep;
-	page_url(&first, a, 1, API_PER_PAGE_MAX);
+	page_init(&first, &l, 1, API_PER_PAGE_MAX);
 	rc = fetch_one(&l, &first);
 	if (rc < 0)
 		goto done;
-	rc = take_items(all, seen, &first);
+	rc = take_items(seen, &first);
 	if (rc < 0)
 		goto done;
-	got = (long)json_array_size(first.items);
+	got = (long)first.count;
 	total = info_count(first.info, "total_count");
 	/* A server may cap pages below what was asked: follow its page size. */
 	announced_pp = info_count(first.info, "per_page");
@@ -667,7 +655,7 @@ int api_list_domains(struct api *a, json_t **out, enum api_list_keep keep)
 	if (got < per_page)
 		goto finished;
 	if (total < 0) {
-		rc = list_rest_sequentially(&l, all, seen, per_page, keep);
+		rc = list_rest_sequentially(&l, seen, per_page);
 		goto done_check;
 	}
 	pages = (total + per_page - 1) / per_page;
@@ -679,24 +667,27 @@ int api_list_domains(struct api *a, json_t **out, enum api_list_keep keep)
 		goto done;
 	}
 	if (pages > 1)
-		rc = list_rest_concurrently(&l, all, seen, pages, per_page, total, keep);
+		rc = list_rest_concurrently(&l, seen, pages, per_page, total);
 done_check:
 	if (rc < 0)
 		goto done;
-	if (total >= 0 && (long)json_array_size(all) != total) {
+	if (total >= 0 && (long)l.live.nr != total) {
 		rc = err_set(MW_ECONSISTENCY,
 			     "the domain listing is inconsistent: %zu domains "
 			     "listed, %ld announced",
-			     json_array_size(all), total);
+			     l.live.nr, total);
 		goto done;
 	}
 finished:
-	*out = all;
-	all = NULL;
+	rc = live_index(&l.live);
+	if (rc < 0)
+		goto done;
+	*out = l.live;
+	l.live = (struct live)LIVE_INIT;
 done:
 	page_release(&first);
 	free(l.message);
-	json_decref(all);
+	live_release(&l.live);
 	json_decref(seen);
 	return rc;
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "core/http.h"
+#include "core/live.h"
 
 /* The largest page the list endpoint serves (its `per_page` maximum). */
 #define API_PER_PAGE_MAX 1000
@@ -69,13 +70,14 @@ const char *api_base_url(const struct api *a);
 
 /* What api_list_domains() keeps of each Domain object. */
 enum api_list_keep {
-	API_KEEP_SETTINGS, /* id, domain and the writable fields: all planning needs */
-	API_KEEP_ALL, /* the whole object, read-only fields too (import --format state) */
+	API_KEEP_SETTINGS, /* the compact model only: id, name, writable values */
+	API_KEEP_ALL, /* also each whole object in `raw` (import --format state) */
 };
 
 /*
- * List every domain of the account into `*out` (a new JSON array of Domain
- * objects, in the API's order). Uses per_page=1000; after the first page,
+ * List every domain of the account into `*out`, a live state (live.h) that
+ * the caller releases with live_release(); raw Domain objects are kept only
+ * under API_KEEP_ALL. Uses per_page=1000; after the first page,
  * fetches the rest concurrently when the total is announced (parsing each
  * page as it arrives), one after the other otherwise. The first page that
  * fails for good ends the listing: no further page is started and those in
@@ -83,7 +85,7 @@ enum api_list_keep {
  * id seen twice, a page shorter or longer than announced, more than
  * API_MAX_PAGES pages or API_MAX_LIST_BYTES bytes): never a partial list.
  */
-int api_list_domains(struct api *a, json_t **out, enum api_list_keep keep);
+int api_list_domains(struct api *a, struct live *out, enum api_list_keep keep);
 
 /*
  * Run `n` operations concurrently under the client's limits. `done` (may be

@@ -60,27 +60,13 @@ void apply_items_free(struct apply_item *items, size_t n)
 	free(items);
 }
 
-json_t *apply_settings_of(const json_t *domain)
-{
-	json_t *out = json_object();
-
-	for (size_t i = 0; i < fields_count; i++) {
-		const struct field *f = &fields_table[i];
-		json_t *v = json_object_get(domain, f->name);
-
-		if ((f->flags & FIELD_WRITABLE) && v)
-			json_object_set(out, f->name, v);
-	}
-	return out;
-}
-
 void apply_attach_live(struct apply_item *items, size_t n, const struct live *live)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct live_domain *ld = live_find_id(live, items[i].change->id);
 
 		json_decref(items[i].live);
-		items[i].live = ld ? json_incref(ld->obj) : NULL;
+		items[i].live = ld ? live_domain_json(ld) : NULL;
 	}
 }
 

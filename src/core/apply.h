@@ -44,8 +44,9 @@ size_t apply_items_new(struct apply_item **out, const struct plan *plan);
 void apply_items_free(struct apply_item *items, size_t n);
 
 /*
- * Set each item's `live` to its domain in `live` (a new reference; NULL
- * when the id is not there): the "before" of the records.
+ * Set each item's `live` to its domain in `live` as a Domain object
+ * (live_domain_json(): a new reference; NULL when the id is not there):
+ * the "before" of the records.
  */
 void apply_attach_live(struct apply_item *items, size_t n, const struct live *live);
 
@@ -71,9 +72,6 @@ struct apply_hooks {
  * outcome says how it went), or a negative code when it could not start.
  */
 int apply_run(struct api *api, struct apply_item *items, size_t n, const struct apply_hooks *hooks);
-
-/* The writable settings of a Domain object, as the API gave them. New reference. */
-json_t *apply_settings_of(const json_t *domain);
 
 /* "applied", "already_gone", "failed", "not_sent" or "pending". */
 const char *apply_outcome_name(enum apply_outcome o);

@@ -396,7 +396,9 @@ json_t *audit_entry(const struct audit_context *ctx, const struct apply_item *it
 	if (op->body_text)
 		body = json_loads(op->body_text, 0, NULL);
 	json_object_set_new(o, "request_body", body ? body : json_null());
-	json_object_set_new(o, "before", item->live ? apply_settings_of(item->live) : json_null());
+	json_object_set_new(o, "before",
+			    item->live ? fields_project(item->live, FIELD_WRITABLE, FIELDS_AS_GIVEN)
+				       : json_null());
 	if (!result)
 		return o;
 	json_object_set_new(o, "intent_seq",
@@ -410,13 +412,16 @@ json_t *audit_entry(const struct audit_context *ctx, const struct apply_item *it
 	json_object_set_new(o, "error", str_or_null(item->error));
 	json_object_set_new(o, "api_errors", op->errors ? json_incref(op->errors) : json_null());
 	if (item->outcome == APPLY_DONE && c->action == PLAN_UPDATE && item->after)
-		json_object_set_new(o, "after", apply_settings_of(item->after));
+		json_object_set_new(o, "after",
+				    fields_project(item->after, FIELD_WRITABLE, FIELDS_AS_GIVEN));
 	else if ((item->outcome == APPLY_DONE || item->outcome == APPLY_GONE) &&
 		 c->action == PLAN_DELETE)
 		json_object_set_new(o, "after", json_null());
 	else
-		json_object_set_new(o, "after",
-				    item->live ? apply_settings_of(item->live) : json_null());
+		json_object_set_new(
+			o, "after",
+			item->live ? fields_project(item->live, FIELD_WRITABLE, FIELDS_AS_GIVEN)
+				   : json_null());
 	return o;
 }
 

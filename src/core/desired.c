@@ -9,6 +9,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/str.h"
 #include "util/suggest.h"
 
 static const char *const top_keys[] = { "account_id", "defaults", "domains", NULL };
@@ -352,9 +353,7 @@ static void load_account(struct loader *l, const struct ynode *v)
 			   "account_id takes a Cloudflare account id: 32 hexadecimal digits");
 		return;
 	}
-	low = xstrdup(v->text);
-	for (char *p = low; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
+	low = str_lower_dup(v->text);
 	if (!d->account_id) {
 		d->account_id = low;
 		d->account_file = xstrdup(l->file);

@@ -2,7 +2,8 @@
 
 #include "core/fields.h"
 
-void diff_domain(json_t **out_diff, json_t **out_body, const json_t *settings, const json_t *live)
+void diff_domain(json_t **out_diff, json_t **out_body, const json_t *settings,
+		 const struct live_domain *live)
 {
 	json_t *diff = json_array();
 	json_t *body = json_object();
@@ -10,15 +11,17 @@ void diff_domain(json_t **out_diff, json_t **out_body, const json_t *settings, c
 	/* Table order, not document order: plans read the same whatever the YAML. */
 	for (size_t i = 0; i < fields_count; i++) {
 		const struct field *f = &fields_table[i];
-		json_t *want = json_object_get(settings, f->name);
-		json_t *have;
+		json_t *want, *have;
 
-		if (!want || !(f->flags & FIELD_WRITABLE))
+		if (!(f->flags & FIELD_WRITABLE))
 			continue;
-		have = json_object_get(live, f->name);
-		if (fields_equal(f, want, have))
+		want = json_object_get(settings, f->name);
+		if (!want)
 			continue;
-		json_array_append_new(diff, json_pack("{s:s, s:O, s:O}", "field", f->name, "before",
+		if (live_domain_equal(live, f, want))
+			continue;
+		have = live_domain_value(live, f);
+		json_array_append_new(diff, json_pack("{s:s, s:o, s:O}", "field", f->name, "before",
 						      have ? have : json_null(), "after", want));
 		json_object_set(body, f->name, want);
 	}

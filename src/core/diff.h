@@ -12,13 +12,16 @@
 
 #include <jansson.h>
 
+#include "core/live.h"
+
 /*
- * Compare `settings` (writable field -> desired value) with the live Domain
- * object `live`. Writes two new references: `*out_diff`, an array of
+ * Compare `settings` (writable field -> desired value) with the live domain
+ * `live` (live_domain_equal()). Writes two new references: `*out_diff`, an array of
  * {"field", "before", "after"} in schema-table order (before: the live
  * value, null when missing), and `*out_body`, the PATCH body: exactly the
  * differing fields with their desired values. Both are empty when in sync.
  */
-void diff_domain(json_t **out_diff, json_t **out_body, const json_t *settings, const json_t *live);
+void diff_domain(json_t **out_diff, json_t **out_body, const json_t *settings,
+		 const struct live_domain *live);
 
 #endif

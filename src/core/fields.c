@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/mem.h"
+#include "util/str.h"
 #include "util/suggest.h"
 
 static const char *const delivery_modes[] = {
@@ -284,15 +285,6 @@ int fields_check(const struct field *f, const json_t *value, long *bad_item, str
 	return -1;
 }
 
-static char *lower_dup(const char *s)
-{
-	char *p = xstrdup(s);
-
-	for (char *q = p; *q; q++)
-		*q = (char)tolower((unsigned char)*q);
-	return p;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -358,7 +350,7 @@ json_t *fields_canonical(const struct field *f, const json_t *value)
 		break;
 	case FIELD_UUID:
 		if (json_is_string(value)) {
-			char *low = lower_dup(json_string_value(value));
+			char *low = str_lower_dup(json_string_value(value));
 			json_t *out = json_string(low);
 
 			free(low);
@@ -383,24 +375,50 @@ bool fields_equal(const struct field *f, const json_t *a, const json_t *b)
 	return eq;
 }
 
-json_t *fields_writable_of(const json_t *domain)
+json_t *fields_project(const json_t *domain, unsigned flags, enum fields_projection how)
 {
 	json_t *out = json_object();
 
 	for (size_t i = 0; i < fields_count; i++) {
 		const struct field *f = &fields_table[i];
+		json_t *v;
 
-		if (!(f->flags & FIELD_WRITABLE))
+		if (!(f->flags & flags))
 			continue;
-		json_object_set_new(out, f->name,
-				    fields_canonical(f, json_object_get(domain, f->name)));
+		v = json_object_get(domain, f->name);
+		if (how == FIELDS_CANONICAL)
+			json_object_set_new(out, f->name, fields_canonical(f, v));
+		else if (v)
+			json_object_set(out, f->name, v);
 	}
 	return out;
 }
 
+int fields_writable_index(const struct field *f)
+{
+	int n = 0;
+
+	if (!(f->flags & FIELD_WRITABLE))
+		return -1;
+	for (const struct field *g = fields_table; g < f; g++)
+		if (g->flags & FIELD_WRITABLE)
+			n++;
+	return n;
+}
+
+size_t fields_writable_count(void)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < fields_count; i++)
+		if (fields_table[i].flags & FIELD_WRITABLE)
+			n++;
+	return n;
+}
+
 void fields_fingerprint(char out[HASH_HEX_SIZE], const json_t *domain)
 {
-	json_t *w = fields_writable_of(domain);
+	json_t *w = fields_project(domain, FIELD_WRITABLE, FIELDS_CANONICAL);
 	char *text = json_dumps(w, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 
 	hash_sha256_hex(out, text, strlen(text));
@@ -423,7 +441,7 @@ static bool valid_label(const char *s, size_t len)
 
 int fields_normalize_domain(char **out, const char *name, bool strict, struct buf *why)
 {
-	char *low = lower_dup(name);
+	char *low = str_lower_dup(name);
 	size_t len = strlen(low);
 	const char *p, *dot;
 	int labels = 0;

@@ -8,7 +8,9 @@
  * bodies, fingerprints, import and the documentation all read this table;
  * a new API field is one new row.
  *
- * Values are jansson json_t, the value type shared by the whole core.
+ * Values are jansson json_t, the value type shared by the whole core; the
+ * live state keeps its own compact form of them, driven by this table
+ * (live.h), and gives them back as json_t.
  */
 #ifndef MW_CORE_FIELDS_H
 #define MW_CORE_FIELDS_H
@@ -83,15 +85,32 @@ json_t *fields_canonical(const struct field *f, const json_t *value);
 /* Whether two values of `f` mean the same (either may be NULL: missing). */
 bool fields_equal(const struct field *f, const json_t *a, const json_t *b);
 
-/*
- * The writable fields of a live Domain object, canonical, every writable
- * field present (missing ones as null). A new reference.
- */
-json_t *fields_writable_of(const json_t *domain);
+/* How fields_project() writes the values it keeps. */
+enum fields_projection {
+	FIELDS_AS_GIVEN, /* shared references, exactly as in the object; missing stays missing */
+	FIELDS_CANONICAL, /* fields_canonical() copies; a missing field is written as null */
+};
 
 /*
- * The fingerprint of a live Domain object: "sha256:<hex>" of the canonical
- * JSON of fields_writable_of(domain). Two objects that differ only in
+ * The members of the Domain object `domain` whose rows carry one of the
+ * `flags` (FIELD_WRITABLE, FIELD_IDENTITY...), in table order, as `how`
+ * says. The one projection of a domain onto the schema: PATCH-able
+ * settings for audit records, policy subjects and fingerprints all come
+ * from it. Returns a new object (the caller's); `domain` is not changed.
+ */
+json_t *fields_project(const json_t *domain, unsigned flags, enum fields_projection how);
+
+/*
+ * The position of writable row `f` among the writable rows (0-based, table
+ * order), or -1 when `f` is not writable; fields_writable_count() of them.
+ * Compact per-domain models (live.h) index their values by it.
+ */
+int fields_writable_index(const struct field *f);
+size_t fields_writable_count(void);
+
+/*
+ * The fingerprint of a Domain object: "sha256:<hex>" of the canonical JSON
+ * of fields_project(domain, FIELD_WRITABLE, FIELDS_CANONICAL). Two objects that differ only in
  * read-only fields, array order or address spelling share a fingerprint.
  */
 void fields_fingerprint(char out[HASH_HEX_SIZE], const json_t *domain);

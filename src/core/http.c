@@ -1,7 +1,6 @@
 #include "http.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <curl/curl.h>
 #include <math.h>
 #include <stdint.h>
@@ -14,6 +13,7 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/mem.h"
+#include "util/str.h"
 #include "util/timeutil.h"
 #include "util/url.h"
 
@@ -740,10 +740,8 @@ int http_url_origin(struct buf *out, const char *url, bool *loopback)
 		goto done;
 	}
 	curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
-	for (char *p = scheme; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	for (char *p = host; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
+	str_lower(scheme);
+	str_lower(host);
 	buf_printf(out, "%s://%s:%s", scheme, host, port ? port : "");
 	if (loopback)
 		*loopback = http_loopback_host(host);

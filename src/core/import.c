@@ -84,11 +84,11 @@ bool import_domain(struct buf *out, const struct live_domain *d, bool pin, struc
 	}
 	for (size_t i = 0; i < fields_count; i++) {
 		const struct field *f = &fields_table[i];
-		json_t *v = json_object_get(d->obj, f->name);
+		json_t *v = (f->flags & FIELD_WRITABLE) ? live_domain_value(d, f) : NULL;
 		struct buf why = BUF_INIT, text = BUF_INIT;
 		long bad;
 
-		if (!(f->flags & FIELD_WRITABLE) || !v)
+		if (!v)
 			continue;
 		if (fields_check(f, v, &bad, &why) < 0 || ydoc_format_flow(&text, v) < 0) {
 			struct buf shown = BUF_INIT;
@@ -105,6 +105,7 @@ bool import_domain(struct buf *out, const struct live_domain *d, bool pin, struc
 		} else {
 			buf_printf(out, "    %s: %s\n", f->name, text.ptr);
 		}
+		json_decref(v);
 		buf_release(&why);
 		buf_release(&text);
 	}

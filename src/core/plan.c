@@ -89,7 +89,7 @@ static void set_live(struct plan_change *c, const struct live_domain *ld)
 {
 	char fp[HASH_HEX_SIZE];
 
-	fields_fingerprint(fp, ld->obj);
+	live_fingerprint(fp, ld);
 	c->fingerprint = xstrdup(fp);
 }
 
@@ -207,7 +207,7 @@ static void plan_domain(struct plan *p, const struct desired_domain *dd,
 		p->summary.missing++;
 		return;
 	}
-	diff_domain(&diff, &body, dd->settings, ld->obj);
+	diff_domain(&diff, &body, dd->settings, ld);
 	if (json_array_size(diff) == 0) {
 		json_decref(diff);
 		json_decref(body);

@@ -111,7 +111,7 @@ static int check_fresh(const struct plan *saved, const struct live *live)
 			continue;
 		ld = live_find_id(live, c->id);
 		if (ld)
-			fields_fingerprint(fp, ld->obj);
+			live_fingerprint(fp, ld);
 		if (ld && !strcmp(ld->name, c->domain) && !strcmp(fp, c->fingerprint))
 			continue;
 		buf_puts(&stale, "\n  ");

@@ -446,7 +446,15 @@ static json_t *end_state(const struct plan *plan, const struct plan_subject *sub
 {
 	const struct live_domain *ld = live_find_id(live, sub->id);
 	const struct plan_change *c = find_update(plan, sub->domain, sub->id);
-	json_t *state = ld ? fields_writable_of(ld->obj) : json_object();
+	json_t *state = json_object();
+
+	if (ld) {
+		json_t *obj = live_domain_json(ld);
+
+		json_decref(state);
+		state = fields_project(obj, FIELD_WRITABLE, FIELDS_CANONICAL);
+		json_decref(obj);
+	}
 
 	if (c)
 		json_object_update(state, c->body);

@@ -79,25 +79,26 @@ static int revert_update(struct plan *p, struct revert_notes *notes, const json_
 	json_object_foreach((json_t *)sent, k, v) {
 		const struct field *f = fields_find(k);
 		const json_t *old = json_object_get(before, k);
-		const json_t *now = json_object_get(ld->obj, k);
+		json_t *now;
 
 		if (!f || !old) {
 			buf_printf(&why, "%s%s had no value before the run", why.len ? "; " : "",
 				   k);
 			continue;
 		}
+		now = live_domain_value(ld, f);
 		if (!fields_equal(f, now, json_object_get(after, k))) {
 			buf_printf(&why, "%s%s is now ", why.len ? "; " : "", k);
 			fields_format_value(&why, now);
 			buf_puts(&why, ", the run left ");
 			fields_format_value(&why, json_object_get(after, k));
-			continue;
+		} else if (!fields_equal(f, now, old)) {
+			json_object_set(body, k, (json_t *)old);
+			json_array_append_new(diff,
+					      json_pack("{s:s, s:O, s:O}", "field", k, "before",
+							now ? now : json_null(), "after", old));
 		}
-		if (fields_equal(f, now, old))
-			continue;
-		json_object_set(body, k, (json_t *)old);
-		json_array_append_new(diff, json_pack("{s:s, s:O, s:O}", "field", k, "before",
-						      now ? now : json_null(), "after", old));
+		json_decref(now);
 	}
 	if (why.len) {
 		bool conflict = strstr(why.ptr, " is now ") != NULL;
@@ -118,7 +119,7 @@ static int revert_update(struct plan *p, struct revert_notes *notes, const json_
 	c->id = xstrdup(ld->id);
 	c->body = body;
 	c->diff = diff;
-	fields_fingerprint(fp, ld->obj);
+	live_fingerprint(fp, ld);
 	c->fingerprint = xstrdup(fp);
 	buf_release(&why);
 	return 1;

@@ -193,6 +193,9 @@ static int bool_text(const char *s)
 	static const char *const no[] = { "false", "False", "FALSE", "no", "No",
 					  "NO",    "off",   "Off",   "OFF" };
 
+	/* Most scalars are names and numbers: no spelling of a boolean starts so. */
+	if (!s[0] || !strchr("tTyYoOfFnN", s[0]))
+		return -1;
 	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
 		if (!strcmp(s, yes[i]))
 			return 1;

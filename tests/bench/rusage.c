@@ -1,7 +1,9 @@
 /*
- * rusage: run a command and report its wall time and peak memory, for the
- * benchmarks: `rusage OUTFILE CMD ARGS...` writes {"wall_s", "max_rss_kb",
- * "exit"} to OUTFILE and exits with the command's status.
+ * rusage: run a command and report its wall time, CPU time and peak memory,
+ * for the benchmarks: `rusage OUTFILE CMD ARGS...` writes {"wall_s",
+ * "user_s", "sys_s", "cpu_s", "max_rss_kb", "exit"} to OUTFILE (CPU time is
+ * the command's own, user plus system, all its threads) and exits with the
+ * command's status.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@ int main(int argc, char **argv)
 {
 	struct timespec t0, t1;
 	struct rusage ru;
+	double user, sys;
 	int status = 0;
 	pid_t pid;
 	FILE *out;
@@ -43,9 +46,14 @@ int main(int argc, char **argv)
 		perror(argv[1]);
 		return 2;
 	}
-	fprintf(out, "{\"wall_s\": %.4f, \"max_rss_kb\": %ld, \"exit\": %d}\n",
-		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-		ru.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+	sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	fprintf(out,
+		"{\"wall_s\": %.4f, \"user_s\": %.4f, \"sys_s\": %.4f, \"cpu_s\": %.4f, "
+		"\"max_rss_kb\": %ld, \"exit\": %d}\n",
+		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, user,
+		sys, user + sys, ru.ru_maxrss,
+		WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	fclose(out);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

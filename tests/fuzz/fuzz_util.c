@@ -261,6 +261,7 @@ static void check_update(const struct plan_change *c, const struct desired *d, c
 	const struct desired_domain *dd = d ? desired_find(d, c->domain) : NULL;
 	const char *name;
 	json_t *v, *patched, *diff2 = NULL, *body2 = NULL;
+	struct live after = LIVE_INIT;
 	size_t i;
 
 	FUZZ_CHECK(json_is_array(c->diff) && json_array_size(c->diff) > 0, "plan-invariant",
@@ -290,9 +291,12 @@ static void check_update(const struct plan_change *c, const struct desired *d, c
 	if (!ld || !dd)
 		return;
 	/* The PATCH must bring the live domain to the desired state. */
-	patched = json_deep_copy(ld->obj);
+	patched = live_domain_json(ld);
 	json_object_update(patched, c->body);
-	diff_domain(&diff2, &body2, dd->settings, patched);
+	FUZZ_CHECK(live_add(&after, patched, false) == 0, "plan-semantics",
+		   "update of '%s': the patched domain does not load", c->domain);
+	diff_domain(&diff2, &body2, dd->settings, &after.v[0]);
+	live_release(&after);
 	FUZZ_CHECK(json_array_size(diff2) == 0, "plan-semantics",
 		   "update of '%s' would not bring it in sync: %zu fields still differ", c->domain,
 		   json_array_size(diff2));
@@ -375,7 +379,7 @@ void fuzz_check_built_plan(const struct plan *p, const struct desired *d, const 
 					   "change of '%s' names id '%s', not live", c->domain,
 					   c->id);
 				if (ld) {
-					fields_fingerprint(fp, ld->obj);
+					live_fingerprint(fp, ld);
 					FUZZ_CHECK(!strcmp(fp, c->fingerprint), "plan-invariant",
 						   "change of '%s' has a stale fingerprint",
 						   c->domain);

@@ -58,7 +58,7 @@ static void check_fields_of(const json_t *obj)
 	}
 	/* The fingerprint is that of the writable fields, canonical. */
 	fields_fingerprint(fp1, obj);
-	w = fields_writable_of(obj);
+	w = fields_project(obj, FIELD_WRITABLE, FIELDS_CANONICAL);
 	fields_fingerprint(fp2, w);
 	FUZZ_CHECK(!strcmp(fp1, fp2), "fields-fingerprint",
 		   "the fingerprint changes when only writable fields are kept");
@@ -82,7 +82,7 @@ static void check_live(const struct live *l, const json_t *arr)
 		const struct live_domain *d = &l->v[i];
 		size_t first, n;
 
-		FUZZ_CHECK(d->id && d->name && json_is_object(d->obj), "live-invariant",
+		FUZZ_CHECK(d->id && d->name && d->values && !d->raw, "live-invariant",
 			   "entry %zu incomplete", i);
 		if (i > 0) {
 			const struct live_domain *p = &l->v[i - 1];
@@ -101,6 +101,43 @@ static void check_live(const struct live *l, const json_t *arr)
 		FUZZ_CHECK(n >= 1 && first <= i && i < first + n, "live-invariant",
 			   "live_find_name('%s') gives %zu at %zu, not entry %zu", d->name, n,
 			   first, i);
+	}
+}
+
+/*
+ * The compact model keeps every writable value exactly (the same JSON comes
+ * back) and compares it as fields_equal() compares the JSON: against each
+ * value the first domain has.
+ */
+static void check_values(const struct live *l, const json_t *arr)
+{
+	const json_t *probe = json_array_get(arr, 0);
+	size_t i;
+	json_t *item;
+
+	json_array_foreach(arr, i, item) {
+		const struct live_domain *d =
+			live_find_id(l, json_string_value(json_object_get(item, "id")));
+
+		FUZZ_CHECK(d, "live-invariant", "domain %zu is not indexed", i);
+		for (size_t r = 0; d && r < fields_count; r++) {
+			const struct field *f = &fields_table[r];
+			json_t *given = json_object_get(item, f->name);
+			json_t *kept, *other = json_object_get(probe, f->name);
+
+			if (!(f->flags & FIELD_WRITABLE))
+				continue;
+			kept = live_domain_value(d, f);
+			FUZZ_CHECK(given ? kept && json_equal(given, kept) : !kept, "live-model",
+				   "%s of domain %zu is not kept exactly", f->name, i);
+			FUZZ_CHECK(live_domain_equal(d, f, given) == fields_equal(f, given, given),
+				   "live-model", "%s of domain %zu differs from itself", f->name,
+				   i);
+			FUZZ_CHECK(live_domain_equal(d, f, other) == fields_equal(f, other, given),
+				   "live-model", "%s of domain %zu compares unlike fields_equal()",
+				   f->name, i);
+			json_decref(kept);
+		}
 	}
 }
 
@@ -133,6 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto done;
 	}
 	check_live(&l, root);
+	check_values(&l, root);
 	for (int prune = 0; prune <= 1; prune++) {
 		struct plan p;
 

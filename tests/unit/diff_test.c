@@ -11,7 +11,8 @@
 #include "util/mem.h"
 
 struct fx {
-	json_t *settings, *live, *diff, *body;
+	json_t *settings, *diff, *body;
+	struct live live; /* the one live domain of run() */
 };
 
 static int setup(void **state)
@@ -25,7 +26,7 @@ static int teardown(void **state)
 	struct fx *fx = *state;
 
 	json_decref(fx->settings);
-	json_decref(fx->live);
+	live_release(&fx->live);
 	json_decref(fx->diff);
 	json_decref(fx->body);
 	free(fx);
@@ -34,15 +35,18 @@ static int teardown(void **state)
 
 static void run(struct fx *fx, const char *settings, const char *live)
 {
+	json_t *obj = tu_json(live);
+
 	json_decref(fx->settings);
-	json_decref(fx->live);
+	live_release(&fx->live);
 	json_decref(fx->diff);
 	json_decref(fx->body);
 	fx->settings = tu_json(settings);
-	fx->live = tu_json(live);
 	fx->diff = NULL;
 	fx->body = NULL;
-	diff_domain(&fx->diff, &fx->body, fx->settings, fx->live);
+	assert_int_equal(live_add(&fx->live, obj, false), 0);
+	json_decref(obj);
+	diff_domain(&fx->diff, &fx->body, fx->settings, &fx->live.v[0]);
 	assert_non_null(fx->diff);
 	assert_non_null(fx->body);
 }

@@ -798,7 +798,7 @@ static void writable_of_has_every_writable_field(void **state)
 			   "\"lookback_hops\": 3, \"regions\": [\"US\", \"GLOBAL\"], "
 			   "\"integration_id\": \"3FA85F64-5717-4562-B3FC-2C963F66AFA6\", "
 			   "\"folder\": null, \"whatever\": 1}");
-	fx->v[1] = fields_writable_of(fx->v[0]);
+	fx->v[1] = fields_project(fx->v[0], FIELD_WRITABLE, FIELDS_CANONICAL);
 	assert_json(fx->v[1],
 		    "{\"allowed_delivery_modes\": null, \"drop_dispositions\": null, "
 		    "\"folder\": null, \"integration_id\": "

@@ -1,6 +1,7 @@
 /*
- * live_test: the listed Domain objects, indexed by name and by id; odd
- * objects kept as they are, broken listings refused.
+ * live_test: the listed Domain objects in the compact model, indexed by
+ * name and by id; odd values kept as they are and compared as opaque,
+ * sets compared sorted, broken listings refused.
  */
 #include "testutil.h"
 
@@ -76,26 +77,200 @@ static void indexes_by_normalised_name(void **state)
 		assert_true(strcasecmp(fx->l.by_id[i - 1]->id, fx->l.by_id[i]->id) < 0);
 }
 
+/* The value of writable field `name` of `d`, as compact JSON text ("" when missing). */
+static char *value_text(const struct live_domain *d, const char *name)
+{
+	json_t *v = live_domain_value(d, fields_find(name));
+	char *text = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : xstrdup("");
+
+	json_decref(v);
+	return text;
+}
+
+static void assert_value(const struct live_domain *d, const char *name, const char *want)
+{
+	char *text = value_text(d, name);
+
+	assert_string_equal(text, want);
+	free(text);
+}
+
+static void tag_is(const struct live_domain *d, const char *name, enum live_tag tag)
+{
+	assert_int_equal(d->values[fields_writable_index(fields_find(name))].tag, tag);
+}
+
 static void objects_are_kept_exactly(void **state)
 {
 	struct fx *fx = *state;
 	const struct live_domain *d;
+	json_t *obj;
 
 	assert_int_equal(load(fx, listing), 0);
 	d = live_find_id(&fx->l, "12345");
 	assert_non_null(d);
-	/* The very object of the listing, odd values included. */
-	assert_ptr_equal(d->obj, json_array_get(fx->arr, 4));
-	assert_json(d->obj, "{\"id\": \"12345\", \"domain\": \"weird_name.example\", "
-			    "\"folder\": \"Archive\", \"require_tls_inbound\": null, "
-			    "\"regions\": \"GLOBAL\"}");
-	/* References are taken: the listing may go. */
+	/* The raw object is not kept: only the compact model is. */
+	assert_null(d->raw);
+	/* The listing may go: nothing of it is borrowed. */
 	json_decref(fx->arr);
 	fx->arr = NULL;
-	assert_string_equal(json_string_value(json_object_get(d->obj, "domain")),
-			    "weird_name.example");
+	obj = live_domain_json(d);
+	assert_json(obj, "{\"id\": \"12345\", \"domain\": \"weird_name.example\", "
+			 "\"folder\": \"Archive\", \"require_tls_inbound\": null, "
+			 "\"regions\": \"GLOBAL\"}");
+	json_decref(obj);
+	/* Read-only fields are dropped. */
 	d = live_find_id(&fx->l, "3fa85f64-5717-4562-b3fc-2c963f66afa6");
-	assert_string_equal(json_string_value(json_object_get(d->obj, "domain")), "Example.COM.");
+	obj = live_domain_json(d);
+	assert_json(obj, "{\"id\": \"3FA85F64-5717-4562-B3FC-2C963F66AFA6\", "
+			 "\"domain\": \"example.com\", \"regions\": [\"GLOBAL\"]}");
+	json_decref(obj);
+}
+
+static const char odd[] =
+	"[{\"id\": \"a\", \"domain\": \"a.example\","
+	"  \"allowed_delivery_modes\": [\"BCC\", \"DIRECT\", \"BCC\"],"
+	"  \"drop_dispositions\": [],"
+	"  \"folder\": \"Archive\","
+	"  \"integration_id\": \"6F1C6A2E-2D4B-4C8E-9A51-0B7D3C2F4E10\","
+	"  \"ip_restrictions\": [\"2001:DB8::/32\", \"192.0.2.1\"],"
+	"  \"lookback_hops\": 3,"
+	"  \"regions\": [\"GLOBAL\", 7],"
+	"  \"require_tls_inbound\": null,"
+	"  \"require_tls_outbound\": \"yes\","
+	"  \"transport\": \"smtp:[mx.example]\"},"
+	" {\"id\": \"b\", \"domain\": \"b.example\", \"lookback_hops\": 3.0, \"folder\": 2,"
+	"  \"require_tls_inbound\": false, \"ip_restrictions\": \"10.0.0.0/8\","
+	"  \"transport\": {\"host\": \"mx\"}}]";
+
+/* What the kind expects is compact; the rest is opaque, and all of it comes back as given. */
+static void values_are_compact_or_opaque(void **state)
+{
+	struct fx *fx = *state;
+	const struct live_domain *a, *b;
+
+	assert_int_equal(load(fx, odd), 0);
+	a = live_find_id(&fx->l, "a");
+	b = live_find_id(&fx->l, "b");
+	tag_is(a, "allowed_delivery_modes", LIVE_SET);
+	tag_is(a, "drop_dispositions", LIVE_SET);
+	tag_is(a, "folder", LIVE_STRING); /* an enum member this version does not know */
+	tag_is(a, "integration_id", LIVE_STRING);
+	tag_is(a, "ip_restrictions", LIVE_SET);
+	tag_is(a, "lookback_hops", LIVE_INT);
+	tag_is(a, "regions", LIVE_OPAQUE); /* a number in a set */
+	tag_is(a, "require_tls_inbound", LIVE_NULL); /* null where the schema says boolean */
+	tag_is(a, "require_tls_outbound", LIVE_OPAQUE); /* a wrong type */
+	tag_is(a, "transport", LIVE_STRING);
+	tag_is(b, "allowed_delivery_modes", LIVE_MISSING);
+	tag_is(b, "lookback_hops", LIVE_OPAQUE); /* a real where an integer belongs */
+	tag_is(b, "folder", LIVE_OPAQUE);
+	tag_is(b, "require_tls_inbound", LIVE_FALSE);
+	tag_is(b, "ip_restrictions", LIVE_OPAQUE);
+	tag_is(b, "transport", LIVE_OPAQUE);
+	/* Sets come back in the API's order, repeats and spelling kept. */
+	assert_value(a, "allowed_delivery_modes", "[\"BCC\",\"DIRECT\",\"BCC\"]");
+	assert_value(a, "drop_dispositions", "[]");
+	assert_value(a, "ip_restrictions", "[\"2001:DB8::/32\",\"192.0.2.1\"]");
+	assert_value(a, "integration_id", "\"6F1C6A2E-2D4B-4C8E-9A51-0B7D3C2F4E10\"");
+	assert_value(a, "regions", "[\"GLOBAL\",7]");
+	assert_value(a, "require_tls_inbound", "null");
+	assert_value(a, "require_tls_outbound", "\"yes\"");
+	assert_value(b, "allowed_delivery_modes", "");
+	assert_value(b, "lookback_hops", "3.0");
+	assert_value(b, "transport", "{\"host\":\"mx\"}");
+}
+
+static bool equal_to(const struct live_domain *d, const char *name, const char *json)
+{
+	json_t *want = json_loads(json, JSON_DECODE_ANY, NULL);
+	bool eq;
+
+	assert_non_null(want);
+	eq = live_domain_equal(d, fields_find(name), want);
+	json_decref(want);
+	return eq;
+}
+
+/* Sets compare sorted, without repeats, by value; odd values only as they are. */
+static void comparison_follows_the_kind(void **state)
+{
+	struct fx *fx = *state;
+	const struct live_domain *a, *b;
+
+	assert_int_equal(load(fx, odd), 0);
+	a = live_find_id(&fx->l, "a");
+	b = live_find_id(&fx->l, "b");
+	assert_true(equal_to(a, "allowed_delivery_modes", "[\"DIRECT\", \"BCC\"]"));
+	assert_false(equal_to(a, "allowed_delivery_modes", "[\"DIRECT\"]"));
+	assert_true(equal_to(a, "drop_dispositions", "[]"));
+	assert_true(equal_to(a, "ip_restrictions", "[\"192.0.2.1/32\", \"2001:db8::/32\"]"));
+	assert_false(equal_to(a, "ip_restrictions", "[\"192.0.2.0/24\", \"2001:db8::/32\"]"));
+	assert_true(equal_to(a, "integration_id", "\"6f1c6a2e-2d4b-4c8e-9a51-0b7d3c2f4e10\""));
+	assert_false(equal_to(a, "integration_id", "null"));
+	assert_true(equal_to(a, "lookback_hops", "3"));
+	assert_false(equal_to(a, "lookback_hops", "3.0"));
+	assert_false(equal_to(a, "lookback_hops", "4"));
+	/* The unknown member equals only itself, case and all. */
+	assert_true(equal_to(a, "folder", "\"Archive\""));
+	assert_false(equal_to(a, "folder", "\"archive\""));
+	assert_false(equal_to(a, "folder", "\"Inbox\""));
+	assert_false(equal_to(a, "folder", "null"));
+	/* transport is no UUID: case counts. */
+	assert_false(equal_to(a, "transport", "\"SMTP:[mx.example]\""));
+	/* Null and missing are alike; null is not false. */
+	assert_true(equal_to(a, "require_tls_inbound", "null"));
+	assert_true(live_domain_equal(a, fields_find("require_tls_inbound"), NULL));
+	assert_false(equal_to(a, "require_tls_inbound", "false"));
+	assert_true(equal_to(b, "allowed_delivery_modes", "null"));
+	assert_false(equal_to(b, "allowed_delivery_modes", "[]"));
+	assert_true(equal_to(b, "require_tls_inbound", "false"));
+	assert_false(equal_to(b, "require_tls_inbound", "true"));
+	/* Opaque values equal only the same JSON. */
+	assert_false(equal_to(a, "require_tls_outbound", "true"));
+	assert_true(equal_to(a, "require_tls_outbound", "\"yes\""));
+	assert_true(equal_to(a, "regions", "[7, \"GLOBAL\"]"));
+	assert_false(equal_to(a, "regions", "[\"GLOBAL\"]"));
+	assert_false(equal_to(b, "lookback_hops", "3"));
+	assert_false(equal_to(b, "ip_restrictions", "[\"10.0.0.0/8\"]"));
+	assert_true(equal_to(b, "transport", "{\"host\": \"mx\"}"));
+}
+
+/* The fingerprint is that of the Domain object the model came from. */
+static void fingerprint_matches_the_object(void **state)
+{
+	struct fx *fx = *state;
+	char want[HASH_HEX_SIZE], got[HASH_HEX_SIZE];
+
+	assert_int_equal(load(fx, odd), 0);
+	for (size_t i = 0; i < json_array_size(fx->arr); i++) {
+		json_t *item = json_array_get(fx->arr, i);
+		const struct live_domain *d =
+			live_find_id(&fx->l, json_string_value(json_object_get(item, "id")));
+
+		fields_fingerprint(want, item);
+		live_fingerprint(got, d);
+		assert_string_equal(got, want);
+	}
+}
+
+/* live_add() with keep_raw holds the very object; without, nothing of it. */
+static void raw_is_kept_on_request(void **state)
+{
+	struct fx *fx = *state;
+	json_t *obj =
+		tu_json("{\"id\": \"a\", \"domain\": \"A.example.\", \"status\": \"active\"}");
+
+	assert_int_equal(live_add(&fx->l, obj, true), 0);
+	assert_int_equal(live_add(&fx->l, obj, false), 0);
+	assert_ptr_equal(fx->l.v[0].raw, obj);
+	assert_null(fx->l.v[1].raw);
+	assert_string_equal(fx->l.v[0].name, "a.example");
+	json_decref(obj);
+	/* The reference is the model's: it outlives the caller's. */
+	assert_string_equal(json_string_value(json_object_get(fx->l.v[0].raw, "status")), "active");
+	/* Two of the same id: the index refuses them. */
+	assert_int_equal(live_index(&fx->l), MW_ECONSISTENCY);
 }
 
 static void find_by_id_ignores_case(void **state)
@@ -243,6 +418,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(indexes_by_normalised_name),
 		T(objects_are_kept_exactly),
+		T(values_are_compact_or_opaque),
+		T(comparison_follows_the_kind),
+		T(fingerprint_matches_the_object),
+		T(raw_is_kept_on_request),
 		T(find_by_id_ignores_case),
 		T(find_by_name_counts),
 		T(empty_listing),

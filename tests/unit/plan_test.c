@@ -76,7 +76,7 @@ static void fingerprint_of(char out[HASH_HEX_SIZE], struct fx *fx, const char *i
 	const struct live_domain *ld = live_find_id(&fx->l, id);
 
 	assert_non_null(ld);
-	fields_fingerprint(out, ld->obj);
+	live_fingerprint(out, ld);
 }
 
 /* The digest as the contract defines it: the plan object but its digest. */

@@ -355,8 +355,7 @@ static void refuse_added_update(void **state)
 	{
 		char fp[HASH_HEX_SIZE];
 
-		fields_fingerprint(
-			fp, live_find_id(&fx->l, "11111111-0000-4000-8000-000000000004")->obj);
+		live_fingerprint(fp, live_find_id(&fx->l, "11111111-0000-4000-8000-000000000004"));
 		free(fx->saved.changes[3].fingerprint);
 		fx->saved.changes[3].fingerprint = xstrdup(fp);
 	}
@@ -402,8 +401,7 @@ static void refuse_other_id(void **state)
 	{
 		char fp[HASH_HEX_SIZE];
 
-		fields_fingerprint(
-			fp, live_find_id(&fx->l, "11111111-0000-4000-8000-000000000005")->obj);
+		live_fingerprint(fp, live_find_id(&fx->l, "11111111-0000-4000-8000-000000000005"));
 		fx->saved.changes[2].fingerprint = xstrdup(fp);
 	}
 	assert_int_equal(verify(fx), MW_ESTALE);
@@ -438,7 +436,7 @@ static void refuse_other_id_of_same_name(void **state)
 	assert_int_equal(verify(fx), 0);
 	free(fx->saved.changes[0].id);
 	fx->saved.changes[0].id = xstrdup("77777777-0000-4000-8000-000000000002");
-	fields_fingerprint(fp, live_find_id(&fx->l, "77777777-0000-4000-8000-000000000002")->obj);
+	live_fingerprint(fp, live_find_id(&fx->l, "77777777-0000-4000-8000-000000000002"));
 	free(fx->saved.changes[0].fingerprint);
 	fx->saved.changes[0].fingerprint = xstrdup(fp);
 	assert_int_equal(verify(fx), MW_ESTALE);
@@ -446,7 +444,7 @@ static void refuse_other_id_of_same_name(void **state)
 	/* Back to the pinned id and its own fingerprint: accepted again. */
 	free(fx->saved.changes[0].id);
 	fx->saved.changes[0].id = xstrdup("77777777-0000-4000-8000-000000000001");
-	fields_fingerprint(fp, live_find_id(&fx->l, "77777777-0000-4000-8000-000000000001")->obj);
+	live_fingerprint(fp, live_find_id(&fx->l, "77777777-0000-4000-8000-000000000001"));
 	free(fx->saved.changes[0].fingerprint);
 	fx->saved.changes[0].fingerprint = xstrdup(fp);
 	assert_int_equal(verify(fx), 0);
