@@ -968,12 +968,12 @@ int server_start(struct server **out, const struct server_config *cfg)
 	srv = xcalloc(1, sizeof(*srv));
 	srv->cfg = *cfg;
 	if (pthread_rwlock_init(&srv->state_lock, NULL) != 0) {
-		rc = err_set(MW_EGENERIC, "cannot start the server: %s", strerror(errno));
+		rc = err_set(MW_EIO, "cannot start the server: %s", strerror(errno));
 		goto fail;
 	}
 	locks = 1;
 	if (pthread_mutex_init(&srv->ray_lock, NULL) != 0) {
-		rc = err_set(MW_EGENERIC, "cannot start the server: %s", strerror(errno));
+		rc = err_set(MW_EIO, "cannot start the server: %s", strerror(errno));
 		goto fail;
 	}
 	locks = 2;

@@ -141,7 +141,7 @@ static int add_params(struct spec *s, struct spec_operation *op, const json_t *l
 			}
 		}
 		if (!replaced && json_array_append(op->params, (json_t *)param) != 0)
-			return err_set(MW_EGENERIC, "out of memory");
+			return err_set(MW_ENOMEM, "out of memory");
 	}
 	return 0;
 }

@@ -187,7 +187,7 @@ static int load_account(struct state *st, const char *path, const char *account,
 	size_t i;
 
 	if (!ids || json_object_set_new(st->index, account, ids) != 0)
-		return err_set(MW_EGENERIC, "state file '%s': out of memory", path);
+		return err_set(MW_ENOMEM, "state file '%s': out of memory", path);
 	if (!json_is_array(list))
 		return err_set(MW_EINVALID,
 			       "state file '%s': accounts.\"%s\" must be an array of domains", path,
@@ -215,7 +215,7 @@ static int load_account(struct state *st, const char *path, const char *account,
 				       ? with_id_first(dom, idbuf)
 				       : NULL;
 			if (!copy || json_array_set_new(list, i, copy) != 0)
-				return err_set(MW_EGENERIC, "state file '%s': out of memory", path);
+				return err_set(MW_ENOMEM, "state file '%s': out of memory", path);
 			dom = copy;
 		} else if (!json_is_string(id) && !json_is_integer(id))
 			return err_set(
@@ -233,7 +233,7 @@ static int load_account(struct state *st, const char *path, const char *account,
 				"[%zu], \"%s\")",
 				path, account, idbuf, i, json_string_value(name));
 		if (fill_domain(dom, account, seed) != 0 || json_object_set(ids, idbuf, dom) != 0)
-			return err_set(MW_EGENERIC, "state file '%s': out of memory", path);
+			return err_set(MW_ENOMEM, "state file '%s': out of memory", path);
 	}
 	return 0;
 }
@@ -274,7 +274,7 @@ int state_load(struct state **out, const char *path, uint64_t seed)
 	}
 	st->index = json_object();
 	if (!st->index) {
-		rc = err_set(MW_EGENERIC, "state file '%s': out of memory", path);
+		rc = err_set(MW_ENOMEM, "state file '%s': out of memory", path);
 		goto done;
 	}
 	json_object_foreach(st->accounts, account, list) {
@@ -297,7 +297,7 @@ int state_save(const struct state *st, const char *path)
 	int rc;
 
 	if (!text)
-		return err_set(MW_EGENERIC, "cannot save state to '%s': out of memory", path);
+		return err_set(MW_ENOMEM, "cannot save state to '%s': out of memory", path);
 	/* json_dumps() leaves room for nothing more: a copy with the newline */
 	len = strlen(text);
 	text = xrealloc(text, len + 2);

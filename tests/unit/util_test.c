@@ -212,7 +212,7 @@ static void err_set_returns_code_and_keeps_message(void **state)
 	assert_string_equal(err_msg(), "");
 	assert_int_equal(err_code(), MW_OK);
 	/* Wrapping an empty slot just sets the prefix. */
-	err_wrap(MW_EGENERIC, "context: ");
+	err_wrap(MW_EIO, "context: ");
 	assert_string_equal(err_msg(), "context: ");
 	err_clear();
 }
@@ -224,12 +224,12 @@ static void err_truncates_long_messages_safely(void **state)
 	(void)state;
 	memset(big, 'm', 9999);
 	big[9999] = '\0';
-	err_set(MW_EGENERIC, "%s", big);
+	err_set(MW_EIO, "%s", big);
 	assert_int_equal(strlen(err_msg()), 4095);
-	err_wrap(MW_EGENERIC, "prefix: ");
+	err_wrap(MW_EIO, "prefix: ");
 	assert_int_equal(strlen(err_msg()), 4095);
 	assert_true(!strncmp(err_msg(), "prefix: mmm", 11));
-	err_wrap(MW_EGENERIC, "%s", big);
+	err_wrap(MW_EIO, "%s", big);
 	assert_int_equal(strlen(err_msg()), 4095);
 	free(big);
 	err_clear();
