@@ -88,8 +88,9 @@ static int post(const char *url, json_t *payload, const struct http_opts *http)
 		rc = err_set(MW_EAPI, "notification to %s refused: HTTP %ld", shown.ptr,
 			     req.status);
 done:
+	/* The caller names where the URL came from (an option, a setting). */
 	if (rc == MW_ECONFIG)
-		err_wrap(rc, "--notify %s: ", shown.ptr);
+		err_wrap(rc, "%s: ", shown.ptr);
 	http_req_reset(&req);
 	http_client_free(client);
 	free(body);
