@@ -84,6 +84,28 @@ static int check_same_documents(struct session *s, const struct source_opts *pla
 	return rc;
 }
 
+/*
+ * What the command line asks of the source that cannot work, in its own
+ * words: the core checks the same, but speaks of folders and worktree mode,
+ * not of the options that say them.
+ */
+static int check_source_usage(const struct cli_opts *o)
+{
+	char *path = NULL;
+
+	if (o->worktree && o->repo && source_is_url(o->repo))
+		return err_set(MW_EUSAGE,
+			       "--worktree reads files on disk: give a local --repo, not a URL");
+	if (o->worktree && o->require_ancestor)
+		return err_set(MW_EUSAGE,
+			       "--require-ancestor needs a commit: it cannot be used with "
+			       "--worktree");
+	if (source_normalize_path(&path, o->path) < 0)
+		return err_set(MW_EUSAGE, "--path '%s' leaves the repository", o->path);
+	free(path);
+	return 0;
+}
+
 int session_load_desired(struct session *s, const char *commit, FILE *problems)
 {
 	struct source_opts so = {
@@ -96,13 +118,16 @@ int session_load_desired(struct session *s, const char *commit, FILE *problems)
 		.not_a_repo_hint = commit ? "a saved plan is checked against the documents at "
 					    "its commit: run apply in a checkout of the "
 					    "repository it was planned from, or give --repo"
-					  : NULL,
+					  : "use --worktree to read plain files",
 		.git_token = getenv("MAILWARD_GIT_TOKEN"),
 		.timeout_ms = s->o->timeout_s * 1000,
 	};
 	char *git_token = NULL;
 	int rc, prc;
 
+	rc = check_source_usage(s->o);
+	if (rc < 0)
+		return rc;
 	if (s->o->git_token_file) {
 		rc = read_token_file(&git_token, "--git-token-file", s->o->git_token_file);
 		if (rc < 0)

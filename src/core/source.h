@@ -30,7 +30,7 @@ struct source_opts {
 	const char *cache_dir; /* for clones of URLs; XDG default when NULL */
 	const char *require_ancestor; /* refuse unless the commit is this or its ancestor */
 	bool worktree; /* read the working tree, not a commit */
-	/* What to do when `repo` is not a repository; NULL: suggest --worktree. */
+	/* What to do when `repo` is not a repository; NULL: suggest worktree mode. */
 	const char *not_a_repo_hint;
 	/*
 	 * A URL's token (MAILWARD_GIT_TOKEN, --git-token-file), or NULL: sent as
@@ -57,10 +57,14 @@ struct source {
 
 /*
  * Read the documents that `opts` designate into `*out` (owned by the caller:
- * source_free()). Fails with MW_EGIT (repository, ref, folder, clone or
- * ancestry problems, a clone or fetch past opts->timeout_ms), MW_ECONFIG
- * (a URL that is not valid, plain http to a host that is not loopback) or
- * MW_EIO, with a message that names the repository, ref or path at fault.
+ * source_free()). Fails with MW_EUSAGE (a folder that leaves the
+ * repository; worktree mode with a URL or a required ancestor), MW_EGIT
+ * (repository, ref, folder, clone or ancestry problems, a clone or fetch
+ * past opts->timeout_ms), MW_ECONFIG (a URL that is not valid, plain http
+ * to a host that is not loopback) or MW_EIO, with a message that names the
+ * repository, ref or path at fault. Messages speak of the options'
+ * concepts (folder, worktree mode, required ancestor), never of command
+ * line flags: the caller knows where each came from.
  *
  * A URL is cloned into, or fetched into, the cache by a child process that
  * is killed at the deadline. Credentials (the URL's userinfo, else

@@ -160,8 +160,14 @@ static int read_src(struct fx *fx, const struct source_opts *o)
 {
 	source_free(fx->src);
 	fx->src = NULL;
+	int rc;
+
 	err_clear();
-	return source_read(&fx->src, o);
+	rc = source_read(&fx->src, o);
+	/* The core speaks of folders and worktree mode; the CLI names its flags. */
+	if (rc < 0)
+		assert_not_contains(err_msg(), "--");
+	return rc;
 }
 
 /* The paths read, one a line, "P " before policy documents. */
