@@ -5,6 +5,7 @@
 #include "config.h"
 #include "core/fields.h"
 #include "core/yamldoc.h"
+#include "util/err.h"
 #include "util/esc.h"
 
 void import_header(struct buf *out, const char *account_id)
@@ -62,27 +63,31 @@ bool import_domain(struct buf *out, const struct live_domain *d, bool pin, struc
 	for (size_t i = 0; i < fields_count; i++) {
 		const struct field *f = &fields_table[i];
 		json_t *v = json_object_get(d->obj, f->name);
-		struct buf why = BUF_INIT, text = BUF_INIT;
+		struct buf text = BUF_INIT;
+		const char *why = "cannot be written as YAML";
 		long bad;
 
 		if (!(f->flags & FIELD_WRITABLE) || !v)
 			continue;
-		if (fields_check(f, v, &bad, &why) < 0 || ydoc_format_flow(&text, v) < 0) {
+		if (fields_check(f, v, &bad) < 0)
+			why = err_msg();
+		else if (ydoc_format_flow(&text, v) == 0)
+			why = NULL;
+		if (why) {
 			struct buf shown = BUF_INIT;
 
 			fields_format_value(&shown, v);
 			buf_printf(out, "    # %s left out (unmanaged): live value ", f->name);
 			comment_text(out, shown.ptr);
 			buf_puts(out, ": ");
-			comment_text(out, why.len ? why.ptr : "cannot be written as YAML");
+			comment_text(out, why);
 			buf_putc(out, '\n');
 			diags_add(notes, DIAG_WARNING, d->name, 0, 0, "%s left out (unmanaged): %s",
-				  f->name, why.len ? why.ptr : "cannot be written as YAML");
+				  f->name, why);
 			buf_release(&shown);
 		} else {
 			buf_printf(out, "    %s: %s\n", f->name, text.ptr);
 		}
-		buf_release(&why);
 		buf_release(&text);
 	}
 	buf_release(&key);

@@ -615,7 +615,6 @@ static void check_update(struct reader *r, const json_t *jc, const char *ctx)
 	}
 	json_object_foreach(body, name, v) {
 		const struct field *f = fields_find(name);
-		struct buf why = BUF_INIT;
 		long bad;
 
 		if (!f || !(f->flags & FIELD_WRITABLE)) {
@@ -623,9 +622,8 @@ static void check_update(struct reader *r, const json_t *jc, const char *ctx)
 				   ctx, name);
 			return;
 		}
-		if (fields_check(f, v, &bad, &why) < 0) {
-			buf_printf(&r->why, "%s'body': %s", ctx, why.ptr);
-			buf_release(&why);
+		if (fields_check(f, v, &bad) < 0) {
+			buf_printf(&r->why, "%s'body': %s", ctx, err_msg());
 			return;
 		}
 	}
