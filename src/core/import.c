@@ -64,16 +64,12 @@ bool import_domain(struct buf *out, const struct live_domain *d, bool pin, struc
 		const struct field *f = &fields_table[i];
 		json_t *v = json_object_get(d->obj, f->name);
 		struct buf text = BUF_INIT;
-		const char *why = "cannot be written as YAML";
 		long bad;
 
 		if (!(f->flags & FIELD_WRITABLE) || !v)
 			continue;
-		if (fields_check(f, v, &bad) < 0)
-			why = err_msg();
-		else if (ydoc_format_flow(&text, v) == 0)
-			why = NULL;
-		if (why) {
+		if (fields_check(f, v, &bad) < 0 || ydoc_format_flow(&text, v) < 0) {
+			const char *why = err_msg();
 			struct buf shown = BUF_INIT;
 
 			fields_format_value(&shown, v);
