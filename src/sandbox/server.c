@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
@@ -20,6 +21,7 @@
 
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/num.h"
 #include "util/timeutil.h"
 
 /* The biggest body read; a real PATCH is a few KiB. */
@@ -92,7 +94,6 @@ static int parse_listen(struct listen_addr *out, const char *text)
 	const char *colon = strrchr(text, ':');
 	char host[64];
 	size_t hlen;
-	char *end = NULL;
 	long port;
 
 	memset(out, 0, sizeof *out);
@@ -101,9 +102,7 @@ static int parse_listen(struct listen_addr *out, const char *text)
 			       "listen address '%s' must be ADDRESS:PORT, e.g. 127.0.0.1:8787",
 			       text);
 	hlen = (size_t)(colon - text);
-	errno = 0;
-	port = strtol(colon + 1, &end, 10);
-	if (!colon[1] || *end || errno || port < 0 || port > 65535)
+	if (!num_parse_long(&port, colon + 1, 0, 65535))
 		return err_set(MW_EUSAGE, "listen address '%s' has a bad port (0 to 65535)", text);
 	if (hlen >= sizeof host)
 		return err_set(MW_EUSAGE, "listen address '%s' is not a loopback address", text);
@@ -635,14 +634,10 @@ static long requested_page(const struct arg_list *args)
 	long page = 1;
 
 	for (size_t i = 0; i < args->n; i++) {
-		if (strcmp(args->args[i].key, "page") == 0) {
-			char *end = NULL;
-			const char *v = args->args[i].value ? args->args[i].value : "";
-
-			page = strtol(v, &end, 10);
-			if (!v[0] || *end)
-				return -1;
-		}
+		if (strcmp(args->args[i].key, "page") == 0 &&
+		    !num_parse_long(&page, args->args[i].value ? args->args[i].value : "", LONG_MIN,
+				    LONG_MAX))
+			return -1;
 	}
 	return page;
 }
