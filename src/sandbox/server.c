@@ -9,7 +9,6 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 #include <time.h>
 
 #include "util/err.h"
+#include "util/hash.h"
 #include "util/mem.h"
 #include "util/num.h"
 #include "util/timeutil.h"
@@ -210,8 +210,7 @@ static int authorized(const struct server *srv, struct MHD_Connection *conn)
 
 static void next_ray(struct server *srv, char *buf, size_t len)
 {
-	unsigned char in[16], d[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
+	unsigned char in[16], d[32];
 	uint64_t n;
 
 	pthread_mutex_lock(&srv->ray_lock);
@@ -221,8 +220,7 @@ static void next_ray(struct server *srv, char *buf, size_t len)
 		in[i] = (unsigned char)(srv->cfg.seed >> (8 * i));
 		in[8 + i] = (unsigned char)(n >> (8 * i));
 	}
-	if (EVP_Digest(in, sizeof in, d, &dlen, EVP_sha256(), NULL) != 1 || dlen < 8)
-		memset(d, 0, 8);
+	hash_sha256(d, in, sizeof in);
 	snprintf(buf, len, "%02x%02x%02x%02x%02x%02x%02x%02x-SJC", d[0], d[1], d[2], d[3], d[4],
 		 d[5], d[6], d[7]);
 }
