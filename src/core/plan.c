@@ -104,8 +104,9 @@ static char *where(const struct desired_domain *dd)
 
 /*
  * The live domain a desired one refers to: by pinned id, else by name.
- * Returns 0 with `*out` NULL when there is none; -1 (reported to
- * `problems`) when the match is not safe.
+ * Returns 0 with `*out` NULL when there is none; MW_EAMBIGUOUS (the
+ * reason appended to `problems`, which the caller reports once for all
+ * domains) when the match is not safe.
  */
 static int match(const struct live_domain **out, const struct desired_domain *dd,
 		 const struct live *live, struct buf *problems, size_t *n_problems)
@@ -122,7 +123,7 @@ static int match(const struct live_domain **out, const struct desired_domain *dd
 				   "live domain '%s'",
 				   dd->file, dd->line, dd->col, dd->name, dd->id, ld->name);
 			(*n_problems)++;
-			return -1;
+			return MW_EAMBIGUOUS;
 		}
 		*out = ld;
 		return 0;
@@ -135,7 +136,7 @@ static int match(const struct live_domain **out, const struct desired_domain *dd
 			buf_printf(problems, "%s %s", i ? "," : "", live->v[first + i].id);
 		buf_puts(problems, "); pin the one to manage with 'id:'");
 		(*n_problems)++;
-		return -1;
+		return MW_EAMBIGUOUS;
 	}
 	if (n == 1)
 		*out = &live->v[first];
