@@ -69,6 +69,8 @@ static int check_same_documents(struct session *s, const struct source_opts *pla
 	so.ref = s->o->ref;
 	so.require_ancestor = NULL;
 	rc = source_read(&now, &so);
+	if (rc == MW_ETIMEOUT)
+		err_wrap(rc, "--timeout %ld: ", (long)s->o->timeout_s);
 	if (rc < 0)
 		return rc;
 	which = first_difference(s->src, now);
@@ -137,6 +139,8 @@ int session_load_desired(struct session *s, const char *commit, FILE *problems)
 	if (so.git_token && !*so.git_token)
 		so.git_token = NULL;
 	rc = source_read(&s->src, &so);
+	if (rc == MW_ETIMEOUT)
+		err_wrap(rc, "--timeout %ld: ", (long)s->o->timeout_s);
 	if (rc == 0 && commit)
 		rc = check_same_documents(s, &so);
 	if (git_token) {

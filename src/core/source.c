@@ -459,7 +459,7 @@ static int run_fetch_bounded(const struct fetch_job *job, long timeout_ms)
 	}
 	if (timed_out) {
 		remove_tree(job->exists ? job->dir : job->tmp);
-		rc = err_set(MW_EGIT,
+		rc = err_set(MW_ETIMEOUT,
 			     "cannot %s '%s': no end within %ld s (the time limit); gave up (the "
 			     "server answers too slowly or not at all)",
 			     job->exists ? "fetch" : "clone", job->shown, timeout_ms / 1000);

@@ -59,8 +59,8 @@ struct source {
  * Read the documents that `opts` designate into `*out` (owned by the caller:
  * source_free()). Fails with MW_EUSAGE (a folder that leaves the
  * repository; worktree mode with a URL or a required ancestor), MW_EGIT
- * (repository, ref, folder, clone or ancestry problems, a clone or fetch
- * past opts->timeout_ms), MW_ECONFIG (a URL that is not valid, plain http
+ * (repository, ref, folder, clone or ancestry problems), MW_ETIMEOUT (a
+ * clone or fetch past opts->timeout_ms), MW_ECONFIG (a URL that is not valid, plain http
  * to a host that is not loopback) or MW_EIO, with a message that names the
  * repository, ref or path at fault. Messages speak of the options'
  * concepts (folder, worktree mode, required ancestor), never of command

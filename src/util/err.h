@@ -31,6 +31,7 @@ enum mw_error {
 	MW_ECANCELLED = -15, /* the user declined */
 	MW_ELOCKED = -16, /* another run holds a lock */
 	MW_ENOMEM = -17, /* a library could not allocate */
+	MW_ETIMEOUT = -18, /* a deadline passed (a clone or fetch that would not end) */
 };
 
 /*
