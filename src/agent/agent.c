@@ -480,9 +480,6 @@ int cmd_agent(struct cli_opts *o)
 		due = time_mono() +
 		      agent_next_delay(o->interval_s, ok, failures,
 				       (double)rand_r(&a.seed) / ((double)RAND_MAX + 1));
-		/* apply stops a batch by the same flag; only a signal may keep it set. */
-		if (!agent_stop)
-			http_interrupted = 0;
 	}
 	if (!o->once)
 		code = EXIT_OK;

@@ -2,8 +2,9 @@
  * cli: the command line: the command and option tables, parsed options,
  * exit codes, and the helpers every command shares.
  *
- * The tables below are the single source of `--help`, `mailward help` and
- * the man page (manpage.c); a new flag is one row of cli_options.
+ * The tables below are the single source of `--help`, `mailward help`, the
+ * man page and the bash completion (gen_docs.c, run at build time); a new
+ * flag is one row of cli_options.
  */
 #ifndef MW_CLI_CLI_H
 #define MW_CLI_CLI_H

@@ -78,7 +78,8 @@ int cmd_drift(struct cli_opts *o)
 		ho.ca_file = o->ca_file;
 		rc = notify_drift(notify, &p, &ho);
 		if (rc < 0) {
-			cli_error("drift found, but %s", err_msg());
+			cli_error("drift found, but %s%s", rc == MW_ECONFIG ? "--notify " : "",
+				  err_msg());
 			code = EXIT_ERROR;
 		} else {
 			cli_info(o, "drift notification sent");

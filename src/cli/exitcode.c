@@ -10,8 +10,6 @@ int exit_code_for(int err)
 		return EXIT_DENIED;
 	case MW_ESTALE:
 		return EXIT_STALE;
-	case MW_EPARTIAL:
-		return EXIT_PARTIAL;
 	default:
 		return EXIT_ERROR;
 	}

@@ -70,6 +70,8 @@ static int check_same_documents(struct session *s, const struct source_opts *pla
 	so.ref = s->o->ref;
 	so.require_ancestor = NULL;
 	rc = source_read(&now, &so);
+	if (rc == MW_ETIMEOUT)
+		err_wrap(rc, "--timeout %ld: ", (long)s->o->timeout_s);
 	if (rc < 0)
 		return rc;
 	which = first_difference(s->src, now);
@@ -116,6 +118,28 @@ static void dirty_notice(const struct session *s)
 	buf_release(&names);
 }
 
+/*
+ * What the command line asks of the source that cannot work, in its own
+ * words: the core checks the same, but speaks of folders and worktree mode,
+ * not of the options that say them.
+ */
+static int check_source_usage(const struct cli_opts *o)
+{
+	char *path = NULL;
+
+	if (o->worktree && o->repo && source_is_url(o->repo))
+		return err_set(MW_EUSAGE,
+			       "--worktree reads files on disk: give a local --repo, not a URL");
+	if (o->worktree && o->require_ancestor)
+		return err_set(MW_EUSAGE,
+			       "--require-ancestor needs a commit: it cannot be used with "
+			       "--worktree");
+	if (source_normalize_path(&path, o->path) < 0)
+		return err_set(MW_EUSAGE, "--path '%s' leaves the repository", o->path);
+	free(path);
+	return 0;
+}
+
 int session_load_desired(struct session *s, const char *commit, FILE *problems)
 {
 	struct source_opts so = {
@@ -133,13 +157,16 @@ int session_load_desired(struct session *s, const char *commit, FILE *problems)
 		.not_a_repo_hint = commit ? "a saved plan is checked against the documents at "
 					    "its commit: run apply in a checkout of the "
 					    "repository it was planned from, or give --repo"
-					  : NULL,
+					  : "use --worktree to read plain files",
 		.git_token = getenv("MAILWARD_GIT_TOKEN"),
 		.timeout_ms = s->o->timeout_s * 1000,
 	};
 	char *git_token = NULL;
 	int rc, prc;
 
+	rc = check_source_usage(s->o);
+	if (rc < 0)
+		return rc;
 	if (s->o->git_token_file) {
 		rc = read_token_file(&git_token, "--git-token-file", s->o->git_token_file);
 		if (rc < 0)
@@ -149,6 +176,8 @@ int session_load_desired(struct session *s, const char *commit, FILE *problems)
 	if (so.git_token && !*so.git_token)
 		so.git_token = NULL;
 	rc = source_read(&s->src, &so);
+	if (rc == MW_ETIMEOUT)
+		err_wrap(rc, "--timeout %ld: ", (long)s->o->timeout_s);
 	if (rc == 0 && commit)
 		rc = check_same_documents(s, &so);
 	if (git_token) {

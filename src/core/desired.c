@@ -101,7 +101,6 @@ static json_t *set_from_node(struct loader *l, const struct field *f, const stru
 		const struct ynode *item = n->items[i];
 		const char *s = string_of(l, f, item);
 		json_t *one, *canon;
-		struct buf why = BUF_INIT;
 		char *key;
 		long bad;
 
@@ -110,8 +109,8 @@ static json_t *set_from_node(struct loader *l, const struct field *f, const stru
 			continue;
 		}
 		one = json_pack("[s]", s);
-		if (fields_check(f, one, &bad, &why) < 0) {
-			ydoc_error(l->diags, l->file, item, "%s", why.ptr);
+		if (fields_check(f, one, &bad) < 0) {
+			ydoc_error(l->diags, l->file, item, "%s", err_msg());
 			ok = false;
 		} else {
 			/* Repeats do not count in a set: keep the first spelling. */
@@ -125,7 +124,6 @@ static json_t *set_from_node(struct loader *l, const struct field *f, const stru
 			json_decref(canon);
 		}
 		json_decref(one);
-		buf_release(&why);
 	}
 done:
 	json_decref(seen);
@@ -139,7 +137,6 @@ done:
 /* Convert and check one setting's value; NULL (reported) when invalid. */
 static json_t *value_from_node(struct loader *l, const struct field *f, const struct ynode *n)
 {
-	struct buf why = BUF_INIT;
 	json_t *v = NULL;
 	const char *s;
 	long bad;
@@ -176,12 +173,11 @@ static json_t *value_from_node(struct loader *l, const struct field *f, const st
 			break;
 		}
 	}
-	if (v && fields_check(f, v, &bad, &why) < 0) {
-		ydoc_error(l->diags, l->file, n, "%s", why.ptr);
+	if (v && fields_check(f, v, &bad) < 0) {
+		ydoc_error(l->diags, l->file, n, "%s", err_msg());
 		json_decref(v);
 		v = NULL;
 	}
-	buf_release(&why);
 	return v;
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/err.h"
 #include "util/mem.h"
 #include "util/str.h"
 #include "util/suggest.h"
@@ -120,7 +121,8 @@ bool fields_is_uuid(const char *s)
 	return true;
 }
 
-int fields_cidr_canonical(struct buf *out, const char *text, struct buf *why)
+/* fields_cidr_canonical(), with the reason appended to `why`: false when invalid. */
+static bool cidr_canonical(struct buf *out, const char *text, struct buf *why)
 {
 	unsigned char addr[16];
 	char host[INET6_ADDRSTRLEN + 1];
@@ -132,7 +134,7 @@ int fields_cidr_canonical(struct buf *out, const char *text, struct buf *why)
 
 	if (hlen == 0 || hlen >= sizeof(host)) {
 		buf_printf(why, "'%s' is not an IP address or CIDR prefix", text);
-		return -1;
+		return false;
 	}
 	memcpy(host, text, hlen);
 	host[hlen] = '\0';
@@ -144,7 +146,7 @@ int fields_cidr_canonical(struct buf *out, const char *text, struct buf *why)
 		maxlen = 128;
 	} else {
 		buf_printf(why, "'%s' is not an IP address or CIDR prefix", text);
-		return -1;
+		return false;
 	}
 	prefix = maxlen;
 	if (slash) {
@@ -154,17 +156,28 @@ int fields_cidr_canonical(struct buf *out, const char *text, struct buf *why)
 		/* Digits only: strtol would take " 24", "+24" and "0x18". */
 		if (!isdigit((unsigned char)*p) || (p[0] == '0' && p[1])) {
 			buf_printf(why, "'%s' has an invalid prefix length", text);
-			return -1;
+			return false;
 		}
 		prefix = strtol(p, &end, 10);
 		if (*end || prefix > maxlen) {
 			buf_printf(why, "'%s' has an invalid prefix length (0..%d)", text, maxlen);
-			return -1;
+			return false;
 		}
 	}
 	inet_ntop(family, addr, printed, sizeof(printed));
 	buf_printf(out, "%s/%ld", printed, prefix);
-	return 0;
+	return true;
+}
+
+int fields_cidr_canonical(struct buf *out, const char *text)
+{
+	struct buf why = BUF_INIT;
+	int rc = 0;
+
+	if (!cidr_canonical(out, text, &why))
+		rc = err_set(MW_EINVALID, "%s", why.ptr);
+	buf_release(&why);
+	return rc;
 }
 
 static bool in_values(const char *const *values, const char *s)
@@ -181,73 +194,74 @@ static void list_values(struct buf *why, const char *const *values)
 		buf_printf(why, "%s%s", i ? ", " : "", values[i]);
 }
 
-static int check_member(const struct field *f, const char *s, struct buf *why)
+static bool check_member(const struct field *f, const char *s, struct buf *why)
 {
 	const char *close;
 
 	if (in_values(f->values, s))
-		return 0;
+		return true;
 	buf_printf(why, "'%s' is not a valid value for %s", s, f->name);
 	close = suggest_closest(s, f->values);
 	if (close)
 		buf_printf(why, " (did you mean '%s'?)", close);
 	buf_puts(why, "; expected one of ");
 	list_values(why, f->values);
-	return -1;
+	return false;
 }
 
-static int check_set_item(const struct field *f, const json_t *item, struct buf *why)
+static bool check_set_item(const struct field *f, const json_t *item, struct buf *why)
 {
 	struct buf scratch = BUF_INIT;
-	int rc;
+	bool ok;
 
 	if (!json_is_string(item)) {
 		buf_printf(why, "%s takes a list of strings", f->name);
-		return -1;
+		return false;
 	}
 	if (f->kind == FIELD_ENUM_SET)
 		return check_member(f, json_string_value(item), why);
-	rc = fields_cidr_canonical(&scratch, json_string_value(item), why);
+	ok = cidr_canonical(&scratch, json_string_value(item), why);
 	buf_release(&scratch);
-	return rc;
+	return ok;
 }
 
-int fields_check(const struct field *f, const json_t *value, long *bad_item, struct buf *why)
+/* fields_check(), with the reason appended to `why`: false when invalid. */
+static bool check_value(const struct field *f, const json_t *value, long *bad_item, struct buf *why)
 {
 	*bad_item = -1;
 	if (!(f->flags & FIELD_WRITABLE)) {
 		buf_printf(why, "%s is not a writable setting", f->name);
-		return -1;
+		return false;
 	}
 	if (json_is_null(value)) {
 		if (f->flags & FIELD_NULLABLE)
-			return 0;
+			return true;
 		buf_printf(why, "%s cannot be null", f->name);
-		return -1;
+		return false;
 	}
 	switch (f->kind) {
 	case FIELD_BOOL:
 		if (json_is_boolean(value))
-			return 0;
+			return true;
 		buf_printf(why, "%s must be true or false", f->name);
-		return -1;
+		return false;
 	case FIELD_INT:
 		if (!json_is_integer(value)) {
 			buf_printf(why, "%s must be an integer from %lld to %lld", f->name, f->min,
 				   f->max);
-			return -1;
+			return false;
 		}
 		if (json_integer_value(value) < f->min || json_integer_value(value) > f->max) {
 			buf_printf(why, "%s must be from %lld to %lld, not %lld", f->name, f->min,
 				   f->max, (long long)json_integer_value(value));
-			return -1;
+			return false;
 		}
-		return 0;
+		return true;
 	case FIELD_ENUM:
 		if (!json_is_string(value)) {
 			buf_printf(why, "%s must be one of ", f->name);
 			list_values(why, f->values);
-			return -1;
+			return false;
 		}
 		return check_member(f, json_string_value(value), why);
 	case FIELD_ENUM_SET:
@@ -257,32 +271,43 @@ int fields_check(const struct field *f, const json_t *value, long *bad_item, str
 
 		if (!json_is_array(value)) {
 			buf_printf(why, "%s must be a list", f->name);
-			return -1;
+			return false;
 		}
 		json_array_foreach(value, i, item) {
-			if (check_set_item(f, item, why) < 0) {
+			if (!check_set_item(f, item, why)) {
 				*bad_item = (long)i;
-				return -1;
+				return false;
 			}
 		}
-		return 0;
+		return true;
 	}
 	case FIELD_UUID:
 		if (json_is_string(value) && fields_is_uuid(json_string_value(value)))
-			return 0;
+			return true;
 		buf_printf(why, "%s must be a UUID (8-4-4-4-12 hexadecimal digits)", f->name);
-		return -1;
+		return false;
 	case FIELD_STRING:
 		if (json_is_string(value))
-			return 0;
+			return true;
 		buf_printf(why, "%s must be a string", f->name);
-		return -1;
+		return false;
 	case FIELD_OBJECT:
 	case FIELD_TIMESTAMP:
 		break;
 	}
 	buf_printf(why, "%s is not a writable setting", f->name);
-	return -1;
+	return false;
+}
+
+int fields_check(const struct field *f, const json_t *value, long *bad_item)
+{
+	struct buf why = BUF_INIT;
+	int rc = 0;
+
+	if (!check_value(f, value, bad_item, &why))
+		rc = err_set(MW_EINVALID, "%s", why.ptr);
+	buf_release(&why);
+	return rc;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -317,7 +342,7 @@ static json_t *canonical_set(const struct field *f, const json_t *value)
 		}
 		buf_truncate(&text, 0);
 		buf_truncate(&why, 0);
-		if (f->kind == FIELD_CIDR_SET && fields_cidr_canonical(&text, s, &why) == 0)
+		if (f->kind == FIELD_CIDR_SET && cidr_canonical(&text, s, &why))
 			s = text.ptr;
 		keys[i] = xasprintf("\x02%s", s);
 	}

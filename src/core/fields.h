@@ -67,11 +67,11 @@ const char *const *fields_writable_names(void);
 /*
  * Check a desired value for `f` against the UpdateDomain schema: type,
  * nullability, enum members, range, UUID and CIDR syntax. Returns 0 when
- * valid. Otherwise returns -1, writes the reason to `why` (lower case, no
- * location) and, when one element of a set is at fault, its index to
- * `*bad_item` (else -1).
+ * valid. Otherwise returns MW_EINVALID with the reason in the error slot
+ * (lower case, no location: the caller adds it) and, when one element of a
+ * set is at fault, its index in `*bad_item` (else -1).
  */
-int fields_check(const struct field *f, const json_t *value, long *bad_item, struct buf *why);
+int fields_check(const struct field *f, const json_t *value, long *bad_item);
 
 /*
  * The canonical form of `value` for comparison: sets sorted and without
@@ -130,10 +130,10 @@ bool fields_is_uuid(const char *s);
 
 /*
  * Parse an address or prefix ("192.0.2.0/24", "2001:db8::1") and write its
- * canonical text ("2001:db8::1/128") to `out`. Returns 0, or -1 with the
- * reason in `why`.
+ * canonical text ("2001:db8::1/128") to `out`. Returns 0, or MW_EINVALID
+ * with the reason in the error slot.
  */
-int fields_cidr_canonical(struct buf *out, const char *text, struct buf *why);
+int fields_cidr_canonical(struct buf *out, const char *text);
 
 /* Render a value compactly for people: [A, B], "text", 3, true, null. */
 void fields_format_value(struct buf *out, const json_t *value);

@@ -210,6 +210,7 @@ static char *no_proxy_list(void)
 	return xstrdup("localhost,127.0.0.1,::1");
 }
 
+/* Put one attempt of `s` on the wire. 0, or MW_ENET when libcurl cannot. */
 static int start(struct http_client *c, struct slot *s)
 {
 	struct http_req *req = s->req;
@@ -217,7 +218,7 @@ static int start(struct http_client *c, struct slot *s)
 	char *noproxy;
 
 	if (!e)
-		return -1;
+		return err_set(MW_ENET, "cannot start a request with libcurl");
 	buf_release(&req->response);
 	req->cf_ray[0] = '\0';
 	req->error[0] = '\0';
@@ -262,7 +263,7 @@ static int start(struct http_client *c, struct slot *s)
 		curl_easy_cleanup(e);
 		curl_slist_free_all(s->headers);
 		s->headers = NULL;
-		return -1;
+		return err_set(MW_ENET, "cannot start a request with libcurl");
 	}
 	s->easy = e;
 	s->state = SLOT_FLYING;
@@ -554,10 +555,9 @@ int http_run_hooks(struct http_client *c, struct http_req **reqs, size_t n,
 				stopped = true;
 				continue;
 			}
-			if (start(c, s) < 0) {
-				rc = err_set(MW_ENET, "cannot start a request with libcurl");
+			rc = start(c, s);
+			if (rc < 0)
 				goto done;
-			}
 			if (c->opts.rate > 0)
 				c->tokens -= 1;
 			note_start(c, time_mono());

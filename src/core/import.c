@@ -85,28 +85,28 @@ bool import_domain(struct buf *out, const struct live_domain *d, bool pin, struc
 	for (size_t i = 0; i < fields_count; i++) {
 		const struct field *f = &fields_table[i];
 		json_t *v = (f->flags & FIELD_WRITABLE) ? live_domain_value(d, f) : NULL;
-		struct buf why = BUF_INIT, text = BUF_INIT;
+		struct buf text = BUF_INIT;
 		long bad;
 
 		if (!v)
 			continue;
-		if (fields_check(f, v, &bad, &why) < 0 || ydoc_format_flow(&text, v) < 0) {
+		if (fields_check(f, v, &bad) < 0 || ydoc_format_flow(&text, v) < 0) {
+			const char *why = err_msg();
 			struct buf shown = BUF_INIT;
 
 			fields_format_value(&shown, v);
 			buf_printf(out, "    # %s left out (unmanaged): live value ", f->name);
 			comment_text(out, shown.ptr);
 			buf_puts(out, ": ");
-			comment_text(out, why.len ? why.ptr : "cannot be written as YAML");
+			comment_text(out, why);
 			buf_putc(out, '\n');
 			diags_add(notes, DIAG_WARNING, d->name, 0, 0, "%s left out (unmanaged): %s",
-				  f->name, why.len ? why.ptr : "cannot be written as YAML");
+				  f->name, why);
 			buf_release(&shown);
 		} else {
 			buf_printf(out, "    %s: %s\n", f->name, text.ptr);
 		}
 		json_decref(v);
-		buf_release(&why);
 		buf_release(&text);
 	}
 	buf_release(&key);

@@ -50,6 +50,16 @@ void notify_text(struct buf *out, const struct plan *p)
 		buf_printf(out, "\n…and %zu more", shown - TEXT_DOMAINS_MAX);
 }
 
+/* Whether libcurl can tell the origin of `url` (and so redact the rest). */
+static bool parsable(const char *url)
+{
+	struct buf origin = BUF_INIT;
+	int rc = http_url_origin(&origin, url, NULL);
+
+	buf_release(&origin);
+	return rc == 0;
+}
+
 /* POST `payload` (a reference is kept by the caller) to `url`. */
 static int post(const char *url, json_t *payload, const struct http_opts *http)
 {
@@ -59,9 +69,11 @@ static int post(const char *url, json_t *payload, const struct http_opts *http)
 	struct http_req *reqs[1] = { &req };
 	struct buf checked = BUF_INIT, shown = BUF_INIT;
 	char *body = NULL;
+	bool origin_known;
 	int rc;
 
 	url_redact(&shown, url, URL_ORIGIN_ONLY);
+	origin_known = parsable(url);
 	rc = http_check_webhook_url(&checked, url);
 	if (rc < 0)
 		goto done;
@@ -88,8 +100,13 @@ static int post(const char *url, json_t *payload, const struct http_opts *http)
 		rc = err_set(MW_EAPI, "notification to %s refused: HTTP %ld", shown.ptr,
 			     req.status);
 done:
-	if (rc == MW_ECONFIG)
-		err_wrap(rc, "--notify %s: ", shown.ptr);
+	/*
+	 * The caller names where the URL came from (an option, a setting). A
+	 * string libcurl cannot parse has no origin to show: any part of it
+	 * may be the secret.
+	 */
+	if (rc == MW_ECONFIG && origin_known)
+		err_wrap(rc, "%s: ", shown.ptr);
 	http_req_reset(&req);
 	http_client_free(client);
 	free(body);

@@ -20,7 +20,9 @@ void notify_text(struct buf *out, const struct plan *p);
 /*
  * POST the drift report of `p` to `url`. `http` gives retries, timeout, CA
  * and trace (its headers are ignored). Fails with MW_ECONFIG for a URL that
- * may not be used, MW_ENET or MW_EAPI when the webhook did not accept it.
+ * may not be used (the message starts with the URL's origin; the caller
+ * adds where the URL came from), MW_ENET or MW_EAPI when the webhook did
+ * not accept it.
  */
 int notify_drift(const char *url, const struct plan *p, const struct http_opts *http);
 

@@ -104,8 +104,9 @@ static char *where(const struct desired_domain *dd)
 
 /*
  * The live domain a desired one refers to: by pinned id, else by name.
- * Returns 0 with `*out` NULL when there is none; -1 (reported to
- * `problems`) when the match is not safe.
+ * Returns 0 with `*out` NULL when there is none; MW_EAMBIGUOUS (the
+ * reason appended to `problems`, which the caller reports once for all
+ * domains) when the match is not safe.
  */
 static int match(const struct live_domain **out, const struct desired_domain *dd,
 		 const struct live *live, struct buf *problems, size_t *n_problems)
@@ -122,7 +123,7 @@ static int match(const struct live_domain **out, const struct desired_domain *dd
 				   "live domain '%s'",
 				   dd->file, dd->line, dd->col, dd->name, dd->id, ld->name);
 			(*n_problems)++;
-			return -1;
+			return MW_EAMBIGUOUS;
 		}
 		*out = ld;
 		return 0;
@@ -135,7 +136,7 @@ static int match(const struct live_domain **out, const struct desired_domain *dd
 			buf_printf(problems, "%s %s", i ? "," : "", live->v[first + i].id);
 		buf_puts(problems, "); pin the one to manage with 'id:'");
 		(*n_problems)++;
-		return -1;
+		return MW_EAMBIGUOUS;
 	}
 	if (n == 1)
 		*out = &live->v[first];
@@ -615,7 +616,6 @@ static void check_update(struct reader *r, const json_t *jc, const char *ctx)
 	}
 	json_object_foreach(body, name, v) {
 		const struct field *f = fields_find(name);
-		struct buf why = BUF_INIT;
 		long bad;
 
 		if (!f || !(f->flags & FIELD_WRITABLE)) {
@@ -623,9 +623,8 @@ static void check_update(struct reader *r, const json_t *jc, const char *ctx)
 				   ctx, name);
 			return;
 		}
-		if (fields_check(f, v, &bad, &why) < 0) {
-			buf_printf(&r->why, "%s'body': %s", ctx, why.ptr);
-			buf_release(&why);
+		if (fields_check(f, v, &bad) < 0) {
+			buf_printf(&r->why, "%s'body': %s", ctx, err_msg());
 			return;
 		}
 	}

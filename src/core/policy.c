@@ -78,7 +78,7 @@ static int read_globs(struct ploader *l, const struct ynode *n, const char *what
 			   "'%s' takes a non-empty list of domain names or patterns like "
 			   "'*.example.com'",
 			   what);
-		return -1;
+		return MW_EINVALID;
 	}
 	r->globs = xcalloc(n->n_items, sizeof(*r->globs));
 	for (size_t i = 0; i < n->n_items; i++) {
@@ -88,7 +88,7 @@ static int read_globs(struct ploader *l, const struct ynode *n, const char *what
 			ydoc_error(l->diags, l->file, n->items[i],
 				   "'%s' takes domain names or patterns, not %s", what,
 				   ynode_describe(n->items[i]));
-			return -1;
+			return MW_EINVALID;
 		}
 		/* Names compare in lower case without the trailing dot; so do patterns. */
 		fields_normalize_domain(&r->globs[r->n_globs++], s, false, NULL);
@@ -109,7 +109,7 @@ static int read_level(struct ploader *l, const struct ynode *n, enum policy_leve
 		return 0;
 	}
 	ydoc_error(l->diags, l->file, n, "'level' takes deny or warn");
-	return -1;
+	return MW_EINVALID;
 }
 
 static json_t *read_constraint(struct ploader *l, const struct field *f, const struct ynode *v)
@@ -188,20 +188,22 @@ static int read_require(struct ploader *l, const struct ynode *n, struct policy_
 	if (n->kind != YNODE_MAP) {
 		ydoc_error(l->diags, l->file, n,
 			   "'require' takes a map with 'settings' (and 'domains', 'level')");
-		return -1;
+		return MW_EINVALID;
 	}
 	for (size_t i = 0; i < n->n_pairs; i++) {
 		const struct ynode *k = n->pairs[i].key, *v = n->pairs[i].value;
 
-		if (is_name(k, "domains"))
-			rc |= read_globs(l, v, "domains", r);
-		else if (is_name(k, "level"))
-			rc |= read_level(l, v, &r->level);
-		else if (is_name(k, "settings"))
+		if (is_name(k, "domains")) {
+			if (read_globs(l, v, "domains", r) < 0)
+				rc = MW_EINVALID;
+		} else if (is_name(k, "level")) {
+			if (read_level(l, v, &r->level) < 0)
+				rc = MW_EINVALID;
+		} else if (is_name(k, "settings")) {
 			settings = v;
-		else {
+		} else {
 			unknown(l, k, "key of 'require'", require_keys);
-			rc = -1;
+			rc = MW_EINVALID;
 		}
 	}
 	if (!r->n_globs && rc == 0) {
@@ -212,7 +214,7 @@ static int read_require(struct ploader *l, const struct ynode *n, struct policy_
 		ydoc_error(l->diags, l->file, settings ? settings : n,
 			   "'require' needs 'settings': a map of settings "
 			   "to the values or constraints they must meet");
-		return -1;
+		return MW_EINVALID;
 	}
 	r->settings = json_object();
 	for (size_t i = 0; i < settings->n_pairs; i++) {
@@ -222,12 +224,12 @@ static int read_require(struct ploader *l, const struct ynode *n, struct policy_
 
 		if (!f || !(f->flags & FIELD_WRITABLE)) {
 			unknown(l, k, "setting", fields_writable_names());
-			rc = -1;
+			rc = MW_EINVALID;
 			continue;
 		}
 		c = read_constraint(l, f, settings->pairs[i].value);
 		if (!c)
-			rc = -1;
+			rc = MW_EINVALID;
 		else
 			json_object_set_new(r->settings, f->name, c);
 	}
@@ -242,26 +244,27 @@ static int read_rule(struct ploader *l, const struct ynode *n, struct policy_rul
 	if (n->kind != YNODE_MAP) {
 		ydoc_error(l->diags, l->file, n,
 			   "a rule is a map such as '- max_deletes: 1', not %s", ynode_describe(n));
-		return -1;
+		return MW_EINVALID;
 	}
 	for (size_t i = 0; i < n->n_pairs; i++) {
 		const struct ynode *k = n->pairs[i].key;
 
 		if (is_name(k, "level")) {
-			rc |= read_level(l, n->pairs[i].value, &r->level);
+			if (read_level(l, n->pairs[i].value, &r->level) < 0)
+				rc = MW_EINVALID;
 		} else if (rule_spec_find(k->text)) {
 			if (rule_key) {
 				ydoc_error(l->diags, l->file, k,
 					   "one rule per list item: '%s' and '%s' are two; start "
 					   "another item with '-'",
 					   rule_key->text, k->text);
-				return -1;
+				return MW_EINVALID;
 			}
 			rule_key = k;
 			rule_val = n->pairs[i].value;
 		} else {
 			unknown(l, k, "rule", rule_keys);
-			rc = -1;
+			rc = MW_EINVALID;
 		}
 	}
 	if (!rule_key) {
@@ -269,7 +272,7 @@ static int read_rule(struct ploader *l, const struct ynode *n, struct policy_rul
 			ydoc_error(l->diags, l->file, n,
 				   "this rule names no rule: use max_deletes, max_changed_percent, "
 				   "protect or require");
-		return -1;
+		return MW_EINVALID;
 	}
 	r->where = xasprintf("%s:%d:%d", l->file, rule_key->line, rule_key->col);
 	if (is_name(rule_key, "max_deletes")) {
@@ -278,7 +281,7 @@ static int read_rule(struct ploader *l, const struct ynode *n, struct policy_rul
 		    rule_val->int_value < 0) {
 			ydoc_error(l->diags, l->file, rule_val,
 				   "'max_deletes' takes a whole number, 0 or more");
-			return -1;
+			return MW_EINVALID;
 		}
 		r->max = rule_val->int_value;
 	} else if (is_name(rule_key, "max_changed_percent")) {
@@ -293,15 +296,17 @@ static int read_rule(struct ploader *l, const struct ynode *n, struct policy_rul
 		if (v < 0 || v > 100 || !isfinite(v) || (end && *end)) {
 			ydoc_error(l->diags, l->file, rule_val,
 				   "'max_changed_percent' takes a number from 0 to 100");
-			return -1;
+			return MW_EINVALID;
 		}
 		r->percent = v;
 	} else if (is_name(rule_key, "protect")) {
 		r->kind = RULE_PROTECT;
-		rc |= read_globs(l, rule_val, "protect", r);
+		if (read_globs(l, rule_val, "protect", r) < 0)
+			rc = MW_EINVALID;
 	} else {
 		r->kind = RULE_REQUIRE;
-		rc |= read_require(l, rule_val, r);
+		if (read_require(l, rule_val, r) < 0)
+			rc = MW_EINVALID;
 	}
 	return rc;
 }
@@ -343,14 +348,15 @@ static int load_one(struct policy_set *set, const struct source_file *f, struct 
 	struct policy p = { 0 };
 	int rc = 0;
 
-	if (ydoc_parse(&doc, f->path, f->data, f->len, diags) < 0)
-		return -1;
+	rc = ydoc_parse(&doc, f->path, f->data, f->len, diags);
+	if (rc < 0)
+		return rc;
 	root = doc->root;
 	p.file = xstrdup(f->path);
 	if (!root || root->kind != YNODE_MAP) {
 		ydoc_error(l.diags, l.file, root,
 			   "a policy document is a map with 'name' and 'rules'");
-		rc = -1;
+		rc = MW_EINVALID;
 		goto done;
 	}
 	for (size_t i = 0; i < root->n_pairs; i++) {
@@ -359,7 +365,7 @@ static int load_one(struct policy_set *set, const struct source_file *f, struct 
 		if (is_name(k, "name")) {
 			if (!plain_string(v) || !*v->text) {
 				ydoc_error(l.diags, l.file, v, "'name' takes the policy's name");
-				rc = -1;
+				rc = MW_EINVALID;
 			} else {
 				p.name = xstrdup(v->text);
 			}
@@ -367,7 +373,7 @@ static int load_one(struct policy_set *set, const struct source_file *f, struct 
 			rules = v;
 		} else {
 			unknown(&l, k, "key", doc_keys);
-			rc = -1;
+			rc = MW_EINVALID;
 		}
 	}
 	if (!p.name)
@@ -375,7 +381,7 @@ static int load_one(struct policy_set *set, const struct source_file *f, struct 
 	if (!rules || rules->kind != YNODE_SEQ) {
 		ydoc_error(l.diags, l.file, rules ? rules : root,
 			   "a policy needs 'rules': a list of rules");
-		rc = -1;
+		rc = MW_EINVALID;
 		goto done;
 	}
 	for (size_t i = 0; i < rules->n_items; i++) {
@@ -383,7 +389,7 @@ static int load_one(struct policy_set *set, const struct source_file *f, struct 
 
 		if (read_rule(&l, rules->items[i], &r) < 0) {
 			rule_release(&r);
-			rc = -1;
+			rc = MW_EINVALID;
 			continue;
 		}
 		ARRAY_GROW(p.rules, p.nr + 1, p.alloc);

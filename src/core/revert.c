@@ -45,12 +45,16 @@ static int cmp_change(const void *pa, const void *pb)
 	return c ? c : strcmp(a->id, b->id);
 }
 
-/*
- * The PATCH that puts one applied update back. Returns 1 when a change was
- * added, 0 when the domain is already back, -1 when it went into `notes`.
- */
-static int revert_update(struct plan *p, struct revert_notes *notes, const json_t *rec,
-			 const struct live *live)
+/* What revert_update() did with one applied update. */
+enum revert_outcome {
+	REVERT_ADDED, /* a change that puts it back was added to the plan */
+	REVERT_ALREADY_BACK, /* live already holds the settings from before */
+	REVERT_NOTED, /* it cannot or may not be put back: the reason is in the notes */
+};
+
+/* The PATCH that puts one applied update back. */
+static enum revert_outcome revert_update(struct plan *p, struct revert_notes *notes,
+					 const json_t *rec, const struct live *live)
 {
 	const char *domain = str_of(rec, "domain"), *id = str_of(rec, "domain_id");
 	const json_t *sent = json_object_get(rec, "request_body");
@@ -63,7 +67,7 @@ static int revert_update(struct plan *p, struct revert_notes *notes, const json_
 	char fp[HASH_HEX_SIZE];
 	const char *k;
 	json_t *v;
-	int rc;
+	enum revert_outcome rc;
 
 	if (!domain || !id || !json_is_object(sent) || !json_is_object(before) ||
 	    !json_is_object(after)) {
@@ -107,7 +111,7 @@ static int revert_update(struct plan *p, struct revert_notes *notes, const json_
 		     buf_detach(&why, NULL));
 		json_decref(body);
 		json_decref(diff);
-		return -1;
+		return REVERT_NOTED;
 	}
 	if (json_object_size(body) == 0)
 		goto none;
@@ -122,9 +126,9 @@ static int revert_update(struct plan *p, struct revert_notes *notes, const json_
 	live_fingerprint(fp, ld);
 	c->fingerprint = xstrdup(fp);
 	buf_release(&why);
-	return 1;
+	return REVERT_ADDED;
 none:
-	rc = json_object_size(body) == 0 && !why.len && ld ? 0 : -1;
+	rc = json_object_size(body) == 0 && !why.len && ld ? REVERT_ALREADY_BACK : REVERT_NOTED;
 	buf_release(&why);
 	json_decref(body);
 	json_decref(diff);
@@ -190,7 +194,7 @@ int revert_build(struct plan *out, struct revert_notes *notes, const json_t *rec
 			     xstrdup("the run deleted it; this API cannot create a domain: onboard "
 				     "it again in the dashboard"));
 		else if (!strcmp(action, "update") && !strcmp(outcome, "applied") &&
-			 revert_update(out, notes, rec, live) == 0)
+			 revert_update(out, notes, rec, live) == REVERT_ALREADY_BACK)
 			out->summary.noop++;
 	}
 	if (out->nr > 1)

@@ -118,7 +118,7 @@ void source_free(struct source *src)
 }
 
 /*
- * "./a/b/" -> "a/b"; "" and "." -> "". Refuses ".." so that --path can
+ * "./a/b/" -> "a/b"; "" and "." -> "". Refuses ".." so that the folder can
  * never leave the repository.
  */
 int source_normalize_path(char **out, const char *in)
@@ -137,7 +137,7 @@ int source_normalize_path(char **out, const char *in)
 			break;
 		if (n == 2 && !strncmp(p, "..", 2)) {
 			buf_release(&b);
-			return err_set(MW_EUSAGE, "--path '%s' leaves the repository", in);
+			return err_set(MW_EUSAGE, "folder '%s' leaves the repository", in);
 		}
 		if (!(n == 1 && *p == '.')) {
 			if (b.len)
@@ -463,8 +463,8 @@ static int run_fetch_bounded(const struct fetch_job *job, long timeout_ms)
 	}
 	if (timed_out) {
 		remove_tree(job->exists ? job->dir : job->tmp);
-		rc = err_set(MW_EGIT,
-			     "cannot %s '%s': no end within %ld s (--timeout); gave up (the "
+		rc = err_set(MW_ETIMEOUT,
+			     "cannot %s '%s': no end within %ld s (the time limit); gave up (the "
 			     "server answers too slowly or not at all)",
 			     job->exists ? "fetch" : "clone", job->shown, timeout_ms / 1000);
 	} else if (!got_rc) {
@@ -515,7 +515,7 @@ static int open_remote(git_repository **out, const struct source_opts *opts, con
 	/* As for the API: plain http could be read and changed on the way. */
 	if (!strncasecmp(opts->repo, "http://", 7) && !loopback) {
 		rc = err_set(MW_ECONFIG,
-			     "--repo '%s' uses plain http: only a loopback host (localhost, "
+			     "repository '%s' uses plain http: only a loopback host (localhost, "
 			     "127.0.0.0/8, [::1]) may; use https",
 			     shown);
 		goto done;
@@ -731,7 +731,7 @@ static int check_ancestor(git_repository *repo, const git_commit *commit, const 
 
 	rc = resolve_commit(&anc, repo, ref, shown);
 	if (rc < 0)
-		return err_wrap(rc, "--require-ancestor: ");
+		return err_wrap(rc, "required ancestor: ");
 	git_oid_tostr(hex, sizeof(hex), id);
 	if (git_oid_equal(id, git_commit_id(anc)))
 		goto done;
@@ -740,10 +740,8 @@ static int check_ancestor(git_repository *repo, const git_commit *commit, const 
 		rc = err_set(MW_EGIT, "cannot compare commit %.12s with '%s': %s", hex, ref,
 			     git_msg());
 	else if (d == 0)
-		rc = err_set(MW_EGIT,
-			     "commit %.12s is not '%s' or an ancestor of it; refusing "
-			     "(--require-ancestor %s)",
-			     hex, ref, ref);
+		rc = err_set(MW_EGIT, "commit %.12s is not '%s' or an ancestor of it; refusing",
+			     hex, ref);
 done:
 	git_commit_free(anc);
 	return rc;
@@ -1025,7 +1023,9 @@ static int read_worktree(struct source *src, git_repository *repo, const char *d
 		const char *wd = git_repository_workdir(repo);
 
 		if (!wd)
-			return err_set(MW_EGIT, "--worktree: '%s' is a bare repository", src->repo);
+			return err_set(MW_EGIT,
+				       "'%s' is a bare repository: it has no working tree to read",
+				       src->repo);
 		top = xstrndup(wd, strlen(wd) - (has_suffix(wd, "/") ? 1 : 0));
 	} else {
 		top = xstrdup(dir);
@@ -1035,7 +1035,7 @@ static int read_worktree(struct source *src, git_repository *repo, const char *d
 		char *full = xasprintf("%s/%s", top, src->path);
 
 		if (!fs_is_dir(full)) {
-			rc = err_set(MW_EIO, "--path '%s' is not a folder in '%s'", src->path, top);
+			rc = err_set(MW_EIO, "'%s' is not a folder in '%s'", src->path, top);
 			free(full);
 			free(top);
 			return rc;
@@ -1069,13 +1069,14 @@ int source_read(struct source **out, const struct source_opts *opts)
 	if (rc < 0)
 		goto done;
 	if (opts->worktree && remote) {
-		rc = err_set(MW_EUSAGE,
-			     "--worktree reads files on disk: give a local --repo, not a URL");
+		rc = err_set(
+			MW_EUSAGE,
+			"worktree mode reads files on disk: give a local repository, not a URL");
 		goto done;
 	}
 	if (opts->worktree && opts->require_ancestor) {
-		rc = err_set(MW_EUSAGE, "--require-ancestor needs a commit: it cannot be used with "
-					"--worktree");
+		rc = err_set(MW_EUSAGE,
+			     "a required ancestor needs a commit: worktree mode reads none");
 		goto done;
 	}
 	if (remote) {
@@ -1088,11 +1089,11 @@ int source_read(struct source **out, const struct source_opts *opts)
 			rc = err_set(MW_EGIT, "'%s' is not a git repository: %s (%s)", repo_arg,
 				     git_msg(),
 				     opts->not_a_repo_hint ? opts->not_a_repo_hint
-							   : "use --worktree to read plain files");
+							   : "read plain files in worktree mode");
 			goto done;
 		}
 		if (!fs_is_dir(repo_arg)) {
-			rc = err_set(MW_EIO, "--repo '%s' is not a folder", repo_arg);
+			rc = err_set(MW_EIO, "'%s' is not a folder", repo_arg);
 			goto done;
 		}
 	}
@@ -1146,7 +1147,7 @@ int source_check_ancestor(const struct source_opts *opts, const char *commit_hex
 	git_libgit2_init();
 	if (!commit_hex || git_oid_fromstr(&oid, commit_hex) < 0) {
 		rc = err_set(MW_EGIT,
-			     "--require-ancestor %s: the plan records no commit (made from a "
+			     "required ancestor '%s': the plan records no commit (made from a "
 			     "working tree?); refusing",
 			     opts->require_ancestor);
 		goto done;
@@ -1154,13 +1155,12 @@ int source_check_ancestor(const struct source_opts *opts, const char *commit_hex
 	if (remote)
 		rc = open_remote(&repo, opts, shown);
 	else if (git_repository_open_ext(&repo, repo_arg, 0, NULL) < 0)
-		rc = err_set(MW_EGIT, "--require-ancestor: '%s' is not a git repository: %s", shown,
-			     git_msg());
+		rc = err_set(MW_EGIT, "'%s' is not a git repository: %s", shown, git_msg());
 	if (rc < 0)
 		goto done;
 	if (git_commit_lookup(&commit, repo, &oid) < 0) {
 		rc = err_set(MW_EGIT,
-			     "--require-ancestor: the plan's commit %.12s is not in '%s' "
+			     "the plan's commit %.12s is not in '%s' "
 			     "(fetch it first)",
 			     commit_hex, shown);
 		goto done;

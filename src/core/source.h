@@ -37,7 +37,7 @@ struct source_opts {
 	 * read (not with worktree or staged).
 	 */
 	bool want_dirty;
-	/* What to do when `repo` is not a repository; NULL: suggest --worktree. */
+	/* What to do when `repo` is not a repository; NULL: suggest worktree mode. */
 	const char *not_a_repo_hint;
 	/*
 	 * A URL's token (MAILWARD_GIT_TOKEN, --git-token-file), or NULL: sent as
@@ -75,10 +75,14 @@ struct source {
  * Read the documents that `opts` designate into `*out` (owned by the caller:
  * source_free()): a commit's tree, the index (staged) or the working tree.
  * An unknown ref's message suggests a close branch or tag name. Fails with
- * MW_EGIT (repository, ref, folder, clone, unmerged index entries or
- * ancestry problems, a clone or fetch past opts->timeout_ms), MW_ECONFIG
- * (a URL that is not valid, plain http to a host that is not loopback) or
- * MW_EIO, with a message that names the repository, ref or path at fault.
+ * MW_EUSAGE (a folder that leaves the repository; worktree mode with a URL
+ * or a required ancestor), MW_EGIT (repository, ref, folder, clone,
+ * unmerged index entries or ancestry problems), MW_ETIMEOUT (a clone or
+ * fetch past opts->timeout_ms), MW_ECONFIG (a URL that is not valid, plain
+ * http to a host that is not loopback) or MW_EIO, with a message that names
+ * the repository, ref or path at fault. Messages speak of the options'
+ * concepts (folder, worktree mode, required ancestor), never of command
+ * line flags: the caller knows where each came from.
  *
  * A URL is cloned into, or fetched into, the cache by a child process that
  * is killed at the deadline. Credentials (the URL's userinfo, else

@@ -10,6 +10,7 @@
 #include <yaml.h>
 
 #include "util/buf.h"
+#include "util/err.h"
 #include "util/mem.h"
 #include <stdio.h>
 
@@ -661,7 +662,7 @@ done:
 	free(b.stack);
 	if (b.fatal) {
 		ydoc_free(b.doc);
-		rc = -1;
+		rc = MW_EINVALID;
 	} else {
 		*out = b.doc;
 	}
@@ -773,7 +774,8 @@ static bool plain_safe(const char *text)
 	return !needs_quotes(text);
 }
 
-static int emit_scalar(yaml_emitter_t *em, const json_t *v)
+/* Emit one scalar; false when `v` is none or libyaml fails. */
+static bool emit_scalar(yaml_emitter_t *em, const json_t *v)
 {
 	yaml_event_t ev;
 	char num[64];
@@ -794,7 +796,7 @@ static int emit_scalar(yaml_emitter_t *em, const json_t *v)
 	} else if (json_is_null(v)) {
 		text = "null";
 	} else {
-		return -1;
+		return false;
 	}
 	/*
 	 * Double quotes, not single: single quotes would fold a line break
@@ -806,8 +808,8 @@ static int emit_scalar(yaml_emitter_t *em, const json_t *v)
 	if (!yaml_scalar_event_initialize(
 		    &ev, NULL, NULL, (yaml_char_t *)text, (int)strlen(text), plain_ok, 1,
 		    plain_ok ? YAML_PLAIN_SCALAR_STYLE : YAML_DOUBLE_QUOTED_SCALAR_STYLE))
-		return -1;
-	return yaml_emitter_emit(em, &ev) ? 0 : -1;
+		return false;
+	return yaml_emitter_emit(em, &ev);
 }
 
 int ydoc_format_flow(struct buf *out, const json_t *value)
@@ -817,10 +819,10 @@ int ydoc_format_flow(struct buf *out, const json_t *value)
 	yaml_event_t ev;
 	size_t i, start, end;
 	json_t *item;
-	int rc = -1;
+	int rc = MW_EINVALID;
 
 	if (!yaml_emitter_initialize(&em))
-		return -1;
+		return err_set(MW_ENOMEM, "cannot initialise libyaml's emitter");
 	yaml_emitter_set_output(&em, emit_write, &text);
 	yaml_emitter_set_width(&em, -1);
 	yaml_emitter_set_unicode(&em, 0);
@@ -838,9 +840,9 @@ int ydoc_format_flow(struct buf *out, const json_t *value)
 		goto done;
 	if (json_is_array(value)) {
 		json_array_foreach(value, i, item)
-			if (emit_scalar(&em, item) < 0)
+			if (!emit_scalar(&em, item))
 				goto done;
-	} else if (emit_scalar(&em, value) < 0) {
+	} else if (!emit_scalar(&em, value)) {
 		goto done;
 	}
 	if (!yaml_sequence_end_event_initialize(&ev) || !yaml_emitter_emit(&em, &ev) ||
@@ -857,6 +859,8 @@ int ydoc_format_flow(struct buf *out, const json_t *value)
 	buf_add(out, text.ptr + start, end - start);
 	rc = 0;
 done:
+	if (rc < 0)
+		err_set(rc, "cannot be written as YAML");
 	yaml_emitter_delete(&em);
 	buf_release(&text);
 	return rc;

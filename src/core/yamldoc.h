@@ -77,9 +77,9 @@ struct ydoc {
  * with its line and column. Returns 0 when the tree is usable, even if
  * problems were reported that leave it whole (a duplicate key keeps its
  * first value, an unknown anchor reads as null): the caller goes on to find
- * more problems, and fails on the reported ones. Returns -1 when the text
- * cannot be read as a tree (a syntax error, the expansion bound); `*out` is
- * then NULL. A file may hold one document; an empty one gives a NULL root.
+ * more problems, and fails on the reported ones. Returns MW_EINVALID when
+ * the text cannot be read as a tree (a syntax error, the expansion bound);
+ * `*out` is then NULL. A file may hold one document; an empty one gives a NULL root.
  */
 int ydoc_parse(struct ydoc **out, const char *file, const char *data, size_t len,
 	       struct diags *diags);
@@ -108,8 +108,8 @@ struct json_t;
  * key: a string is plain only when it is made of letters, digits and
  * "._-/" and reads as a string; any other is double-quoted by libyaml's
  * emitter, with every control and non-ASCII character escaped, so the text
- * is printable ASCII. Returns 0, or -1 for a value it cannot write
- * (objects).
+ * is printable ASCII. Returns 0, or MW_EINVALID with "cannot be written as
+ * YAML" in the error slot for a value it cannot write (objects).
  */
 int ydoc_format_flow(struct buf *out, const struct json_t *value);
 

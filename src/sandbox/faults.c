@@ -14,6 +14,7 @@
 
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/num.h"
 
 /* Limits the ring buffer the rate limiter allocates up front. */
 #define MAX_RATE_LIMIT 10000000L
@@ -126,19 +127,6 @@ void faults_free(struct faults *f)
 size_t faults_count(const struct faults *f)
 {
 	return f->n;
-}
-
-static int parse_long(const char *text, long min, long max, long *out)
-{
-	char *end = NULL;
-	long v;
-
-	errno = 0;
-	v = strtol(text, &end, 10);
-	if (!text[0] || isspace((unsigned char)text[0]) || *end || errno || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 /* Which keys go with which action; matching keys go with all. */
@@ -259,7 +247,7 @@ int faults_add(struct faults *f, const char *text)
 				rc = err_set(MW_EUSAGE, "fault '%s': unknown key '%s'", text, key);
 				goto done;
 			}
-			if (parse_long(val, nums[i].min, nums[i].max, &n) != 0) {
+			if (!num_parse_long(&n, val, nums[i].min, nums[i].max)) {
 				rc = err_set(
 					MW_EUSAGE,
 					"fault '%s': %s must be an integer from %ld to %ld, not "
@@ -364,8 +352,8 @@ int ratelimit_parse(long *limit, long *window, const char *text)
 		return err_set(MW_EUSAGE, "rate limit '%s' must look like N/SECONDS, e.g. 1200/300",
 			       text);
 	num = xstrndup(text, (size_t)(slash - text));
-	if (parse_long(num, 1, MAX_RATE_LIMIT, limit) != 0 ||
-	    parse_long(slash + 1, 1, 86400, window) != 0) {
+	if (!num_parse_long(limit, num, 1, MAX_RATE_LIMIT) ||
+	    !num_parse_long(window, slash + 1, 1, 86400)) {
 		rc = err_set(
 			MW_EUSAGE,
 			"rate limit '%s' must look like N/SECONDS with N from 1 to %ld and SECONDS "

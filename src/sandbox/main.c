@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/mem.h"
+#include "util/num.h"
 
 #define PROG "mailward-sandbox"
 /* The cf-ray and generated-timestamp seed when --seed is not given. */
@@ -43,6 +45,7 @@ struct options {
 	size_t nfaults;
 	const char *tls_cert;
 	const char *tls_key;
+	bool answered; /* --help or --version was printed: nothing more to do */
 };
 
 /* Reads a whole PEM file (up to 1 MiB) into *out, owned by the caller.
@@ -143,19 +146,6 @@ static void print_help(void)
 	       DEFAULT_SEED, faults_help());
 }
 
-static int parse_long(const char *text, long min, long max, long *out)
-{
-	char *end = NULL;
-	long v;
-
-	errno = 0;
-	v = strtol(text, &end, 10);
-	if (!text[0] || *end || errno || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* Value of flag name at argv[*i], as "--name=V" or "--name V"; NULL if not this flag. */
 static const char *flag_value(int argc, char **argv, int *i, const char *name, int *missing)
 {
@@ -176,7 +166,10 @@ static const char *flag_value(int argc, char **argv, int *i, const char *name, i
 	return argv[*i];
 }
 
-/* Returns 0 to run, 1 after --help/--version, -1 on a usage error (reported). */
+/*
+ * Fill `o` from the command line. Returns 0 (with o->answered set after
+ * --help or --version), or MW_EUSAGE with the message in the error slot.
+ */
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	for (int i = 1; i < argc; i++) {
@@ -185,11 +178,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
 			print_help();
-			return 1;
+			o->answered = true;
+			return 0;
 		}
 		if (strcmp(arg, "--version") == 0) {
 			printf(PROG " %s\n", MAILWARD_VERSION);
-			return 1;
+			o->answered = true;
+			return 0;
 		}
 #define FLAG(name) ((v = flag_value(argc, argv, &i, name, &missing)) != NULL)
 		if (FLAG("--state")) {
@@ -197,10 +192,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		} else if (FLAG("--listen")) {
 			o->listen = v;
 		} else if (FLAG("--token")) {
-			if (!v[0]) {
-				fprintf(stderr, PROG ": --token must not be empty\n");
-				return -1;
-			}
+			if (!v[0])
+				return err_set(MW_EUSAGE, "--token must not be empty");
 			o->token = v;
 		} else if (FLAG("--save")) {
 			o->save = v;
@@ -215,44 +208,34 @@ static int parse_args(int argc, char **argv, struct options *o)
 		} else if (FLAG("--rate-limit")) {
 			o->rate_limit = v;
 		} else if (FLAG("--latency-ms")) {
-			if (parse_long(v, 0, 600000, &o->latency_ms) != 0) {
-				fprintf(stderr,
-					PROG ": --latency-ms must be an integer from 0 to 600000, "
-					     "not '%s'\n",
-					v);
-				return -1;
-			}
+			if (!num_parse_long(&o->latency_ms, v, 0, 600000))
+				return err_set(MW_EUSAGE,
+					       "--latency-ms must be an integer from 0 to 600000, "
+					       "not '%s'",
+					       v);
 		} else if (FLAG("--seed")) {
 			char *end = NULL;
 
 			errno = 0;
 			o->seed = strtoull(v, &end, 10);
-			if (!v[0] || *end || errno || v[0] == '-') {
-				fprintf(stderr,
-					PROG ": --seed must be a non-negative integer, not '%s'\n",
-					v);
-				return -1;
-			}
+			if (!v[0] || *end || errno || v[0] == '-')
+				return err_set(MW_EUSAGE,
+					       "--seed must be a non-negative integer, not '%s'",
+					       v);
 		} else if (FLAG("--fault")) {
 			o->faults = xrealloc(o->faults, (o->nfaults + 1) * sizeof(*o->faults));
 			o->faults[o->nfaults++] = v;
 		} else if (missing) {
-			fprintf(stderr, PROG ": %s needs a value (see --help)\n", arg);
-			return -1;
+			return err_set(MW_EUSAGE, "%s needs a value (see --help)", arg);
 		} else {
-			fprintf(stderr, PROG ": unknown flag '%s' (see --help)\n", arg);
-			return -1;
+			return err_set(MW_EUSAGE, "unknown flag '%s' (see --help)", arg);
 		}
 #undef FLAG
 	}
-	if (!o->state) {
-		fprintf(stderr, PROG ": --state FILE is required (see --help)\n");
-		return -1;
-	}
-	if (!o->tls_cert != !o->tls_key) {
-		fprintf(stderr, PROG ": --tls-cert and --tls-key go together (see --help)\n");
-		return -1;
-	}
+	if (!o->state)
+		return err_set(MW_EUSAGE, "--state FILE is required (see --help)");
+	if (!o->tls_cert != !o->tls_key)
+		return err_set(MW_EUSAGE, "--tls-cert and --tls-key go together (see --help)");
 	return 0;
 }
 
@@ -268,7 +251,7 @@ int main(int argc, char **argv)
 	struct server *srv = NULL;
 	char *cert = NULL, *key = NULL;
 	sigset_t sigs;
-	int rc = 1, sig = 0, parsed;
+	int rc = 1, sig = 0;
 
 	/* block the stop signals before any server thread exists, so that they
 	 * inherit the mask and only sigwait() below ever sees them; a signal
@@ -279,9 +262,10 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	parsed = parse_args(argc, argv, &o);
-	if (parsed != 0) {
-		rc = parsed > 0 ? 0 : 1;
+	if (parse_args(argc, argv, &o) < 0)
+		goto fail;
+	if (o.answered) {
+		rc = 0;
 		goto done;
 	}
 	/* check everything that can be wrong with the flags before binding */

@@ -5,10 +5,10 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,7 +19,9 @@
 #include <time.h>
 
 #include "util/err.h"
+#include "util/hash.h"
 #include "util/mem.h"
+#include "util/num.h"
 #include "util/timeutil.h"
 
 /* The biggest body read; a real PATCH is a few KiB. */
@@ -92,7 +94,6 @@ static int parse_listen(struct listen_addr *out, const char *text)
 	const char *colon = strrchr(text, ':');
 	char host[64];
 	size_t hlen;
-	char *end = NULL;
 	long port;
 
 	memset(out, 0, sizeof *out);
@@ -101,9 +102,7 @@ static int parse_listen(struct listen_addr *out, const char *text)
 			       "listen address '%s' must be ADDRESS:PORT, e.g. 127.0.0.1:8787",
 			       text);
 	hlen = (size_t)(colon - text);
-	errno = 0;
-	port = strtol(colon + 1, &end, 10);
-	if (!colon[1] || *end || errno || port < 0 || port > 65535)
+	if (!num_parse_long(&port, colon + 1, 0, 65535))
 		return err_set(MW_EUSAGE, "listen address '%s' has a bad port (0 to 65535)", text);
 	if (hlen >= sizeof host)
 		return err_set(MW_EUSAGE, "listen address '%s' is not a loopback address", text);
@@ -211,8 +210,7 @@ static int authorized(const struct server *srv, struct MHD_Connection *conn)
 
 static void next_ray(struct server *srv, char *buf, size_t len)
 {
-	unsigned char in[16], d[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
+	unsigned char in[16], d[32];
 	uint64_t n;
 
 	pthread_mutex_lock(&srv->ray_lock);
@@ -222,8 +220,7 @@ static void next_ray(struct server *srv, char *buf, size_t len)
 		in[i] = (unsigned char)(srv->cfg.seed >> (8 * i));
 		in[8 + i] = (unsigned char)(n >> (8 * i));
 	}
-	if (EVP_Digest(in, sizeof in, d, &dlen, EVP_sha256(), NULL) != 1 || dlen < 8)
-		memset(d, 0, 8);
+	hash_sha256(d, in, sizeof in);
 	snprintf(buf, len, "%02x%02x%02x%02x%02x%02x%02x%02x-SJC", d[0], d[1], d[2], d[3], d[4],
 		 d[5], d[6], d[7]);
 }
@@ -635,14 +632,10 @@ static long requested_page(const struct arg_list *args)
 	long page = 1;
 
 	for (size_t i = 0; i < args->n; i++) {
-		if (strcmp(args->args[i].key, "page") == 0) {
-			char *end = NULL;
-			const char *v = args->args[i].value ? args->args[i].value : "";
-
-			page = strtol(v, &end, 10);
-			if (!v[0] || *end)
-				return -1;
-		}
+		if (strcmp(args->args[i].key, "page") == 0 &&
+		    !num_parse_long(&page, args->args[i].value ? args->args[i].value : "", LONG_MIN,
+				    LONG_MAX))
+			return -1;
 	}
 	return page;
 }
@@ -968,12 +961,12 @@ int server_start(struct server **out, const struct server_config *cfg)
 	srv = xcalloc(1, sizeof(*srv));
 	srv->cfg = *cfg;
 	if (pthread_rwlock_init(&srv->state_lock, NULL) != 0) {
-		rc = err_set(MW_EGENERIC, "cannot start the server: %s", strerror(errno));
+		rc = err_set(MW_EIO, "cannot start the server: %s", strerror(errno));
 		goto fail;
 	}
 	locks = 1;
 	if (pthread_mutex_init(&srv->ray_lock, NULL) != 0) {
-		rc = err_set(MW_EGENERIC, "cannot start the server: %s", strerror(errno));
+		rc = err_set(MW_EIO, "cannot start the server: %s", strerror(errno));
 		goto fail;
 	}
 	locks = 2;

@@ -54,7 +54,7 @@ int server_check_listen(const char *text);
 /*
  * Binds and starts serving. Returns 0 and a new server in *out (stop and
  * free it with server_stop()), or MW_EUSAGE (a bad --listen), MW_EIO
- * (cannot bind) or MW_EGENERIC with the message in the error slot.
+ * (cannot bind or start) with the message in the error slot.
  */
 int server_start(struct server **out, const struct server_config *cfg);
 

@@ -141,7 +141,7 @@ static int add_params(struct spec *s, struct spec_operation *op, const json_t *l
 			}
 		}
 		if (!replaced && json_array_append(op->params, (json_t *)param) != 0)
-			return err_set(MW_EGENERIC, "out of memory");
+			return err_set(MW_ENOMEM, "out of memory");
 	}
 	return 0;
 }
@@ -417,7 +417,7 @@ static int check_param(const struct spec *s, const struct spec_match *m,
 	const char *type = json_string_value(json_object_get(resolved, "type"));
 	char *pointer = NULL, *label = NULL, *prefix = NULL;
 	json_t *value = NULL;
-	int errs = -1, failed = 0, before = (int)json_array_size(errors);
+	int errs = MW_ENOMEM, failed = 0, before = (int)json_array_size(errors);
 	struct validate_ctx ctx;
 
 	/* (add_params() refused a parameter without them) */
@@ -519,7 +519,7 @@ static int check_param(const struct spec *s, const struct spec_match *m,
 	/* named by path so that array items read "query parameter 'domain[1]'" */
 	errs = validate_value(&ctx, schema, value, pointer, name);
 	if (errs == 0 && strcmp(in, "query") == 0 && json_object_set(query_out, name, value) != 0)
-		errs = -1;
+		errs = MW_ENOMEM;
 done:
 	json_decref(value);
 	free(pointer);
@@ -619,17 +619,17 @@ int spec_validate_request(const struct spec *s, const struct spec_match *m,
 	*body_out = NULL;
 	*query_out = json_object();
 	if (!*query_out)
-		return -1;
+		return MW_ENOMEM;
 	json_array_foreach(op->params, i, param) {
 		rc = check_param(s, m, req, param, errors, *query_out);
 		if (rc < 0)
-			return -1;
+			return rc;
 		total += rc;
 	}
 	if (op->body) {
 		rc = check_body(s, op, req, errors, body_out);
 		if (rc < 0)
-			return -1;
+			return rc;
 		total += rc;
 	}
 	return total;

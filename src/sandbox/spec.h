@@ -108,7 +108,8 @@ const char *spec_op_name(const struct spec_operation *op);
  * given or have a default, typed per the document (arrays for array
  * parameters); *body_out holds the parsed body or NULL. The caller owns
  * both, also when errors were found. Returns the number of errors (0 =
- * valid), or -1 when memory runs out.
+ * valid), or MW_ENOMEM when memory runs out (MW_EINVALID when a schema of
+ * the document is broken).
  */
 int spec_validate_request(const struct spec *s, const struct spec_match *m,
 			  const struct spec_request *req, json_t *errors, json_t **query_out,

@@ -1,16 +1,16 @@
 #include "state.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/hash.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
 
@@ -61,21 +61,21 @@ void state_format_time(double t, char *buf, size_t len)
 	snprintf(buf, len, "%s.%06ldZ", base, micros);
 }
 
-/* SHA-256 over the parts, each followed by a NUL so that boundaries count.
- * Returns 0, or -1 when libcrypto fails. */
-static int digest_of(unsigned char out[SHA256_DIGEST_LENGTH], const char *a, const char *b,
-		     const unsigned char *extra, size_t extra_len)
+/*
+ * SHA-256 (util/hash.h) over the parts, `a` and `b` each with its NUL so
+ * that boundaries count.
+ */
+static void digest_of(unsigned char out[32], const char *a, const char *b,
+		      const unsigned char *extra, size_t extra_len)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int ok;
+	struct buf parts = BUF_INIT;
 
-	ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
-	     EVP_DigestUpdate(ctx, a, strlen(a) + 1) == 1 &&
-	     EVP_DigestUpdate(ctx, b, strlen(b) + 1) == 1 &&
-	     (!extra || EVP_DigestUpdate(ctx, extra, extra_len) == 1) &&
-	     EVP_DigestFinal_ex(ctx, out, NULL) == 1;
-	EVP_MD_CTX_free(ctx);
-	return ok ? 0 : -1;
+	buf_add(&parts, a, strlen(a) + 1);
+	buf_add(&parts, b, strlen(b) + 1);
+	if (extra)
+		buf_add(&parts, extra, extra_len);
+	hash_sha256(out, parts.ptr, parts.len);
+	buf_release(&parts);
 }
 
 static uint32_t u32_at(const unsigned char *d, size_t at)
@@ -85,45 +85,43 @@ static uint32_t u32_at(const unsigned char *d, size_t at)
 }
 
 /* The id a domain without one gets: stable across runs and seeds. */
-static int generated_id(const char *account, const char *domain, char *buf, size_t len)
+static void generated_id(const char *account, const char *domain, char *buf, size_t len)
 {
-	unsigned char d[SHA256_DIGEST_LENGTH];
+	unsigned char d[32];
 
-	if (digest_of(d, account, domain, NULL, 0) != 0)
-		return -1;
+	digest_of(d, account, domain, NULL, 0);
 	/* version 4 and RFC 4122 variant bits: some clients check them strictly */
 	d[6] = (unsigned char)((d[6] & 0x0F) | 0x40);
 	d[8] = (unsigned char)((d[8] & 0x3F) | 0x80);
 	snprintf(buf, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 		 d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12],
 		 d[13], d[14], d[15]);
-	return 0;
 }
 
+/* Set `key` to `value` (the reference is taken) unless set. 0 or MW_ENOMEM. */
 static int set_if_missing(json_t *obj, const char *key, json_t *value)
 {
 	if (!value)
-		return -1;
+		return MW_ENOMEM;
 	if (json_object_get(obj, key)) {
 		json_decref(value);
 		return 0;
 	}
-	return json_object_set_new(obj, key, value);
+	return json_object_set_new(obj, key, value) == 0 ? 0 : MW_ENOMEM;
 }
 
-/* Fills the read-only fields a live domain always has. */
+/* Fills the read-only fields a live domain always has. 0 or MW_ENOMEM. */
 static int fill_domain(json_t *dom, const char *account, uint64_t seed)
 {
 	const char *name = json_string_value(json_object_get(dom, "domain"));
-	unsigned char seedbuf[8], d[SHA256_DIGEST_LENGTH];
+	unsigned char seedbuf[8], d[32];
 	char created[40], modified[40], checked[40];
 	double created_t, modified_t;
 	const json_t *have;
 
 	for (int i = 0; i < 8; i++)
 		seedbuf[i] = (unsigned char)(seed >> (8 * i));
-	if (digest_of(d, account, name, seedbuf, sizeof seedbuf) != 0)
-		return -1;
+	digest_of(d, account, name, seedbuf, sizeof seedbuf);
 	created_t = GENERATED_EPOCH + (double)(u32_at(d, 0) % (365u * 86400u)) +
 		    (double)(u32_at(d, 4) % 1000000u) / 1e6;
 	/* a generated modified_at follows the created_at it goes with, given or not */
@@ -157,7 +155,7 @@ static int fill_domain(json_t *dom, const char *account, uint64_t seed)
 	    set_if_missing(dom, "inbox_provider",
 			   json_string((d[20] & 1) ? "Google" : "Microsoft")) != 0 ||
 	    set_if_missing(dom, "o365_tenant_id", json_null()) != 0)
-		return -1;
+		return MW_ENOMEM;
 	return 0;
 }
 
@@ -187,7 +185,7 @@ static int load_account(struct state *st, const char *path, const char *account,
 	size_t i;
 
 	if (!ids || json_object_set_new(st->index, account, ids) != 0)
-		return err_set(MW_EGENERIC, "state file '%s': out of memory", path);
+		return err_set(MW_ENOMEM, "state file '%s': out of memory", path);
 	if (!json_is_array(list))
 		return err_set(MW_EINVALID,
 			       "state file '%s': accounts.\"%s\" must be an array of domains", path,
@@ -210,12 +208,10 @@ static int load_account(struct state *st, const char *path, const char *account,
 		if (!id) {
 			json_t *copy;
 
-			copy = generated_id(account, json_string_value(name), idbuf,
-					    sizeof idbuf) == 0
-				       ? with_id_first(dom, idbuf)
-				       : NULL;
+			generated_id(account, json_string_value(name), idbuf, sizeof idbuf);
+			copy = with_id_first(dom, idbuf);
 			if (!copy || json_array_set_new(list, i, copy) != 0)
-				return err_set(MW_EGENERIC, "state file '%s': out of memory", path);
+				return err_set(MW_ENOMEM, "state file '%s': out of memory", path);
 			dom = copy;
 		} else if (!json_is_string(id) && !json_is_integer(id))
 			return err_set(
@@ -233,7 +229,7 @@ static int load_account(struct state *st, const char *path, const char *account,
 				"[%zu], \"%s\")",
 				path, account, idbuf, i, json_string_value(name));
 		if (fill_domain(dom, account, seed) != 0 || json_object_set(ids, idbuf, dom) != 0)
-			return err_set(MW_EGENERIC, "state file '%s': out of memory", path);
+			return err_set(MW_ENOMEM, "state file '%s': out of memory", path);
 	}
 	return 0;
 }
@@ -274,7 +270,7 @@ int state_load(struct state **out, const char *path, uint64_t seed)
 	}
 	st->index = json_object();
 	if (!st->index) {
-		rc = err_set(MW_EGENERIC, "state file '%s': out of memory", path);
+		rc = err_set(MW_ENOMEM, "state file '%s': out of memory", path);
 		goto done;
 	}
 	json_object_foreach(st->accounts, account, list) {
@@ -297,7 +293,7 @@ int state_save(const struct state *st, const char *path)
 	int rc;
 
 	if (!text)
-		return err_set(MW_EGENERIC, "cannot save state to '%s': out of memory", path);
+		return err_set(MW_ENOMEM, "cannot save state to '%s': out of memory", path);
 	/* json_dumps() leaves room for nothing more: a copy with the newline */
 	len = strlen(text);
 	text = xrealloc(text, len + 2);

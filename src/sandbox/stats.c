@@ -176,7 +176,7 @@ int stats_write(struct stats *st, const char *path)
 	int rc = 0;
 
 	if (!j)
-		return err_set(MW_EGENERIC, "cannot write stats to '%s': out of memory", path);
+		return err_set(MW_ENOMEM, "cannot write stats to '%s': out of memory", path);
 	if (json_dump_file(j, path, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0) {
 		rc = err_set(MW_EIO, "cannot write stats to '%s': %s", path, strerror(errno));
 		goto done;

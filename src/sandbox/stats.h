@@ -51,7 +51,7 @@ void stats_reset(struct stats *st);
 json_t *stats_json(struct stats *st);
 
 /*
- * Writes stats_json() to path as pretty JSON. Returns 0, or MW_EIO (MW_EGENERIC
+ * Writes stats_json() to path as pretty JSON. Returns 0, or MW_EIO (MW_ENOMEM
  * when jansson runs out of memory) with the message in the error slot.
  */
 int stats_write(struct stats *st, const char *path);

@@ -24,7 +24,7 @@ int validate_add_error(json_t *errors, int code, const char *pointer, const char
 	struct buf msg = BUF_INIT;
 	json_t *item = NULL;
 	va_list ap;
-	int rc = -1;
+	int rc = MW_ENOMEM;
 
 	va_start(ap, fmt);
 	buf_vprintf(&msg, fmt, ap);
@@ -239,7 +239,7 @@ static int node_error(const struct node *n, const char *fmt, ...)
 				problem.ptr);
 	free(label);
 	buf_release(&problem);
-	return rc < 0 ? -1 : 1;
+	return rc < 0 ? rc : 1;
 }
 
 static int broken_schema(const struct node *n, const char *why)
@@ -247,7 +247,7 @@ static int broken_schema(const struct node *n, const char *why)
 	validate_add_error(n->ctx->errors, n->ctx->code, n->pointer,
 			   "the API document is broken at %s: %s",
 			   n->pointer[0] ? n->pointer : "the root", why);
-	return -1;
+	return MW_EINVALID;
 }
 
 static int is_true(const json_t *schema, const char *key)
@@ -336,7 +336,8 @@ static int check_enum(const struct node *n, const json_t *schema, const json_t *
 	const json_t *en = json_object_get(schema, "enum");
 	const json_t *member;
 	size_t i;
-	char *allowed = NULL, *got = NULL;
+	struct buf allowed = BUF_INIT;
+	char *got = NULL;
 	int rc;
 
 	if (!en)
@@ -345,25 +346,15 @@ static int check_enum(const struct node *n, const json_t *schema, const json_t *
 		if (json_equal((json_t *)member, (json_t *)value))
 			return 0;
 	/* list the allowed values in the message, they are what the caller needs */
-	{
-		size_t len = 0;
-		char *buf = NULL;
-		FILE *f = open_memstream(&buf, &len);
+	json_array_foreach(en, i, member) {
+		char *s = json_dumps(member, JSON_ENCODE_ANY);
 
-		if (!f)
-			return -1;
-		json_array_foreach(en, i, member) {
-			char *s = json_dumps(member, JSON_ENCODE_ANY);
-
-			fprintf(f, "%s%s", i ? ", " : "", s ? s : "?");
-			free(s);
-		}
-		fclose(f);
-		allowed = buf;
+		buf_printf(&allowed, "%s%s", i ? ", " : "", s ? s : "?");
+		free(s);
 	}
 	got = quote(value);
-	rc = node_error(n, "must be one of %s (got %s)", allowed ? allowed : "?", got ? got : "?");
-	free(allowed);
+	rc = node_error(n, "must be one of %s (got %s)", allowed.ptr, got ? got : "?");
+	buf_release(&allowed);
 	free(got);
 	return rc;
 }
@@ -379,14 +370,14 @@ static int check_string(const struct node *n, const json_t *schema, const json_t
 	if (json_is_integer(kw) && (json_int_t)len > json_integer_value(kw)) {
 		if (node_error(n, "must be at most %lld characters long (got %zu)",
 			       (long long)json_integer_value(kw), len) < 0)
-			return -1;
+			return MW_ENOMEM;
 		errs++;
 	}
 	kw = json_object_get(schema, "minLength");
 	if (json_is_integer(kw) && (json_int_t)len < json_integer_value(kw)) {
 		if (node_error(n, "must be at least %lld characters long (got %zu)",
 			       (long long)json_integer_value(kw), len) < 0)
-			return -1;
+			return MW_ENOMEM;
 		errs++;
 	}
 	kw = json_object_get(schema, "format");
@@ -409,7 +400,7 @@ static int check_string(const struct node *n, const json_t *schema, const json_t
 
 			free(got);
 			if (rc < 0)
-				return -1;
+				return rc;
 			errs++;
 		}
 	}
@@ -450,7 +441,7 @@ static int check_number(const struct node *n, const json_t *schema, const json_t
 			free(want);
 			free(got);
 			if (rc < 0)
-				return -1;
+				return rc;
 			errs++;
 		}
 	}
@@ -467,14 +458,14 @@ static int check_array(const struct node *n, const json_t *schema, const json_t 
 	if (json_is_integer(kw) && (json_int_t)size < json_integer_value(kw)) {
 		if (node_error(n, "must have at least %lld items (got %zu)",
 			       (long long)json_integer_value(kw), size) < 0)
-			return -1;
+			return MW_ENOMEM;
 		errs++;
 	}
 	kw = json_object_get(schema, "maxItems");
 	if (json_is_integer(kw) && (json_int_t)size > json_integer_value(kw)) {
 		if (node_error(n, "must have at most %lld items (got %zu)",
 			       (long long)json_integer_value(kw), size) < 0)
-			return -1;
+			return MW_ENOMEM;
 		errs++;
 	}
 	if (is_true(schema, "uniqueItems")) {
@@ -486,7 +477,7 @@ static int check_array(const struct node *n, const json_t *schema, const json_t 
 						       "must not repeat items (items %zu and %zu "
 						       "are equal)",
 						       i, j) < 0)
-						return -1;
+						return MW_ENOMEM;
 					errs++;
 					i = size;
 					break;
@@ -503,7 +494,7 @@ static int check_array(const struct node *n, const json_t *schema, const json_t 
 			snprintf(idx, sizeof idx, "%zu", i);
 			rc = child(n, kw, item, idx, idx, 1);
 			if (rc < 0)
-				return -1;
+				return rc;
 			errs += rc;
 		}
 	}
@@ -533,7 +524,7 @@ static int member_error(const struct node *n, const char *key, const char *probl
 	char *tok = escape_pointer_token(key);
 	char *ptr = NULL, *path = member_path(n, key);
 	struct node c = *n;
-	int rc = -1;
+	int rc;
 
 	ptr = xasprintf("%s/%s", n->pointer, tok);
 	c.pointer = ptr;
@@ -560,7 +551,7 @@ static int check_object(const struct node *n, const json_t *schema, const json_t
 
 		if (name && !json_object_get(value, name)) {
 			if (member_error(n, name, "is required") < 0)
-				return -1;
+				return MW_ENOMEM;
 			errs++;
 		}
 	}
@@ -591,7 +582,7 @@ static int check_object(const struct node *n, const json_t *schema, const json_t
 				rc = member_error(n, key, "is not a known field");
 		}
 		if (rc < 0)
-			return -1;
+			return rc;
 		errs += rc;
 	}
 	return errs;
@@ -634,7 +625,7 @@ static int node_validate(const struct node *n, const json_t *schema, const json_
 	}
 	rc = check_enum(n, s, value);
 	if (rc < 0)
-		return -1;
+		return rc;
 	errs += rc;
 	if (json_is_string(value))
 		rc = check_string(n, s, value);
@@ -647,7 +638,7 @@ static int node_validate(const struct node *n, const json_t *schema, const json_
 	else
 		rc = 0;
 	if (rc < 0)
-		return -1;
+		return rc;
 	errs += rc;
 
 	all = json_object_get(s, "allOf");
@@ -658,7 +649,7 @@ static int node_validate(const struct node *n, const json_t *schema, const json_
 		c.depth = n->depth + 1;
 		rc = node_validate(&c, sub, value);
 		if (rc < 0)
-			return -1;
+			return rc;
 		errs += rc;
 	}
 	return errs;

@@ -59,17 +59,17 @@ const json_t *validate_pointer(const json_t *root, const char *pointer);
  * Validates value against schema. pointer is the JSON pointer of value used
  * in error items ("" for a body root, e.g. "/query/page" for a parameter);
  * path is the human name of value below ctx->root_label ("" for the root).
- * Returns the number of errors appended (0 = valid), or -1 when the schema
- * itself is broken (an unresolvable $ref) or memory runs out; then one error
- * item saying so is appended when possible.
+ * Returns the number of errors appended (0 = valid), or MW_EINVALID when
+ * the schema itself is broken (an unresolvable $ref), MW_ENOMEM when memory
+ * runs out; then one error item saying so is appended when possible.
  */
 int validate_value(const struct validate_ctx *ctx, const json_t *schema, const json_t *value,
 		   const char *pointer, const char *path);
 
 /*
  * Appends {"code", "message", "source": {"pointer"}} to errors; pointer NULL
- * leaves out "source". message is printf-style. Returns 0, or -1 when
- * memory runs out.
+ * leaves out "source". message is printf-style. Returns 0, or MW_ENOMEM
+ * when memory runs out.
  */
 int validate_add_error(json_t *errors, int code, const char *pointer, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

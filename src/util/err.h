@@ -5,15 +5,17 @@
  * failure, and puts the human message in the slot with err_set() (the way
  * libgit2 pairs return codes with git_error_set()/git_error_last()). The CLI
  * reads the slot once, prints it, and maps the code to an exit code
- * (src/cli/exitcode.h). The slot is thread-local; it holds the last message
- * set on this thread only.
+ * (exit_code_for(), src/cli/exitcode.c). Validators follow the same rule:
+ * MW_EINVALID and the message in the slot, not -1 and a message buffer; a
+ * plain -1, 0 or bool is for lookups and comparisons, which do not fail.
+ * The slot is thread-local; it holds the last message set on this thread
+ * only.
  */
 #ifndef MW_UTIL_ERR_H
 #define MW_UTIL_ERR_H
 
 enum mw_error {
 	MW_OK = 0,
-	MW_EGENERIC = -1, /* anything else */
 	MW_EUSAGE = -2, /* bad command line */
 	MW_EIO = -3, /* file system */
 	MW_EINVALID = -4, /* desired state or policy documents are invalid */
@@ -26,9 +28,10 @@ enum mw_error {
 	MW_EPLAN = -11, /* a plan file is malformed or tampered with */
 	MW_ESTALE = -12, /* live state changed since the plan was made */
 	MW_EDENIED = -13, /* a policy denies the plan */
-	MW_EPARTIAL = -14, /* some apply operations failed */
 	MW_ECANCELLED = -15, /* the user declined */
 	MW_ELOCKED = -16, /* another run holds a lock */
+	MW_ENOMEM = -17, /* a library could not allocate */
+	MW_ETIMEOUT = -18, /* a deadline passed (a clone or fetch that would not end) */
 };
 
 /*

@@ -270,14 +270,12 @@ static void check_update(const struct plan_change *c, const struct desired *d, c
 		   "plan-invariant", "update of '%s': body and diff disagree in size", c->domain);
 	json_object_foreach(c->body, name, v) {
 		const struct field *f = fields_find(name);
-		struct buf why = BUF_INIT;
 		long bad;
 
 		FUZZ_CHECK(f && (f->flags & FIELD_WRITABLE), "plan-invariant",
 			   "update of '%s' sends '%s', not a writable field", c->domain, name);
-		FUZZ_CHECK(fields_check(f, v, &bad, &why) == 0, "plan-invariant",
-			   "update of '%s' sends an invalid %s: %s", c->domain, name, why.ptr);
-		buf_release(&why);
+		FUZZ_CHECK(fields_check(f, v, &bad) == 0, "plan-invariant",
+			   "update of '%s' sends an invalid %s: %s", c->domain, name, err_msg());
 	}
 	json_array_foreach(c->diff, i, v) {
 		const char *field = json_string_value(json_object_get(v, "field"));

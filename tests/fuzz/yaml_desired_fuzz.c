@@ -265,9 +265,9 @@ static void check_desired(const struct desired *d, int rc, size_t errors_before,
 				   "domain '%s' sets '%s'", dd->name, name);
 			if (!f)
 				continue;
-			FUZZ_CHECK(fields_check(f, v, &bad, &why) == 0, "desired-invariant",
-				   "domain '%s' holds an invalid %s: %s", dd->name, name, why.ptr);
-			buf_release(&why);
+			FUZZ_CHECK(fields_check(f, v, &bad) == 0, "desired-invariant",
+				   "domain '%s' holds an invalid %s: %s", dd->name, name,
+				   err_msg());
 		}
 	}
 }

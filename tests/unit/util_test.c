@@ -1,11 +1,12 @@
 /*
- * util_test: buf, diag, err, esc, hash, suggest, fsutil, timeutil.
+ * util_test: buf, diag, err, esc, hash, suggest, fsutil, timeutil, lock, num.
  */
 #include "testutil.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "util/hash.h"
 #include "util/lock.h"
 #include "util/mem.h"
+#include "util/num.h"
 #include "util/suggest.h"
 #include "util/timeutil.h"
 
@@ -212,7 +214,7 @@ static void err_set_returns_code_and_keeps_message(void **state)
 	assert_string_equal(err_msg(), "");
 	assert_int_equal(err_code(), MW_OK);
 	/* Wrapping an empty slot just sets the prefix. */
-	err_wrap(MW_EGENERIC, "context: ");
+	err_wrap(MW_EIO, "context: ");
 	assert_string_equal(err_msg(), "context: ");
 	err_clear();
 }
@@ -224,12 +226,12 @@ static void err_truncates_long_messages_safely(void **state)
 	(void)state;
 	memset(big, 'm', 9999);
 	big[9999] = '\0';
-	err_set(MW_EGENERIC, "%s", big);
+	err_set(MW_EIO, "%s", big);
 	assert_int_equal(strlen(err_msg()), 4095);
-	err_wrap(MW_EGENERIC, "prefix: ");
+	err_wrap(MW_EIO, "prefix: ");
 	assert_int_equal(strlen(err_msg()), 4095);
 	assert_true(!strncmp(err_msg(), "prefix: mmm", 11));
-	err_wrap(MW_EGENERIC, "%s", big);
+	err_wrap(MW_EIO, "%s", big);
 	assert_int_equal(strlen(err_msg()), 4095);
 	free(big);
 	err_clear();
@@ -684,6 +686,33 @@ static void time_mono_does_not_go_back(void **state)
 }
 
 /* --lock-timeout: plain seconds or a number with a unit; nothing else. */
+/* --- num ------------------------------------------------------------------- */
+
+static void num_parse_long_is_strict(void **state)
+{
+	static const char *const bad[] = { "",   " 5", "5 ",  "+5",  "0x10",
+					   "5a", "-",  "--5", "1e3", "9223372036854775808",
+					   "\t5" };
+	long v = 42;
+
+	(void)state;
+	assert_true(num_parse_long(&v, "0", 0, 10));
+	assert_int_equal(v, 0);
+	assert_true(num_parse_long(&v, "-7", -10, 10));
+	assert_int_equal(v, -7);
+	assert_true(num_parse_long(&v, "007", 0, 10));
+	assert_int_equal(v, 7);
+	assert_true(num_parse_long(&v, "9223372036854775807", 0, LONG_MAX));
+	assert_int_equal(v, LONG_MAX);
+	v = 42;
+	assert_false(num_parse_long(&v, "11", 0, 10));
+	assert_false(num_parse_long(&v, "-1", 0, 10));
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (num_parse_long(&v, bad[i], LONG_MIN, LONG_MAX))
+			fail_msg("'%s' was read as %ld", bad[i], v);
+	assert_int_equal(v, 42);
+}
+
 static void lock_durations(void **state)
 {
 	static const struct {
@@ -731,6 +760,7 @@ static void lock_file_is_safe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(num_parse_long_is_strict),
 		cmocka_unit_test(lock_durations),
 		cmocka_unit_test(lock_file_is_safe),
 		cmocka_unit_test(buf_empty_is_a_string_that_owns_nothing),

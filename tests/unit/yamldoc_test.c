@@ -10,6 +10,7 @@
 
 #include "core/yamldoc.h"
 #include "util/buf.h"
+#include "util/err.h"
 #include "util/mem.h"
 
 struct fx {
@@ -471,7 +472,7 @@ static void billion_laughs_is_rejected_quickly(void **state)
 		buf_puts(&fx->text, "]\n");
 	}
 	t0 = tu_now();
-	assert_int_equal(parse(fx, fx->text.ptr), -1);
+	assert_int_equal(parse(fx, fx->text.ptr), MW_EINVALID);
 	assert_true(tu_now() - t0 < tu_time_bound(0.5));
 	assert_null(fx->doc);
 	assert_int_equal(fx->diags.errors, 1);
@@ -494,7 +495,7 @@ static void billion_laughs_through_maps_and_merges(void **state)
 		buf_puts(&fx->text, "}\n");
 	}
 	buf_puts(&fx->text, "m:\n  <<: *l11\n");
-	assert_int_equal(parse(fx, fx->text.ptr), -1);
+	assert_int_equal(parse(fx, fx->text.ptr), MW_EINVALID);
 	assert_null(fx->doc);
 	assert_contains(fx->diags.v[0].msg, "billion laughs");
 }
@@ -609,15 +610,15 @@ static void syntax_errors_have_line_and_column(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(parse(fx, "a: [1, 2\nb: 3\n"), -1);
+	assert_int_equal(parse(fx, "a: [1, 2\nb: 3\n"), MW_EINVALID);
 	assert_null(fx->doc);
 	assert_diags(&fx->diags, "t.yaml:2:2: invalid YAML: did not find expected ',' or ']' "
 				 "(while parsing a flow sequence at line 1, column 4)\n");
-	assert_int_equal(parse(fx, "a: 1\n b: 2\n"), -1);
+	assert_int_equal(parse(fx, "a: 1\n b: 2\n"), MW_EINVALID);
 	assert_int_equal(fx->diags.nr, 1);
 	assert_int_equal(fx->diags.v[0].line, 2);
 	assert_true(!strncmp(fx->diags.v[0].msg, "invalid YAML: ", 14));
-	assert_int_equal(parse(fx, "a: \"unterminated\n"), -1);
+	assert_int_equal(parse(fx, "a: \"unterminated\n"), MW_EINVALID);
 	assert_int_equal(fx->diags.nr, 1);
 	assert_true(fx->diags.v[0].line >= 1);
 }
@@ -626,7 +627,7 @@ static void tabs_are_refused_where_yaml_refuses_them(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(parse(fx, "a:\n\tb: 1\n"), -1);
+	assert_int_equal(parse(fx, "a:\n\tb: 1\n"), MW_EINVALID);
 	assert_diags(&fx->diags, "t.yaml:2:1: invalid YAML: found character that cannot start any "
 				 "token (while scanning for the next token at line 2, column 1)\n");
 	/* A tab inside a value or after a key is fine. */
@@ -638,14 +639,14 @@ static void invalid_utf8_is_located(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(parse(fx, "a: \xff\n"), -1);
+	assert_int_equal(parse(fx, "a: \xff\n"), MW_EINVALID);
 	assert_diags(&fx->diags, "t.yaml:1:4: invalid YAML: invalid leading UTF-8 octet\n");
-	assert_int_equal(parse(fx, "ok: é\nb: x\xc3\n"), -1);
+	assert_int_equal(parse(fx, "ok: é\nb: x\xc3\n"), MW_EINVALID);
 	assert_int_equal(fx->diags.nr, 1);
 	assert_int_equal(fx->diags.v[0].line, 2);
 	assert_contains(fx->diags.v[0].msg, "invalid YAML: invalid trailing UTF-8 octet");
 	/* A NUL byte in the text (not an escape) is not YAML. */
-	assert_int_equal(parse_n(fx, "a: b\0c\n", 7), -1);
+	assert_int_equal(parse_n(fx, "a: b\0c\n", 7), MW_EINVALID);
 	assert_int_equal(fx->diags.nr, 1);
 	assert_int_equal(fx->diags.v[0].line, 1);
 }
@@ -935,8 +936,9 @@ static void flow_text_of_objects_is_refused(void **state)
 	json_t *obj = tu_json("{\"a\": 1}");
 	json_t *nested = tu_json("[{\"a\": 1}]");
 
-	assert_int_equal(ydoc_format_flow(&fx->text, obj), -1);
-	assert_int_equal(ydoc_format_flow(&fx->text, nested), -1);
+	assert_int_equal(ydoc_format_flow(&fx->text, obj), MW_EINVALID);
+	assert_string_equal(err_msg(), "cannot be written as YAML");
+	assert_int_equal(ydoc_format_flow(&fx->text, nested), MW_EINVALID);
 	json_decref(obj);
 	json_decref(nested);
 	buf_truncate(&fx->text, 0);
