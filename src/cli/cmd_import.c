@@ -32,7 +32,7 @@ static int select_domains(const struct session *s, const struct live_domain ***o
 		for (size_t j = 0; j < o->n_domains; j++) {
 			char *want = NULL;
 
-			fields_normalize_domain(&want, o->domains[j], false, NULL);
+			fields_normalize_domain(&want, o->domains[j], false);
 			if (!strcmp(want, s->live.v[i].name)) {
 				v[k++] = &s->live.v[i];
 				free(want);
@@ -45,7 +45,7 @@ static int select_domains(const struct session *s, const struct live_domain ***o
 		char *want = NULL;
 		size_t first;
 
-		fields_normalize_domain(&want, o->domains[j], false, NULL);
+		fields_normalize_domain(&want, o->domains[j], false);
 		if (!live_find_name(&s->live, want, &first)) {
 			free(v);
 			err_set(MW_EUSAGE,

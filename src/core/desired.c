@@ -249,14 +249,14 @@ static void load_domain(struct loader *l, const struct ynode *key, const struct 
 			const json_t *defaults)
 {
 	struct desired_domain dd = { 0 };
-	struct buf why = BUF_INIT;
 	const struct ynode *first_setting = NULL;
 	bool ok = true;
 
-	if (key->type != YS_STR || fields_normalize_domain(&dd.name, key->text, true, &why) < 0) {
-		if (!why.len)
-			buf_printf(&why, "'%s' is not a domain name", key->text);
-		ydoc_error(l->diags, l->file, key, "%s", why.ptr);
+	if (key->type != YS_STR) {
+		ydoc_error(l->diags, l->file, key, "'%s' is not a domain name", key->text);
+		ok = false;
+	} else if (fields_normalize_domain(&dd.name, key->text, true) < 0) {
+		ydoc_error(l->diags, l->file, key, "%s", err_msg());
 		ok = false;
 	}
 	dd.settings = json_object();
@@ -323,7 +323,6 @@ static void load_domain(struct loader *l, const struct ynode *key, const struct 
 			if (!json_object_get(dd.settings, name))
 				json_object_set(dd.settings, name, v);
 	}
-	buf_release(&why);
 	/*
 	 * A domain with bad settings is still declared: keep it, so that a
 	 * second declaration of it is reported too. desired_load() fails the

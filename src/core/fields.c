@@ -464,12 +464,12 @@ static bool valid_label(const char *s, size_t len)
 	return true;
 }
 
-int fields_normalize_domain(char **out, const char *name, bool strict, struct buf *why)
+int fields_normalize_domain(char **out, const char *name, bool strict)
 {
 	char *low = str_lower_dup(name);
 	size_t len = strlen(low);
 	const char *p, *dot;
-	int labels = 0;
+	int labels = 0, rc;
 
 	*out = NULL;
 	if (len && low[len - 1] == '.')
@@ -480,24 +480,26 @@ int fields_normalize_domain(char **out, const char *name, bool strict, struct bu
 	}
 	for (size_t i = 0; i < len; i++) {
 		if ((unsigned char)low[i] >= 0x80) {
-			buf_printf(why,
-				   "'%s' is not an ASCII host name: write internationalised names "
-				   "in their xn-- (punycode) form",
-				   name);
+			rc = err_set(
+				MW_EINVALID,
+				"'%s' is not an ASCII host name: write internationalised names "
+				"in their xn-- (punycode) form",
+				name);
 			goto bad;
 		}
 	}
 	if (len == 0 || len > 253) {
-		buf_printf(why, "'%s' is not a valid domain name (1 to 253 characters)", name);
+		rc = err_set(MW_EINVALID, "'%s' is not a valid domain name (1 to 253 characters)",
+			     name);
 		goto bad;
 	}
 	for (p = low;; p = dot + 1) {
 		dot = strchr(p, '.');
 		if (!valid_label(p, dot ? (size_t)(dot - p) : strlen(p))) {
-			buf_printf(why,
-				   "'%s' is not a valid domain name: labels are letters, digits "
-				   "and inner hyphens, 1 to 63 characters",
-				   name);
+			rc = err_set(MW_EINVALID,
+				     "'%s' is not a valid domain name: labels are letters, digits "
+				     "and inner hyphens, 1 to 63 characters",
+				     name);
 			goto bad;
 		}
 		labels++;
@@ -505,14 +507,14 @@ int fields_normalize_domain(char **out, const char *name, bool strict, struct bu
 			break;
 	}
 	if (labels < 2) {
-		buf_printf(why, "'%s' is not a fully qualified domain name", name);
+		rc = err_set(MW_EINVALID, "'%s' is not a fully qualified domain name", name);
 		goto bad;
 	}
 	*out = low;
 	return 0;
 bad:
 	free(low);
-	return -1;
+	return rc;
 }
 
 void fields_format_value(struct buf *out, const json_t *value)

@@ -119,11 +119,11 @@ void fields_fingerprint(char out[HASH_HEX_SIZE], const json_t *domain);
  * Normalise a domain name for comparison: lower case, one trailing dot
  * removed. Returns a new string in `*out`. When `strict`, also checks that
  * it is a host name (letters, digits, hyphens; labels of 1..63 characters,
- * 253 in all; at least two labels) and returns -1 with the reason in `why`
- * otherwise; live names are normalised with strict off and kept as opaque
- * strings when odd.
+ * 253 in all; at least two labels) and fails otherwise with MW_EINVALID and
+ * the reason in the error slot; live names are normalised with strict off
+ * (never fails) and kept as opaque strings when odd.
  */
-int fields_normalize_domain(char **out, const char *name, bool strict, struct buf *why);
+int fields_normalize_domain(char **out, const char *name, bool strict);
 
 /* Whether `s` is a UUID in 8-4-4-4-12 hexadecimal form. */
 bool fields_is_uuid(const char *s);

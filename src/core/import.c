@@ -52,21 +52,18 @@ static void comment_text(struct buf *out, const char *s)
 
 bool import_domain(struct buf *out, const struct live_domain *d, bool pin, struct diags *notes)
 {
-	struct buf key = BUF_INIT, bad_name = BUF_INIT;
+	struct buf key = BUF_INIT;
 	char *checked = NULL;
 	json_t *name;
 
-	if (fields_normalize_domain(&checked, d->name, true, &bad_name) < 0) {
+	if (fields_normalize_domain(&checked, d->name, true) < 0) {
 		diags_add(notes, DIAG_WARNING, d->name, 0, 0,
 			  "skipped live domain %s: no document can declare it (%s); it stays "
 			  "unmanaged",
-			  d->id, bad_name.ptr);
-		free(checked);
-		buf_release(&bad_name);
+			  d->id, err_msg());
 		return false;
 	}
 	free(checked);
-	buf_release(&bad_name);
 	name = json_string(d->name);
 
 	buf_puts(out, "  # id ");

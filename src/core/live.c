@@ -161,7 +161,7 @@ int live_add(struct live *l, const json_t *obj, bool keep_raw)
 	ARRAY_GROW(l->v, l->nr + 1, l->alloc);
 	d = &l->v[l->nr++];
 	d->id = pool_strdup(l, id, strlen(id));
-	fields_normalize_domain(&norm, name, false, NULL);
+	fields_normalize_domain(&norm, name, false);
 	d->name = pool_strdup(l, norm, strlen(norm));
 	free(norm);
 	d->values = pool_alloc(l, nw * sizeof(*d->values));

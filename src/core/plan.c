@@ -240,7 +240,7 @@ static void set_targets(struct plan *p, const char *const *targets, size_t n)
 		char *t = NULL;
 
 		/* Patterns compare like names: lower case, without the trailing dot. */
-		fields_normalize_domain(&t, targets[i], false, NULL);
+		fields_normalize_domain(&t, targets[i], false);
 		p->targets[p->n_targets++] = dup_text(t);
 		free(t);
 	}

@@ -91,7 +91,7 @@ static int read_globs(struct ploader *l, const struct ynode *n, const char *what
 			return MW_EINVALID;
 		}
 		/* Names compare in lower case without the trailing dot; so do patterns. */
-		fields_normalize_domain(&r->globs[r->n_globs++], s, false, NULL);
+		fields_normalize_domain(&r->globs[r->n_globs++], s, false);
 	}
 	return 0;
 }

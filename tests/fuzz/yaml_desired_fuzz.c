@@ -230,7 +230,6 @@ static void check_desired(const struct desired *d, int rc, size_t errors_before,
 	}
 	for (size_t i = 0; i < d->nr; i++) {
 		const struct desired_domain *dd = &d->domains[i];
-		struct buf why = BUF_INIT;
 		char *norm = NULL;
 		const char *name;
 		json_t *v;
@@ -238,12 +237,11 @@ static void check_desired(const struct desired *d, int rc, size_t errors_before,
 		FUZZ_CHECK(dd->name && dd->file && dd->line >= 1 && dd->col >= 1 &&
 				   json_is_object(dd->settings),
 			   "desired-invariant", "domain %zu incomplete", i);
-		FUZZ_CHECK(fields_normalize_domain(&norm, dd->name, true, &why) == 0 &&
+		FUZZ_CHECK(fields_normalize_domain(&norm, dd->name, true) == 0 &&
 				   !strcmp(norm, dd->name),
 			   "desired-invariant", "domain '%s' is not a normalised name (%s)",
-			   dd->name, why.ptr);
+			   dd->name, err_msg());
 		free(norm);
-		buf_release(&why);
 		if (i > 0)
 			FUZZ_CHECK(strcmp(d->domains[i - 1].name, dd->name) < 0,
 				   "desired-invariant",
