@@ -55,6 +55,18 @@ files=$(for i in 0 1 2 3; do jget "$OUT" ".problems[$i].file"; echo; done)
 grep -qxF 'bad\xff.yaml' <<<"$files" || fail "no problem names bad\\xff.yaml: $files"
 rm "$R/bad"$'\xff'".yaml"
 
+# A file name that begins with '::' (a file at the root): a CI runner reads
+# a line that begins with '::' on either stream as a workflow command, so
+# no line of the text format may begin with it.
+printf 'domains:\n  e.example.com: {lookback_hops: 0}\n' >"$R/::error::forged.yaml"
+commit "$R" colons
+expect_exit 1 validate
+assert_contains "$ERR" "::error::forged.yaml:2:34: lookback_hops must be from 1 to 20, not 0"
+! grep -q '^::' "$ERR" || fail "a line of validate's text begins with '::': $(grep '^::' "$ERR")"
+expect_exit 1 validate --format github
+assert_contains "$OUT" "::error file=%3A%3Aerror%3A%3Aforged.yaml,line=2,col=34::"
+rm "$R/::error::forged.yaml"
+
 # Valid: json says so with the count; github prints nothing; text the summary.
 printf 'account_id: %s\ndomains:\n  a.example.com: {lookback_hops: 2}\n' "$ACCOUNT" >"$R/a.yaml"
 rm "$R/we,ird:name.yaml"
