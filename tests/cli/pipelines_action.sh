@@ -158,6 +158,11 @@ action push mode=destroy
 [ "$RC" != 0 ] || fail "an unknown mode succeeded"
 assert_contains "$OUT" "::error::mailward: mode must be plan-comment, apply or drift, not 'destroy'"
 assert_contains "$ERR" "step: Run mailward: skipped"
+# An input echoed in a workflow command: a line break in it must not start
+# a command of its own.
+action push mode=$'x\n::warning::forged'
+[ "$RC" != 0 ] || fail "a mode with a line break succeeded"
+! grep -q '^::warning::forged' "$OUT" "$ERR" || fail "the mode input started a workflow command"
 ACTION_REF=v1 action push mode=drift
 [ "$RC" != 0 ] || fail "an action pinned by a tag succeeded"
 assert_contains "$OUT" "pin the action by its 40-hex commit"
