@@ -136,6 +136,19 @@ static int refuse_existing(const struct cli_opts *o, const struct out_file *v, s
 		       first, existing - 1, existing == 2 ? "" : "s");
 }
 
+/*
+ * Write one output file: with --force over what is there, else only where
+ * nothing is when it is put there (a file that appeared after
+ * refuse_existing() is never replaced).
+ */
+static int write_out(const struct cli_opts *o, const char *path, const char *data, size_t len,
+		     unsigned mode)
+{
+	if (o->force)
+		return fs_write_atomic(path, data, len, mode);
+	return fs_write_new(path, data, len, mode);
+}
+
 static int write_yaml(struct session *s, const struct live_domain **v, size_t n,
 		      struct diags *notes)
 {
@@ -181,8 +194,8 @@ static int write_yaml(struct session *s, const struct live_domain **v, size_t n,
 	if (rc == 0 && per_file)
 		rc = fs_mkdirs(out, 0755);
 	for (size_t i = 0; i < nf && rc == 0; i++)
-		rc = fs_write_atomic(files[i].path ? files[i].path : "-", files[i].doc.ptr,
-				     files[i].doc.len, 0644);
+		rc = write_out(s->o, files[i].path ? files[i].path : "-", files[i].doc.ptr,
+			       files[i].doc.len, 0644);
 	if (rc == 0)
 		cli_info(s->o, "imported %zu domain%s of account %s%s%s", written,
 			 written == 1 ? "" : "s", s->account_id, out ? " to " : "", out ? out : "");
@@ -216,7 +229,7 @@ static int write_state(struct session *s, const struct live_domain **v, size_t n
 	{
 		char *withnl = xasprintf("%s\n", text);
 
-		rc = fs_write_atomic(out ? out : "-", withnl, strlen(withnl), 0600);
+		rc = write_out(s->o, out ? out : "-", withnl, strlen(withnl), 0600);
 		free(withnl);
 	}
 	free(text);

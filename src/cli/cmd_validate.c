@@ -59,10 +59,22 @@ static void print_github(const char *level, const char *file, int line, int col,
 	buf_release(&b);
 }
 
+/*
+ * One problem as JSON. A file name may hold any bytes (git allows them) and
+ * a message may quote one: JSON strings must be UTF-8, and json_pack()
+ * would fail and the problem be left out, so both are escaped as the text
+ * and github formats show them.
+ */
 static json_t *problem_json(const char *level, const char *file, int line, int col, const char *msg)
 {
-	return json_pack("{s:s, s:s, s:i, s:i, s:s}", "level", level, "file", file ? file : "",
-			 "line", line, "col", col, "message", msg);
+	char *shown_file = esc_str(file);
+	char *shown_msg = esc_str(msg);
+	json_t *out = json_pack("{s:s, s:s, s:i, s:i, s:s}", "level", level, "file", shown_file,
+				"line", line, "col", col, "message", shown_msg);
+
+	free(shown_file);
+	free(shown_msg);
+	return out;
 }
 
 /*

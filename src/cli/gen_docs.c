@@ -188,9 +188,18 @@ static int bash_completion(void)
 	      "\t\tCOMPREPLY=($(compgen -d -- \"$cur\")); return ;;\n"
 	      "\t--token-file|--ca-file|--out|--audit-log)\n"
 	      "\t\tCOMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
+	      /*
+	       * Ref names come from the repository: compgen -W would expand
+	       * "$(...)" in one (git allows it), so they are matched as text.
+	       */
 	      "\t--ref|--require-ancestor)\n"
-	      "\t\tCOMPREPLY=($(compgen -W \"$(git for-each-ref --format='%(refname:short)' "
-	      "2>/dev/null) HEAD\" -- \"$cur\")); return ;;\n",
+	      "\t\tlocal r\n"
+	      "\t\tCOMPREPLY=()\n"
+	      "\t\twhile IFS= read -r r; do\n"
+	      "\t\t\t[[ $r == \"$cur\"* ]] && COMPREPLY+=(\"$r\")\n"
+	      "\t\tdone < <(git for-each-ref --format='%(refname:short)' 2>/dev/null; "
+	      "echo HEAD)\n"
+	      "\t\treturn ;;\n",
 	      out);
 	fputs("\t", out);
 	{

@@ -573,6 +573,27 @@ struct walk_state {
 	int rc;
 };
 
+/*
+ * Whether the blob `id` (at `path`, for the message) is within
+ * MAX_FILE_BYTES, from its object header alone: a blob that compresses to
+ * almost nothing may inflate to gigabytes, and git_blob_lookup() reads it
+ * whole.
+ */
+static int check_blob_size(git_repository *repo, const git_oid *id, const char *path)
+{
+	git_odb *odb = NULL;
+	git_object_t type;
+	size_t size = 0;
+	int rc = 0;
+
+	if (git_repository_odb(&odb, repo) < 0 || git_odb_read_header(&size, &type, odb, id) < 0)
+		rc = err_set(MW_EGIT, "cannot read '%s': %s", path, git_msg());
+	else if (size > MAX_FILE_BYTES)
+		rc = err_set(MW_EIO, "'%s' is larger than %u bytes", path, MAX_FILE_BYTES);
+	git_odb_free(odb);
+	return rc;
+}
+
 static int walk_cb(const char *root, const git_tree_entry *entry, void *payload)
 {
 	struct walk_state *w = payload;
@@ -595,6 +616,9 @@ static int walk_cb(const char *root, const git_tree_entry *entry, void *payload)
 	if (!is_document(name))
 		return 0;
 	path = xasprintf("%s%s%s%s", w->prefix, *w->prefix ? "/" : "", root, name);
+	w->rc = check_blob_size(w->repo, git_tree_entry_id(entry), path);
+	if (w->rc < 0)
+		goto fail;
 	if (git_blob_lookup(&blob, w->repo, git_tree_entry_id(entry)) < 0) {
 		w->rc = err_set(MW_EGIT, "cannot read '%s': %s", path, git_msg());
 		goto fail;
@@ -804,6 +828,9 @@ static int read_index(struct source *src, git_repository *repo)
 		/* Never follow links; submodules are other repositories. */
 		if (!blob_mode(e->mode))
 			continue;
+		rc = check_blob_size(repo, &e->id, e->path);
+		if (rc < 0)
+			goto done;
 		if (git_blob_lookup(&blob, repo, &e->id) < 0) {
 			rc = err_set(MW_EGIT, "cannot read '%s' from the index: %s", e->path,
 				     git_msg());

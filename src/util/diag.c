@@ -92,11 +92,17 @@ void diags_print(const struct diags *d, FILE *out)
 		const char *lvl = e->level == DIAG_WARNING ? "warning: " : "";
 		/* A file name comes from a repository: it may hold anything but '/'. */
 		char *file = esc_str(e->file);
+		/*
+		 * A CI runner reads a line that begins with "::" as a workflow
+		 * command ("::add-mask::", "::stop-commands::"): a name at the
+		 * root that begins with ':' is shown as "./NAME".
+		 */
+		const char *dot = file[0] == ':' ? "./" : "";
 
 		if (e->line > 0)
-			fprintf(out, "%s:%d:%d: %s%s\n", file, e->line, e->col, lvl, e->msg);
+			fprintf(out, "%s%s:%d:%d: %s%s\n", dot, file, e->line, e->col, lvl, e->msg);
 		else if (e->file[0])
-			fprintf(out, "%s: %s%s\n", file, lvl, e->msg);
+			fprintf(out, "%s%s: %s%s\n", dot, file, lvl, e->msg);
 		else
 			fprintf(out, "%s%s\n", lvl, e->msg);
 		free(file);

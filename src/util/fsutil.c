@@ -106,7 +106,33 @@ static int sync_dir(const char *dir)
 	return rc;
 }
 
-int fs_write_atomic(const char *path, const void *data, size_t len, unsigned mode)
+/*
+ * Put the fresh temporary file `tmp` at `path`: over whatever is there when
+ * `replace`, else only where nothing is, in one step (renameat2's
+ * RENAME_NOREPLACE; link(2) where the file system lacks it).
+ */
+static int put_in_place(const char *tmp, const char *path, bool replace)
+{
+	if (replace) {
+		if (rename(tmp, path) < 0)
+			return err_set(MW_EIO, "cannot rename '%s' to '%s': %s", tmp, path,
+				       strerror(errno));
+		return 0;
+	}
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno == EINVAL || errno == ENOSYS) {
+		if (link(tmp, path) == 0) {
+			unlink(tmp);
+			return 0;
+		}
+	}
+	if (errno == EEXIST)
+		return err_set(MW_EIO, "'%s' exists: it was not replaced", path);
+	return err_set(MW_EIO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+}
+
+static int write_file(const char *path, const void *data, size_t len, unsigned mode, bool replace)
 {
 	char *dir = NULL, *tmp = NULL;
 	const char *base;
@@ -153,10 +179,9 @@ int fs_write_atomic(const char *path, const void *data, size_t len, unsigned mod
 	 * symbolic link, the link itself is replaced and its target is never
 	 * opened or written.
 	 */
-	if (rename(tmp, path) < 0) {
-		rc = err_set(MW_EIO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+	rc = put_in_place(tmp, path, replace);
+	if (rc < 0)
 		goto done;
-	}
 	if (sync_dir(dir) < 0)
 		rc = err_set(MW_EIO, "cannot sync folder '%s': %s", dir, strerror(errno));
 done:
@@ -167,6 +192,16 @@ done:
 	free(tmp);
 	free(dir);
 	return rc;
+}
+
+int fs_write_atomic(const char *path, const void *data, size_t len, unsigned mode)
+{
+	return write_file(path, data, len, mode, true);
+}
+
+int fs_write_new(const char *path, const void *data, size_t len, unsigned mode)
+{
+	return write_file(path, data, len, mode, false);
 }
 
 int fs_mkdirs(const char *path, unsigned mode)

@@ -26,6 +26,14 @@ int fs_read_file(char **out, size_t *len, const char *path, size_t max);
  */
 int fs_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
 
+/*
+ * fs_write_atomic(), but only where nothing is: a file, a folder or a link
+ * (dangling or not) at `path` when the file is put there is left as it was,
+ * and the call fails with MW_EIO ("'PATH' exists: it was not replaced").
+ * A check made before cannot promise that; this does, in one step.
+ */
+int fs_write_new(const char *path, const void *data, size_t len, unsigned mode);
+
 /* mkdir -p with `mode` for the directories it creates. */
 int fs_mkdirs(const char *path, unsigned mode);
 

@@ -158,8 +158,21 @@ action push mode=destroy
 [ "$RC" != 0 ] || fail "an unknown mode succeeded"
 assert_contains "$OUT" "::error::mailward: mode must be plan-comment, apply or drift, not 'destroy'"
 assert_contains "$ERR" "step: Run mailward: skipped"
+# An input echoed in a workflow command: a line break in it must not start
+# a command of its own.
+action push mode=$'x\n::warning::forged'
+[ "$RC" != 0 ] || fail "a mode with a line break succeeded"
+! grep -q '^::warning::forged' "$OUT" "$ERR" || fail "the mode input started a workflow command"
 ACTION_REF=v1 action push mode=drift
 [ "$RC" != 0 ] || fail "an action pinned by a tag succeeded"
 assert_contains "$OUT" "pin the action by its 40-hex commit"
+# plan-run-id reaches gh's API paths: a run's number, nothing else ('1 2'
+# was two arguments, '1/../..' another path), refused before any step runs.
+for id in '1 2' '1/../../../other/repo/actions/runs/7' '*'; do
+	action workflow_dispatch mode=apply plan-run-id="$id"
+	[ "$RC" != 0 ] || fail "plan-run-id '$id' was accepted"
+	assert_contains "$OUT" "::error::mailward: plan-run-id must be the number of a workflow run"
+	assert_contains "$ERR" "step: Run mailward: skipped"
+done
 assert_all_valid
 echo ok

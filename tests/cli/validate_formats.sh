@@ -44,6 +44,29 @@ grep -F "we%2Cird%3Aname.yaml" "$OUT" | grep -qF "50%25: a,b" ||
 	fail "the message is not escaped by GitHub's rules: $(cat "$OUT")"
 assert_not_contains "$OUT" "50%: a"
 
+# A file name that is not UTF-8 (git allows any bytes): JSON cannot hold it
+# raw, so it is shown escaped, as in text and github; its problem is never
+# left out of the document.
+printf 'domains:\n  d.example.com: {lookback_hops: 0}\n' >"$R/bad"$'\xff'".yaml"
+commit "$R" not-utf8
+expect_exit 1 validate --format json
+assert_eq "$(jget -n "$OUT" .problems)" 4 "problems with a file name that is not UTF-8"
+files=$(for i in 0 1 2 3; do jget "$OUT" ".problems[$i].file"; echo; done)
+grep -qxF 'bad\xff.yaml' <<<"$files" || fail "no problem names bad\\xff.yaml: $files"
+rm "$R/bad"$'\xff'".yaml"
+
+# A file name that begins with '::' (a file at the root): a CI runner reads
+# a line that begins with '::' on either stream as a workflow command, so
+# no line of the text format may begin with it.
+printf 'domains:\n  e.example.com: {lookback_hops: 0}\n' >"$R/::error::forged.yaml"
+commit "$R" colons
+expect_exit 1 validate
+assert_contains "$ERR" "::error::forged.yaml:2:34: lookback_hops must be from 1 to 20, not 0"
+! grep -q '^::' "$ERR" || fail "a line of validate's text begins with '::': $(grep '^::' "$ERR")"
+expect_exit 1 validate --format github
+assert_contains "$OUT" "::error file=%3A%3Aerror%3A%3Aforged.yaml,line=2,col=34::"
+rm "$R/::error::forged.yaml"
+
 # Valid: json says so with the count; github prints nothing; text the summary.
 printf 'account_id: %s\ndomains:\n  a.example.com: {lookback_hops: 2}\n' "$ACCOUNT" >"$R/a.yaml"
 rm "$R/we,ird:name.yaml"

@@ -524,6 +524,45 @@ static void fs_write_into_missing_dir_fails_cleanly(void **state)
 	assert_contains(err_msg(), "no/such/dir' for '");
 }
 
+/*
+ * fs_write_new: what is at the path when the file is put there (a file, or
+ * a link planted after any check, dangling or not) stays as it was.
+ */
+static void fs_write_new_never_replaces(void **state)
+{
+	struct fsfx *fx = *state;
+	char *victim = xasprintf("%s/victim", fx->dir);
+	char *dangling = xasprintf("%s/dangling.yaml", fx->dir);
+	char *absent = xasprintf("%s/absent", fx->dir);
+	size_t len = 0;
+	struct stat st;
+
+	free(tu_write_file(fx->dir, "victim", "precious\n"));
+	assert_int_equal(fs_write_new(victim, "new", 3, 0644), MW_EIO);
+	assert_contains(err_msg(), "victim' exists: it was not replaced");
+	assert_int_equal(fs_read_file(&fx->data, &len, victim, 0), 0);
+	assert_string_equal(fx->data, "precious\n");
+	free(fx->data);
+	fx->data = NULL;
+
+	assert_int_equal(symlink(absent, dangling), 0);
+	assert_int_equal(fs_write_new(dangling, "new", 3, 0644), MW_EIO);
+	assert_int_equal(lstat(dangling, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(lstat(absent, &st), -1);
+	/* No temporary file is left behind: the victim and the link only. */
+	assert_int_equal(count_entries(fx->dir), 2);
+
+	fx->path = xasprintf("%s/fresh.yaml", fx->dir);
+	assert_int_equal(fs_write_new(fx->path, "fresh", 5, 0644), 0);
+	assert_int_equal(fs_read_file(&fx->data, &len, fx->path, 0), 0);
+	assert_string_equal(fx->data, "fresh");
+	assert_int_equal(count_entries(fx->dir), 3);
+	free(victim);
+	free(dangling);
+	free(absent);
+}
+
 static void fs_write_replaces_a_planted_symlink(void **state)
 {
 	struct fsfx *fx = *state;
@@ -789,6 +828,7 @@ int main(void)
 						fs_teardown),
 		cmocka_unit_test_setup_teardown(fs_write_into_missing_dir_fails_cleanly, fs_setup,
 						fs_teardown),
+		cmocka_unit_test_setup_teardown(fs_write_new_never_replaces, fs_setup, fs_teardown),
 		cmocka_unit_test_setup_teardown(fs_write_replaces_a_planted_symlink, fs_setup,
 						fs_teardown),
 		cmocka_unit_test_setup_teardown(fs_write_sets_the_mode_over_an_existing_file,
