@@ -203,8 +203,8 @@ static void odd_strings_round_trip(void **state)
 		"...",
 		"ü",
 		"\xe2\x80\xa8",
-		"\xe2\x80\xae"
-		"rtl",
+		("\xe2\x80\xae"
+		 "rtl"),
 	};
 	struct fx *fx = *state;
 	struct buf live = BUF_INIT;
