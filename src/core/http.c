@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "core/rate.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/mem.h"
@@ -20,12 +21,6 @@
 #define BACKOFF_BASE_S 0.25
 #define BACKOFF_CAP_S 8.0
 #define POLL_MAX_MS 200
-/*
- * The bucket refills this much slower than --rate: a server that counts any
- * one-second window, with its own clock and the network's jitter between
- * us, must never see more than R requests in it.
- */
-#define RATE_MARGIN 1.02
 
 volatile sig_atomic_t http_interrupted;
 
@@ -35,17 +30,7 @@ struct http_client {
 	char *ca_blob;
 	size_t ca_blob_len;
 	CURLM *multi;
-	double tokens;
-	double refilled_at;
-	double paused_until;
-	/*
-	 * The start times of the last `window_n` requests (a ring): besides
-	 * the bucket, no `window_n` requests start within `window_s`, so that
-	 * even after a pause fills the bucket, no second holds more than R.
-	 */
-	double *starts;
-	size_t window_n, n_starts, next_start;
-	double window_s;
+	struct rate_gate gate; /* owned: paces starts under opts.rate and 429 pauses */
 	struct http_stats stats;
 	uint64_t rng;
 	bool cancelled; /* http_cancel() was called during this http_run() */
@@ -139,13 +124,7 @@ int http_client_new(struct http_client **out, const struct http_opts *opts)
 		goto done;
 	}
 	curl_multi_setopt(c->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)c->opts.concurrency);
-	c->tokens = 1.0;
-	c->refilled_at = time_mono();
-	if (c->opts.rate > 0) {
-		c->window_n = c->opts.rate >= 1 ? (size_t)c->opts.rate : 1;
-		c->window_s = (double)c->window_n / c->opts.rate * RATE_MARGIN;
-		c->starts = xcalloc(c->window_n, sizeof(*c->starts));
-	}
+	rate_gate_init(&c->gate, c->opts.rate, time_mono());
 	c->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)c;
 	if (!c->rng)
 		c->rng = 88172645463325252ULL;
@@ -166,7 +145,7 @@ void http_client_free(struct http_client *c)
 		curl_multi_cleanup(c->multi);
 	curl_slist_free_all(c->headers);
 	free(c->ca_blob);
-	free(c->starts);
+	rate_gate_release(&c->gate);
 	free(c);
 	curl_global_cleanup();
 }
@@ -412,9 +391,7 @@ static bool finish(struct http_client *c, struct slot *s, CURLcode code)
 				wait = -1;
 			} else if (wait >= 0) {
 				/* The server said when: everyone waits, and restarts slowly. */
-				if (now + wait > c->paused_until)
-					c->paused_until = now + wait;
-				c->tokens = 0;
+				rate_gate_pause(&c->gate, now + wait);
 			}
 		} else if (req->status >= 500) {
 			retry = true;
@@ -433,53 +410,6 @@ static bool finish(struct http_client *c, struct slot *s, CURLcode code)
 	}
 	s->state = SLOT_DONE;
 	return true;
-}
-
-static void refill(struct http_client *c, double now)
-{
-	double cap = c->opts.rate > 1 ? c->opts.rate : 1;
-	/* While paused by a 429, tokens do not pile up: the restart is slow too. */
-	double from = c->refilled_at > c->paused_until ? c->refilled_at : c->paused_until;
-
-	if (c->opts.rate <= 0)
-		return;
-	if (now > from) {
-		c->tokens += (now - from) * c->opts.rate / RATE_MARGIN;
-		if (c->tokens > cap)
-			c->tokens = cap;
-	}
-	c->refilled_at = now;
-}
-
-static void note_start(struct http_client *c, double now)
-{
-	if (!c->window_n)
-		return;
-	c->starts[c->next_start] = now;
-	c->next_start = (c->next_start + 1) % c->window_n;
-	if (c->n_starts < c->window_n)
-		c->n_starts++;
-}
-
-/* Seconds until a request may start, given the bucket, the window and any 429 pause. */
-static double gate_wait(struct http_client *c, double now)
-{
-	double wait = c->paused_until > now ? c->paused_until - now : 0;
-
-	/* The oldest of the last window_n starts sits where the next one goes. */
-	if (c->window_n && c->n_starts == c->window_n &&
-	    c->starts[c->next_start] + c->window_s - now > wait)
-		wait = c->starts[c->next_start] + c->window_s - now;
-
-	if (c->opts.rate > 0 && c->tokens < 1) {
-		double t = (1 - c->tokens) * RATE_MARGIN / c->opts.rate;
-
-		if (c->paused_until > now)
-			t += c->paused_until - now;
-		if (t > wait)
-			wait = t;
-	}
-	return wait;
 }
 
 int http_run(struct http_client *c, struct http_req **reqs, size_t n,
@@ -516,7 +446,6 @@ int http_run_hooks(struct http_client *c, struct http_req **reqs, size_t n,
 		CURLMsg *msg;
 		int left;
 
-		refill(c, now);
 		while (first_waiting < n && slots[first_waiting].state != SLOT_WAITING)
 			first_waiting++;
 		for (size_t i = first_waiting; i < n && flying < (size_t)c->opts.concurrency; i++) {
@@ -544,7 +473,7 @@ int http_run_hooks(struct http_client *c, struct http_req **reqs, size_t n,
 					next_wake = s->ready_at;
 				continue;
 			}
-			wait = gate_wait(c, now);
+			wait = rate_gate_wait(&c->gate, now);
 			if (wait > 0) {
 				if (now + wait < next_wake)
 					next_wake = now + wait;
@@ -558,9 +487,7 @@ int http_run_hooks(struct http_client *c, struct http_req **reqs, size_t n,
 			rc = start(c, s);
 			if (rc < 0)
 				goto done;
-			if (c->opts.rate > 0)
-				c->tokens -= 1;
-			note_start(c, time_mono());
+			rate_gate_start(&c->gate, time_mono());
 			flying++;
 		}
 		if (finished >= n)
