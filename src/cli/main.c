@@ -72,8 +72,11 @@ int main(int argc, char **argv)
 	}
 	rc = cmd->run(&o);
 	cli_opts_release(&o);
+	errno = 0;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		cli_error("cannot write to standard output");
+		/* A reader that stopped early (`| head`) is no error to report. */
+		if (errno != EPIPE)
+			cli_error("cannot write to standard output");
 		return EXIT_ERROR;
 	}
 	return rc;
