@@ -6,11 +6,10 @@
  * an item that is not a domain, or an id on two pages, fails the listing
  * and leaves nothing behind.
  */
+#include "fake_server.h"
 #include "testutil.h"
 
-#include <arpa/inet.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,27 +89,12 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *fx = xcalloc(1, sizeof(*fx));
-	struct api_opts ao = { 0 };
-	struct sockaddr_in sa = { 0 };
-	char url[64];
-	const union MHD_DaemonInfo *info;
+	unsigned int port;
 
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	fx->l = (struct live)LIVE_INIT;
-	fx->daemon =
-		MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-				 on_request, NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_END);
-	assert_non_null(fx->daemon);
-	info = MHD_get_daemon_info(fx->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/client/v4", (unsigned)info->port);
-	ao.base_url = url;
-	ao.account_id = TU_ACCOUNT;
-	ao.token = "test-token";
-	ao.http.concurrency = 2;
-	ao.http.retries = 0;
-	ao.http.timeout_ms = 10000;
-	assert_int_equal(api_new(&fx->api, &ao), 0);
+	fx->daemon = tu_serve(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, on_request, NULL,
+			      &port);
+	fx->api = tu_fake_api(port);
 	*state = fx;
 	return 0;
 }

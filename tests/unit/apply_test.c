@@ -5,6 +5,7 @@
  * DELETE answered 404 is "already gone"; an API error fails that operation
  * only; every item reaches the `finished` hook once.
  */
+#include "fake_server.h"
 #include "testutil.h"
 
 #include <microhttpd.h>
@@ -101,26 +102,14 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *fx = xcalloc(1, sizeof(*fx));
-	struct api_opts ao = { 0 };
-	char url[64];
-	const union MHD_DaemonInfo *info;
+	unsigned int port;
 
 	fx->d = (struct desired)DESIRED_INIT;
 	fx->diags = (struct diags)DIAGS_INIT;
 	fx->l = (struct live)LIVE_INIT;
-	fx->daemon =
-		MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-				 on_request, NULL, MHD_OPTION_SOCK_ADDR, NULL, MHD_OPTION_END);
-	assert_non_null(fx->daemon);
-	info = MHD_get_daemon_info(fx->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/client/v4", (unsigned)info->port);
-	ao.base_url = url;
-	ao.account_id = TU_ACCOUNT;
-	ao.token = "test-token";
-	ao.http.concurrency = 2;
-	ao.http.retries = 0;
-	ao.http.timeout_ms = 10000;
-	assert_int_equal(api_new(&fx->api, &ao), 0);
+	fx->daemon = tu_serve(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, on_request, NULL,
+			      &port);
+	fx->api = tu_fake_api(port);
 	assert_int_equal(tu_plan(&fx->p, &fx->d, &fx->diags, &fx->l, desired, live, false), 0);
 	fx->n = apply_items_new(&fx->items, &fx->p);
 	*state = fx;

@@ -10,6 +10,7 @@
  * which JITTER_S absorbs. Sending at 2R, or with no limit, still fails.
  * A 429 with Retry-After holds every request, not only the one it answered.
  */
+#include "fake_server.h"
 #include "testutil.h"
 
 #include <microhttpd.h>
@@ -93,15 +94,12 @@ static size_t most_within(double *t, size_t n, double window)
 /* Serve on 127.0.0.1 and write the URL of the fake API into `url`. */
 static void server_start(struct server *srv, char *url, size_t url_size)
 {
-	const union MHD_DaemonInfo *info;
+	unsigned int port;
 
 	pthread_mutex_init(&srv->lock, NULL);
-	srv->daemon =
-		MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
-				 NULL, NULL, on_request, srv, MHD_OPTION_END);
-	assert_non_null(srv->daemon);
-	info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(url, url_size, "http://127.0.0.1:%u/x", (unsigned)info->port);
+	srv->daemon = tu_serve(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
+			       on_request, srv, &port);
+	snprintf(url, url_size, "http://127.0.0.1:%u/x", port);
 }
 
 /* Run `n` GETs of `url` (n <= N_REQUESTS) through a client with `ho`; all must end in 200. */

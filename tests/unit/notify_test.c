@@ -6,6 +6,7 @@
  * too slow), that a redirect is not followed, and that messages name the
  * webhook by its origin only: its path, query and userinfo are its secret.
  */
+#include "fake_server.h"
 #include "testutil.h"
 
 #include <microhttpd.h>
@@ -112,19 +113,14 @@ static const char *const api_headers[] = { "Authorization: Bearer " SECRET, NULL
 static int setup(void **state)
 {
 	struct fx *fx = xcalloc(1, sizeof(*fx));
-	const union MHD_DaemonInfo *info;
 
 	setenv("SOURCE_DATE_EPOCH", "1795779600", 1);
 	pthread_mutex_init(&fx->h.lock, NULL);
 	buf_init(&fx->h.body);
 	buf_init(&fx->h.upload);
 	fx->h.status = 200;
-	fx->h.daemon =
-		MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
-				 NULL, NULL, on_request, &fx->h, MHD_OPTION_END);
-	assert_non_null(fx->h.daemon);
-	info = MHD_get_daemon_info(fx->h.daemon, MHD_DAEMON_INFO_BIND_PORT);
-	fx->h.port = info->port;
+	fx->h.daemon = tu_serve(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
+				on_request, &fx->h, &fx->h.port);
 	snprintf(fx->url, sizeof(fx->url), "http://127.0.0.1:%u/services/" SECRET, fx->h.port);
 	fx->ho.retries = 0;
 	fx->ho.timeout_ms = 5000;
