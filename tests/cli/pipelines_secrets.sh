@@ -36,13 +36,19 @@ chmod +x "$T/path/mailward"
 applied_origin
 sink_start
 : >"$T/leaks"
+# The secrets go to grep in a file: on its own command line, grep would
+# find them in its own /proc/PID/cmdline.
+printf '%s\n' "$NOTIFY_SECRET" "$GIT_SECRET" "$TOKEN" >"$T/patterns"
 watch_cmdlines() {
+	local f line
 	while [ ! -e "$T/watch.stop" ]; do
 		# The sandbox is the test's own fixture: it takes its token as an option.
-		grep -a -l -F -e "$NOTIFY_SECRET" -e "$GIT_SECRET" -e "$TOKEN" /proc/[0-9]*/cmdline 2>/dev/null |
+		grep -a -l -F -f "$T/patterns" /proc/[0-9]*/cmdline 2>/dev/null |
 			grep -v "^/proc/$SANDBOX_PID/" |
 			while read -r f; do
-				printf '%s: %s\n' "$f" "$(tr '\0' ' ' <"$f" 2>/dev/null)" >>"$T/leaks"
+				# A process that ended since is still a leak: name it, even unread.
+				line=$(tr '\0' ' ' <"$f" 2>/dev/null) || line='(ended before it was read)'
+				printf '%s: %s\n' "$f" "$line" >>"$T/leaks"
 			done
 		sleep 0.01
 	done
@@ -54,7 +60,8 @@ stop_watch() {
 	wait "$WATCH_PID" 2>/dev/null || true
 }
 # The watcher sees a secret on a command line (else this test proves nothing).
-sh -c 'sleep 0.5' "$NOTIFY_SECRET"
+# (Two commands: with one, sh would exec sleep and drop its arguments.)
+sh -c 'sleep 0.5; :' "$NOTIFY_SECRET"
 for _ in $(seq 1 100); do
 	[ -s "$T/leaks" ] && break
 	sleep 0.01
