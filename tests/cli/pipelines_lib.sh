@@ -53,11 +53,22 @@ check_valgrind() {
 	fi
 }
 
+# traced CMD...: CMD, under strace when TRACE_EXECS is set (a file prefix):
+# every program CMD starts, with its arguments, goes to a new TRACE_EXECS.*.
+traced() {
+	if [ -n "${TRACE_EXECS:-}" ]; then
+		strace -f -qq -s 65536 -e trace=execve -e signal=none \
+			-o "$(mktemp "$TRACE_EXECS.XXXXXX")" "$@"
+	else
+		"$@"
+	fi
+}
+
 run_script() {
 	local name=$1
 	shift
 	set +e
-	env -u MAILWARD "$BIN/$name" "$@" >"$OUT" 2>"$ERR"
+	traced env -u MAILWARD "$BIN/$name" "$@" >"$OUT" 2>"$ERR"
 	RC=$?
 	set -e
 	check_valgrind
@@ -100,7 +111,7 @@ run_step() {
 	cmd=$(step_run "$1" "$2")
 	[ -n "$cmd" ] || fail "$1 has no run: in step '$2'"
 	set +e
-	env -u MAILWARD bash --noprofile --norc -e ${3:-} -c "$cmd" >"$OUT" 2>"$ERR"
+	traced env -u MAILWARD bash --noprofile --norc -e ${3:-} -c "$cmd" >"$OUT" 2>"$ERR"
 	RC=$?
 	set -e
 	check_valgrind
