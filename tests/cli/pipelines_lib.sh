@@ -57,7 +57,9 @@ check_valgrind() {
 # every program CMD starts, with its arguments, goes to a new TRACE_EXECS.*.
 traced() {
 	if [ -n "${TRACE_EXECS:-}" ]; then
-		strace -f -qq -s 65536 -e trace=execve -e signal=none \
+		# LeakSanitizer cannot run under ptrace: leaks are left to the other tests.
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+			strace -f -qq -s 65536 -e trace=execve -e signal=none \
 			-o "$(mktemp "$TRACE_EXECS.XXXXXX")" "$@"
 	else
 		"$@"

@@ -54,11 +54,12 @@ api PATCH "/accounts/$ACCOUNT/email-security/settings/domains/$NET" -d '{"lookba
 # find them in its own /proc/PID/cmdline.
 printf '%s\n' "$NOTIFY_SECRET" "$GIT_SECRET" "$TOKEN" >"$T/patterns"
 watch_cmdlines() {
-	local f line sweeps=0
+	local f line
 	# A sweep that finds nothing is the good case, not a reason to stop
 	# (this runs in its own background process: the test keeps set -e).
 	set +e +o pipefail
-	while [ ! -e "$T/watch.stop" ]; do
+	# It also ends with the test ($$ is the test's shell), even one that failed.
+	while [ ! -e "$T/watch.stop" ] && kill -0 $$ 2>/dev/null; do
 		# The sandbox is the test's own fixture: it takes its token as an option.
 		grep -a -l -F -f "$T/patterns" /proc/[0-9]*/cmdline 2>/dev/null |
 			grep -v "^/proc/$SANDBOX_PID/" |
@@ -67,32 +68,31 @@ watch_cmdlines() {
 				line=$(tr '\0' ' ' <"$f" 2>/dev/null) || line='(ended before it was read)'
 				printf '%s: %s\n' "$f" "$line" >>"$T/leaks"
 			done
-		sweeps=$((sweeps + 1))
-		echo "$sweeps" >"$T/sweeps"
 		sleep 0.01
 	done
-}
-# Wait until the watcher has begun and finished two more sweeps.
-two_more_sweeps() {
-	local from
-	from=$(cat "$T/sweeps" 2>/dev/null || echo 0)
-	for _ in $(seq 1 3000); do
-		[ "$(cat "$T/sweeps" 2>/dev/null || echo 0)" -ge $((from + 2)) ] && return 0
-		sleep 0.01
-	done
-	fail "the watcher stopped sweeping"
 }
 watch_cmdlines &
 WATCH_PID=$!
+# Stop the watcher: it ends its sweep within seconds; a sweep stuck on a
+# process's /proc entry (a loaded machine) is cut short.
 stop_watch() {
 	touch "$T/watch.stop"
+	for _ in $(seq 1 500); do
+		kill -0 "$WATCH_PID" 2>/dev/null || break
+		sleep 0.01
+	done
+	if kill -0 "$WATCH_PID" 2>/dev/null; then
+		echo "note: the watcher's last sweep did not end; it was stopped" >&2
+		pkill -P "$WATCH_PID" 2>/dev/null || true
+		kill "$WATCH_PID" 2>/dev/null || true
+	fi
 	wait "$WATCH_PID" 2>/dev/null || true
 }
 # The watcher sees a secret on a command line (else this test proves
-# nothing): a decoy lives until it is seen (at most 30 s, on a loaded
-# machine a sweep can take long), then the log is emptied once the watcher
-# can no longer be in a sweep that saw it. (Two commands: with one, sh
-# could exec sleep and drop its arguments.)
+# nothing): a decoy lives until it is seen (at most 30 s: on a loaded
+# machine a sweep can take long); what the watcher says of the decoy's pid
+# is left out at the end. (Two commands: with one, sh could exec sleep and
+# drop its arguments.)
 sh -c 'sleep 30; :' "$NOTIFY_SECRET" &
 DECOY=$!
 for _ in $(seq 1 3000); do
@@ -103,8 +103,6 @@ pkill -P "$DECOY" 2>/dev/null || true # its sleep, which holds our stdout
 kill "$DECOY" 2>/dev/null || true
 wait "$DECOY" 2>/dev/null || true
 [ -s "$T/leaks" ] || { stop_watch; fail "the watcher did not see a secret on a command line"; }
-two_more_sweeps
-: >"$T/leaks"
 
 # --- the scripts, with the secrets -----------------------------------------
 cd "$WORK"
@@ -161,8 +159,9 @@ done
 ) || exit 1
 
 stop_watch
-if [ -s "$T/leaks" ]; then
-	cat "$T/leaks" >&2
+grep -v "^/proc/$DECOY/" "$T/leaks" >"$T/leaks.real" || true
+if [ -s "$T/leaks.real" ]; then
+	cat "$T/leaks.real" >&2
 	fail "a secret was on a command line (above)"
 fi
 if [ -n "${TRACE_EXECS:-}" ]; then
