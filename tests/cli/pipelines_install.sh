@@ -40,19 +40,19 @@ fi
 # --- stand-ins for apt-get, sudo and dpkg-query -------------------------
 # dpkg-query says nothing is installed, so that the installer asks apt-get
 # for everything it would need on a fresh runner; apt-get records it.
-mkdir -p "$T/stub"
-cat >"$T/stub/apt-get" <<EOF
+mkdir -p "$T/standin"
+cat >"$T/standin/apt-get" <<EOF
 #!/bin/sh
 echo "apt-get \$*" >>"$T/apt.log"
 EOF
-printf '#!/bin/sh\nexit 1\n' >"$T/stub/dpkg-query"
-printf '#!/bin/sh\nexec "$@"\n' >"$T/stub/sudo"
-chmod +x "$T/stub/"*
+printf '#!/bin/sh\nexit 1\n' >"$T/standin/dpkg-query"
+printf '#!/bin/sh\nexec "$@"\n' >"$T/standin/sudo"
+chmod +x "$T/standin/"*
 : >"$T/apt.log"
 
 # --- refusals (quick, before any build) ----------------------------------
 for bad in v0.1.0 HEAD 1a2b3c4 "$(printf '%040d' 0)X" ""; do
-	PATH=$T/stub:$PATH MAILWARD_COMMIT=$bad MAILWARD_GIT_URL=$SRC MAILWARD_PREFIX=$T/bad \
+	PATH=$T/standin:$PATH MAILWARD_COMMIT=$bad MAILWARD_GIT_URL=$SRC MAILWARD_PREFIX=$T/bad \
 		expect_script 1 install-mailward
 	assert_contains "$ERR" "40-hex commit"
 	[ ! -e "$T/bad" ] || fail "MAILWARD_COMMIT '$bad': built something"
@@ -60,11 +60,11 @@ done
 assert_eq "$(cat "$T/apt.log")" "" "apt-get before the commit was checked"
 (
 	unset MAILWARD_GIT_URL
-	PATH=$T/stub:$PATH MAILWARD_COMMIT=$COMMIT MAILWARD_PREFIX=$T/nourl run_script install-mailward
+	PATH=$T/standin:$PATH MAILWARD_COMMIT=$COMMIT MAILWARD_PREFIX=$T/nourl run_script install-mailward
 	[ "$RC" != 0 ] || fail "install-mailward without MAILWARD_GIT_URL succeeded"
 	assert_contains "$ERR" "set MAILWARD_GIT_URL"
 ) || exit 1
-PATH=$T/stub:$PATH MAILWARD_DEB=$T/no-such.deb expect_script 1 install-mailward
+PATH=$T/standin:$PATH MAILWARD_DEB=$T/no-such.deb expect_script 1 install-mailward
 assert_contains "$ERR" "no package $T/no-such.deb"
 
 git -C "$SRC" rev-parse --verify -q HEAD >/dev/null || skip "$SRC is not a git repository"
@@ -90,7 +90,7 @@ export HOME=$T/home ImageOS=ubuntu24 ImageVersion=20261124.1 MAILWARD_GIT_URL=$S
 # (meson puts CFLAGS after --buildtype's -O3): about half the time.
 export CFLAGS=-O0
 PATH_SAVED=$PATH
-export PATH=$T/stub:$PATH
+export PATH=$T/standin:$PATH
 : >"$GITHUB_OUTPUT"
 run_step "$GH/mailward-plan.yml" "Cache key of the mailward build"
 [ "$RC" = 0 ] || fail "the cache key step exited $RC: $(cat "$ERR")"
